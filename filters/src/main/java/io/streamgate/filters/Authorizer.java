@@ -1,0 +1,248 @@
+package io.streamgate.filters;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import io.streamgate.filters.crypto.SignatureVerifier;
+import io.streamgate.filters.keys.KeyRegistry;
+import io.streamgate.filters.keys.VerificationKey;
+import io.streamgate.filters.metrics.StreamGateMetrics;
+import io.streamgate.filters.replay.ReplayGuard;
+import io.streamgate.filters.rules.RuleInput;
+import io.streamgate.filters.token.ExtractedToken;
+import io.streamgate.filters.token.TokenExtractor;
+import io.streamgate.filters.token.TokenSource;
+import io.streamgate.filters.verify.DecodedToken;
+import io.streamgate.filters.verify.TokenVerifier;
+import io.streamgate.filters.verify.Verification;
+import io.streamgate.filters.verify.VerifiedToken;
+import io.streamgate.filters.verify.VerifiedTokenCache;
+import io.streamgate.filters.verify.VerifyPolicy;
+
+/**
+ * The verification pipeline: for one request and route, extract → size and shape → header
+ * → key by kid → signature → time claims → issuer/audience → required claims → route rules
+ * → replay. Each step can only deny with its own {@link DenialReason}; nothing is recorded
+ * for a token that failed an earlier step (the jti is consumed last).
+ *
+ * <p>The result is usually complete on return (no thread switch, no blocking); it completes
+ * later only when an unknown kid triggers a JWKS refetch or a remote replay store answers.
+ */
+public final class Authorizer implements AutoCloseable {
+    private final TokenExtractor extractor;
+    private final TokenVerifier verifier;
+    private final KeyRegistry keys;
+    private final VerifiedTokenCache cache;
+    private final ReplayGuard replay;
+    private final ClientAddress clientAddress;
+    private final Clock clock;
+    private final StreamGateMetrics metrics;
+
+    private Authorizer(Builder b) {
+        this.extractor = new TokenExtractor(b.tokenSources);
+        this.verifier = new TokenVerifier(b.policy, b.signatures);
+        this.keys = b.keys;
+        this.cache = new VerifiedTokenCache(b.cacheSize, b.policy.leeway(), Duration.ofMinutes(5), b.clock);
+        this.replay = b.replay;
+        this.clientAddress = b.clientAddress;
+        this.clock = b.clock;
+        this.metrics = b.metrics;
+    }
+
+    public static Builder builder(KeyRegistry keys, SignatureVerifier signatures) {
+        return new Builder(keys, signatures);
+    }
+
+    public TokenExtractor extractor() {
+        return extractor;
+    }
+
+    public KeyRegistry keys() {
+        return keys;
+    }
+
+    public ReplayGuard replay() {
+        return replay;
+    }
+
+    public ClientAddress clientAddress() {
+        return clientAddress;
+    }
+
+    public VerifyPolicy policy() {
+        return verifier.policy();
+    }
+
+    public StreamGateMetrics metrics() {
+        return metrics;
+    }
+
+    /** Decides one request on one route. The stage never completes exceptionally for bad input. */
+    public CompletionStage<Verdict> authorize(RoutePolicy route, RequestView request) {
+        StreamGateMetrics.RouteMeters meters = metrics.route(route.name());
+        ExtractedToken extracted = extractor.extract(request);
+        if (extracted == null) {
+            return done(meters, Verdict.deny(DenialReason.MISSING_TOKEN));
+        }
+        return authorizeToken(route, request, extracted, meters);
+    }
+
+    /** Decides a request whose token was already extracted (e.g. by the CLI's verify). */
+    public CompletionStage<Verdict> authorize(RoutePolicy route, RequestView request, ExtractedToken extracted) {
+        return authorizeToken(route, request, extracted, metrics.route(route.name()));
+    }
+
+    private CompletionStage<Verdict> authorizeToken(RoutePolicy route, RequestView request, ExtractedToken extracted,
+                                                    StreamGateMetrics.RouteMeters meters) {
+        long start = System.nanoTime();
+        String token = extracted.token();
+        VerifiedToken cached = cache.get(token);
+        if (cached != null && keys.contains(cached.key())) {
+            metrics.tokenCache(true);
+            CompletionStage<Verdict> v = afterSignature(route, request, extracted, cached, meters);
+            metrics.verification(true).record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+            return v;
+        }
+        metrics.tokenCache(false);
+        DecodedToken decoded = verifier.decode(token);
+        if (decoded.failure() != null) {
+            return done(meters, Verdict.deny(decoded.failure()));
+        }
+        VerificationKey[] candidates = keys.find(decoded.kid(), decoded.algorithm());
+        if (candidates.length == 0) {
+            CompletableFuture<Void> refetch = keys.refetchForUnknownKid();
+            if (refetch == null) {
+                return done(meters, Verdict.deny(unknownKey()));
+            }
+            // Composed, never awaited: no request thread waits on the identity provider.
+            return refetch.handle((x, e) -> null).thenCompose(x -> {
+                VerificationKey[] again = keys.find(decoded.kid(), decoded.algorithm());
+                if (again.length == 0) {
+                    return done(meters, Verdict.deny(unknownKey()));
+                }
+                return verified(route, request, extracted, decoded, again, meters, start);
+            });
+        }
+        return verified(route, request, extracted, decoded, candidates, meters, start);
+    }
+
+    private DenialReason unknownKey() {
+        return keys.anySourceFailing() ? DenialReason.KEY_SOURCE_UNAVAILABLE : DenialReason.UNKNOWN_KEY;
+    }
+
+    private CompletionStage<Verdict> verified(RoutePolicy route, RequestView request, ExtractedToken extracted,
+                                              DecodedToken decoded, VerificationKey[] candidates,
+                                              StreamGateMetrics.RouteMeters meters, long start) {
+        Verification v = verifier.verify(decoded, candidates);
+        if (!v.ok()) {
+            return done(meters, Verdict.deny(v.failure()));
+        }
+        cache.put(extracted.token(), v.token());
+        CompletionStage<Verdict> result = afterSignature(route, request, extracted, v.token(), meters);
+        metrics.verification(false).record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+        return result;
+    }
+
+    private CompletionStage<Verdict> afterSignature(RoutePolicy route, RequestView request, ExtractedToken extracted,
+                                                    VerifiedToken token, StreamGateMetrics.RouteMeters meters) {
+        long now = clock.millis();
+        DenialReason r = verifier.checkClaims(token.claims(), now);
+        if (r != null) {
+            return done(meters, Verdict.deny(r));
+        }
+        if (!route.rules().isEmpty()
+                && !route.rules().test(token.claims(), new RuleInput(request, route.pathPrefix(), clientAddress))) {
+            return done(meters, Verdict.deny(DenialReason.FORBIDDEN));
+        }
+        CompletionStage<DenialReason> admitted = replay.admit(token.claims(), now);
+        CompletableFuture<DenialReason> f = admitted.toCompletableFuture();
+        if (f.isDone()) {
+            DenialReason denied = f.join();
+            return done(meters, denied == null ? Verdict.allow(token, extracted) : Verdict.deny(denied));
+        }
+        return f.thenApply(denied -> record(meters, denied == null ? Verdict.allow(token, extracted)
+                : Verdict.deny(denied)));
+    }
+
+    private static CompletableFuture<Verdict> done(StreamGateMetrics.RouteMeters meters, Verdict v) {
+        return CompletableFuture.completedFuture(record(meters, v));
+    }
+
+    private static Verdict record(StreamGateMetrics.RouteMeters meters, Verdict v) {
+        if (v.allowed()) {
+            meters.allowed();
+        } else {
+            meters.denied(v.reason());
+        }
+        return v;
+    }
+
+    @Override
+    public void close() {
+        keys.close();
+        if (replay.store() != null) {
+            replay.store().close();
+        }
+    }
+
+    /** Assembles an authorizer; defaults follow the contract. */
+    public static final class Builder {
+        private final KeyRegistry keys;
+        private final SignatureVerifier signatures;
+        private VerifyPolicy policy = VerifyPolicy.defaults();
+        private List<TokenSource> tokenSources = TokenExtractor.DEFAULT_SOURCES;
+        private ReplayGuard replay = ReplayGuard.off();
+        private ClientAddress clientAddress = ClientAddress.trustingNone();
+        private Clock clock = Clock.systemUTC();
+        private StreamGateMetrics metrics = StreamGateMetrics.noop();
+        private long cacheSize = 100_000;
+
+        private Builder(KeyRegistry keys, SignatureVerifier signatures) {
+            this.keys = keys;
+            this.signatures = signatures;
+        }
+
+        public Builder policy(VerifyPolicy v) {
+            policy = v;
+            return this;
+        }
+
+        public Builder tokenSources(List<TokenSource> v) {
+            tokenSources = List.copyOf(v);
+            return this;
+        }
+
+        public Builder replay(ReplayGuard v) {
+            replay = v;
+            return this;
+        }
+
+        public Builder clientAddress(ClientAddress v) {
+            clientAddress = v;
+            return this;
+        }
+
+        public Builder clock(Clock v) {
+            clock = v;
+            return this;
+        }
+
+        public Builder metrics(StreamGateMetrics v) {
+            metrics = v;
+            return this;
+        }
+
+        /** Maximum verified tokens kept (default 100,000). */
+        public Builder cacheSize(long v) {
+            cacheSize = v;
+            return this;
+        }
+
+        public Authorizer build() {
+            return new Authorizer(this);
+        }
+    }
+}

@@ -1,0 +1,279 @@
+package io.streamgate.filters.keys;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.streamgate.filters.ConfigException;
+import io.streamgate.filters.crypto.JwsAlgorithm;
+import io.streamgate.filters.crypto.SignatureVerifier;
+import io.streamgate.filters.metrics.StreamGateMetrics;
+
+/**
+ * All keys a token's {@code kid} can select: static keys (PEM, JWK, JWKS files or text) and
+ * remote JWKS sources. Lookups read an immutable index (kid → algorithm → keys) swapped
+ * atomically when a source changes, so the hot path takes no lock and allocates nothing.
+ *
+ * <p>Header fields that name other key sources — {@code jku}, {@code x5u}, an embedded
+ * {@code jwk} or {@code x5c} — are never consulted: a key must come from configuration,
+ * otherwise whoever writes the token chooses the key that verifies it.
+ */
+public final class KeyRegistry implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(KeyRegistry.class);
+    private static final VerificationKey[] NONE = new VerificationKey[0];
+    private static final int ALGS = JwsAlgorithm.values().length;
+
+    private final List<VerificationKey> staticKeys;
+    private final List<RemoteJwks> remotes;
+    private final ExecutorService fetchExecutor;
+    private final ScheduledExecutorService scheduler;
+    private volatile Index index;
+
+    /** kid → keys by algorithm ordinal; plus, for tokens without kid, every key by algorithm. */
+    private record Index(Map<String, VerificationKey[][]> byKid, VerificationKey[][] all,
+                         Set<VerificationKey> members) {
+    }
+
+    private KeyRegistry(Builder b) {
+        this.staticKeys = List.copyOf(b.staticKeys);
+        ThreadFactory tf = daemon("streamgate-jwks");
+        this.fetchExecutor = b.remotes.isEmpty() ? null : Executors.newFixedThreadPool(1, tf);
+        this.scheduler = b.remotes.isEmpty() ? null : Executors.newSingleThreadScheduledExecutor(tf);
+        List<RemoteJwks> rs = new ArrayList<>();
+        HttpClient http = b.remotes.isEmpty() ? null : HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(5)).executor(fetchExecutor)
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+        for (RemoteSpec s : b.remotes) {
+            rs.add(new RemoteJwks(s.uri, s.source, s.refresh, s.minRefetch, s.timeout, http, fetchExecutor,
+                    scheduler, b.parser, b.clock, b.metrics, this::rebuild));
+        }
+        this.remotes = List.copyOf(rs);
+        for (VerificationKey k : staticKeys) {
+            LOG.info("key {} from {}: {}", k.kid(), k.source(), k.algorithms());
+        }
+        rebuild();
+    }
+
+    public static Builder builder(SignatureVerifier verifier) {
+        return new Builder(verifier);
+    }
+
+    /** Starts the remote sources' first fetches; the future completes when all have answered. */
+    public CompletableFuture<Void> start() {
+        return CompletableFuture.allOf(remotes.stream().map(RemoteJwks::start).toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * The keys that may verify a token with this {@code kid} and {@code alg}. A token without
+     * kid gets a key only when exactly one configured key fits its algorithm: guessing among
+     * several would let a token pick whichever key suits it. The returned array is shared:
+     * never modify it.
+     */
+    public VerificationKey[] find(String kid, JwsAlgorithm alg) {
+        Index ix = index;
+        if (kid == null) {
+            VerificationKey[] all = ix.all[alg.ordinal()];
+            return all.length == 1 ? all : NONE;
+        }
+        VerificationKey[][] byAlg = ix.byKid.get(kid);
+        return byAlg == null ? NONE : byAlg[alg.ordinal()];
+    }
+
+    /** True while the key is still configured (a cached verification made with it stays valid). */
+    public boolean contains(VerificationKey key) {
+        return index.members.contains(key);
+    }
+
+    /**
+     * Asks the remote sources to refetch because a token named an unknown kid. Returns a
+     * future that completes when the fetches under way finish, or null when none may start
+     * now (no remote source, or each fetched less than {@code minRefetch} ago).
+     */
+    public CompletableFuture<Void> refetchForUnknownKid() {
+        CompletableFuture<?>[] started = null;
+        int n = 0;
+        for (RemoteJwks r : remotes) {
+            CompletableFuture<Void> f = r.refetchEarly();
+            if (f != null) {
+                if (started == null) {
+                    started = new CompletableFuture<?>[remotes.size()];
+                }
+                started[n++] = f;
+            }
+        }
+        if (n == 0) {
+            return null;
+        }
+        return n == 1 ? started[0].thenApply(x -> null) : CompletableFuture.allOf(java.util.Arrays.copyOf(started, n));
+    }
+
+    /** True when some remote source has never loaded or its latest fetch failed. */
+    public boolean anySourceFailing() {
+        for (RemoteJwks r : remotes) {
+            if (!r.loaded() || r.failing()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Ready when there is at least one key and every remote source has loaded once. */
+    public boolean ready() {
+        for (RemoteJwks r : remotes) {
+            if (!r.loaded()) {
+                return false;
+            }
+        }
+        return !index.members.isEmpty();
+    }
+
+    public int size() {
+        return index.members.size();
+    }
+
+    private synchronized void rebuild() {
+        List<VerificationKey> all = new ArrayList<>(staticKeys);
+        if (remotes != null) {
+            for (RemoteJwks r : remotes) {
+                all.addAll(r.keys());
+            }
+        }
+        Map<String, List<List<VerificationKey>>> byKid = new HashMap<>();
+        List<List<VerificationKey>> every = newLists();
+        for (VerificationKey k : all) {
+            List<List<VerificationKey>> forKid = k.kid() == null ? null : byKid.computeIfAbsent(k.kid(), x -> newLists());
+            for (JwsAlgorithm a : k.algorithms()) {
+                every.get(a.ordinal()).add(k);
+                if (forKid != null) {
+                    forKid.get(a.ordinal()).add(k);
+                }
+            }
+        }
+        Map<String, VerificationKey[][]> ix = new HashMap<>();
+        byKid.forEach((kid, lists) -> ix.put(kid, toArrays(lists)));
+        Set<VerificationKey> members = Collections.newSetFromMap(new IdentityHashMap<>());
+        members.addAll(all);
+        index = new Index(Map.copyOf(ix), toArrays(every), Collections.unmodifiableSet(members));
+    }
+
+    private static List<List<VerificationKey>> newLists() {
+        List<List<VerificationKey>> l = new ArrayList<>(ALGS);
+        for (int i = 0; i < ALGS; i++) {
+            l.add(new ArrayList<>(1));
+        }
+        return l;
+    }
+
+    private static VerificationKey[][] toArrays(List<List<VerificationKey>> lists) {
+        VerificationKey[][] a = new VerificationKey[ALGS][];
+        for (int i = 0; i < ALGS; i++) {
+            a[i] = lists.get(i).isEmpty() ? NONE : lists.get(i).toArray(NONE);
+        }
+        return a;
+    }
+
+    @Override
+    public void close() {
+        remotes.forEach(RemoteJwks::close);
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+            fetchExecutor.shutdownNow();
+        }
+    }
+
+    private static ThreadFactory daemon(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private record RemoteSpec(URI uri, String source, Duration refresh, Duration minRefetch, Duration timeout) {
+    }
+
+    /** Collects key sources; each problem in a static source is a config error naming its key. */
+    public static final class Builder {
+        private final KeyParser parser;
+        private final List<VerificationKey> staticKeys = new ArrayList<>();
+        private final List<RemoteSpec> remotes = new ArrayList<>();
+        private final List<String> problems = new ArrayList<>();
+        private Clock clock = Clock.systemUTC();
+        private StreamGateMetrics metrics = StreamGateMetrics.noop();
+
+        private Builder(SignatureVerifier verifier) {
+            this.parser = new KeyParser(verifier);
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        public Builder metrics(StreamGateMetrics metrics) {
+            this.metrics = metrics;
+            return this;
+        }
+
+        /**
+         * Adds keys from PEM, JWK or JWKS text.
+         *
+         * @param kid    the kid for a PEM key (required) or a single JWK; selects a key of a JWKS
+         * @param source the config key path (e.g. {@code keys[0]}), named in problems
+         */
+        public Builder addStatic(String text, String kid, String source) {
+            if (text.strip().startsWith("-----") && (kid == null || kid.isBlank())) {
+                problems.add(source + ".kid: required for a PEM key");
+                return this;
+            }
+            KeyParser.Result r = parser.parse(text, kid, source);
+            for (String p : r.problems()) {
+                problems.add(source + ": " + p);
+            }
+            if (r.keys().isEmpty() && r.problems().isEmpty()) {
+                problems.add(source + ": no key" + (kid != null ? " with kid \"" + kid + "\"" : ""));
+            }
+            staticKeys.addAll(r.keys());
+            return this;
+        }
+
+        public Builder addStatic(VerificationKeySpec spec) {
+            return addStatic(spec.text(), spec.kid(), spec.source());
+        }
+
+        /** Adds a JWKS URL fetched every {@code refresh}, early on unknown kids at most once per {@code minRefetch}. */
+        public Builder addRemote(URI uri, String source, Duration refresh, Duration minRefetch, Duration timeout) {
+            remotes.add(new RemoteSpec(uri, source, refresh, minRefetch, timeout));
+            return this;
+        }
+
+        public KeyRegistry build() {
+            if (!problems.isEmpty()) {
+                throw new ConfigException(problems);
+            }
+            return new KeyRegistry(this);
+        }
+    }
+
+    /** Static key text with its kid and config source, for {@link Builder#addStatic(VerificationKeySpec)}. */
+    public record VerificationKeySpec(String text, String kid, String source) {
+    }
+}

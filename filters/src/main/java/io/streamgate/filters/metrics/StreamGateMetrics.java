@@ -1,0 +1,147 @@
+package io.streamgate.filters.metrics;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import io.streamgate.filters.DenialReason;
+
+/**
+ * Every meter of the verification library, declared here and nowhere else. Names are
+ * dot-separated so that Prometheus shows them as {@code streamgate_...}. Tag values come only
+ * from enums and configuration names (route names, key source paths), never from request
+ * data, and never contain a token.
+ *
+ * <table>
+ * <caption>Meters</caption>
+ * <tr><th>name (Prometheus)</th><th>type</th><th>tags</th><th>meaning</th></tr>
+ * <tr><td>streamgate_decisions_total</td><td>counter</td><td>route, result, reason</td>
+ *     <td>authorisation decisions; result allowed|denied, reason a contract code or "ok"</td></tr>
+ * <tr><td>streamgate_verification_seconds</td><td>timer</td><td>cache</td>
+ *     <td>time to verify a token (signature and claims); cache hit|miss</td></tr>
+ * <tr><td>streamgate_token_cache_requests_total</td><td>counter</td><td>result</td>
+ *     <td>verified-token cache lookups, hit|miss</td></tr>
+ * <tr><td>streamgate_keys_fetches_total</td><td>counter</td><td>source, result</td>
+ *     <td>JWKS fetches, success|failure</td></tr>
+ * <tr><td>streamgate_keys_loaded</td><td>gauge</td><td>source</td>
+ *     <td>keys currently usable from a source (last good set kept on failure)</td></tr>
+ * <tr><td>streamgate_replay_operations_total</td><td>counter</td><td>op, result</td>
+ *     <td>replay store operations; result first|replayed|limit|error</td></tr>
+ * <tr><td>streamgate_replay_store_errors_total</td><td>counter</td><td>action</td>
+ *     <td>replay store failures and what was done (deny|allow)</td></tr>
+ * </table>
+ */
+public final class StreamGateMetrics {
+    private static final DenialReason[] REASONS = DenialReason.values();
+
+    private final MeterRegistry registry;
+    private final Map<String, RouteMeters> routes = new ConcurrentHashMap<>();
+    private final Timer verifyHit;
+    private final Timer verifyMiss;
+    private final Counter cacheHit;
+    private final Counter cacheMiss;
+    private final Map<String, Counter> keyFetches = new ConcurrentHashMap<>();
+    private final Map<String, Counter> replayOps = new ConcurrentHashMap<>();
+    private final Map<String, Counter> replayErrors = new ConcurrentHashMap<>();
+
+    public StreamGateMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.verifyHit = verificationTimer("hit");
+        this.verifyMiss = verificationTimer("miss");
+        this.cacheHit = Counter.builder("streamgate.token.cache.requests").tag("result", "hit")
+                .description("Verified-token cache lookups").register(registry);
+        this.cacheMiss = Counter.builder("streamgate.token.cache.requests").tag("result", "miss")
+                .description("Verified-token cache lookups").register(registry);
+    }
+
+    /** Meters that go nowhere, for library users who do not collect metrics. */
+    public static StreamGateMetrics noop() {
+        return new StreamGateMetrics(new SimpleMeterRegistry());
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    private Timer verificationTimer(String cache) {
+        return Timer.builder("streamgate.verification")
+                .description("Token verification time (signature and claims)")
+                .tag("cache", cache)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(500))
+                .maximumExpectedValue(Duration.ofSeconds(2))
+                .register(registry);
+    }
+
+    /** Decision counters of one route (created once per route name). */
+    public RouteMeters route(String name) {
+        RouteMeters m = routes.get(name);
+        return m != null ? m : routes.computeIfAbsent(name, RouteMeters::new);
+    }
+
+    public Timer verification(boolean cacheHitResult) {
+        return cacheHitResult ? verifyHit : verifyMiss;
+    }
+
+    public void tokenCache(boolean hit) {
+        (hit ? cacheHit : cacheMiss).increment();
+    }
+
+    public void keyFetch(String source, boolean success) {
+        String result = success ? "success" : "failure";
+        keyFetches.computeIfAbsent(source + '\0' + result, k -> Counter.builder("streamgate.keys.fetches")
+                .description("JWKS fetches").tag("source", source).tag("result", result)
+                .register(registry)).increment();
+    }
+
+    /** Registers the gauge of keys loaded from a source. */
+    public void keysLoaded(String source, Supplier<Number> count) {
+        Gauge.builder("streamgate.keys.loaded", count).description("Keys currently usable from a source")
+                .tag("source", source).strongReference(true).register(registry);
+    }
+
+    public void replay(String op, String result) {
+        replayOps.computeIfAbsent(op + '\0' + result, k -> Counter.builder("streamgate.replay.operations")
+                .description("Replay store operations").tag("op", op).tag("result", result)
+                .register(registry)).increment();
+    }
+
+    public void replayStoreError(String action) {
+        replayErrors.computeIfAbsent(action, k -> Counter.builder("streamgate.replay.store.errors")
+                .description("Replay store failures, by what was done").tag("action", action)
+                .register(registry)).increment();
+    }
+
+    /** The decision counters of one route, one per reason, created up front. */
+    public final class RouteMeters {
+        private final Counter allowed;
+        private final Counter[] denied = new Counter[REASONS.length];
+
+        private RouteMeters(String route) {
+            allowed = decision(route, "allowed", "ok");
+            for (DenialReason r : REASONS) {
+                denied[r.ordinal()] = decision(route, "denied", r.code());
+            }
+        }
+
+        private Counter decision(String route, String result, String reason) {
+            return Counter.builder("streamgate.decisions").description("Authorisation decisions")
+                    .tag("route", route).tag("result", result).tag("reason", reason).register(registry);
+        }
+
+        public void allowed() {
+            allowed.increment();
+        }
+
+        public void denied(DenialReason reason) {
+            denied[reason.ordinal()].increment();
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package io.streamgate.filters.replay;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.streamgate.filters.DenialReason;
+import io.streamgate.filters.metrics.StreamGateMetrics;
+import io.streamgate.filters.verify.Claims;
+
+/**
+ * One-time use by {@code (iss, jti)}: the last check of the pipeline, run only for tokens
+ * that passed everything else — recording a jti for a token that was going to be refused
+ * anyway would let anyone burn another viewer's token by sending it with a wrong path.
+ *
+ * <p>A store failure or timeout is {@code replay_store_unavailable} with
+ * {@code onStoreError: deny}, or admits the request (counted and logged at most once a
+ * minute) with {@code allow}.
+ */
+public final class ReplayGuard {
+    private static final Logger LOG = LoggerFactory.getLogger(ReplayGuard.class);
+    private static final CompletableFuture<DenialReason> ADMIT = CompletableFuture.completedFuture(null);
+
+    private final ReplayMode mode;
+    private final ReplayStore store;
+    private final boolean allowOnStoreError;
+    private final long leewayMillis;
+    private final long timeoutMillis;
+    private final StreamGateMetrics metrics;
+    private volatile long lastErrorLogMillis;
+
+    public ReplayGuard(ReplayMode mode, ReplayStore store, boolean allowOnStoreError, Duration leeway,
+                       Duration storeTimeout, StreamGateMetrics metrics) {
+        this.mode = mode;
+        this.store = store;
+        this.allowOnStoreError = allowOnStoreError;
+        this.leewayMillis = leeway.toMillis();
+        this.timeoutMillis = storeTimeout.toMillis();
+        this.metrics = metrics;
+    }
+
+    public static ReplayGuard off() {
+        return new ReplayGuard(ReplayMode.OFF, null, false, Duration.ZERO, Duration.ofSeconds(1), StreamGateMetrics.noop());
+    }
+
+    public ReplayMode mode() {
+        return mode;
+    }
+
+    public ReplayStore store() {
+        return store;
+    }
+
+    /** The store key of a token: iss and jti, length-prefixed so that no two pairs collide. */
+    public static String key(Claims c) {
+        String iss = c.iss() == null ? "" : c.iss();
+        return iss.length() + ":" + iss + c.jti();
+    }
+
+    /**
+     * Admits the token or says why not; completes with null when admitted. With mode
+     * {@code once}, admission consumes the jti.
+     */
+    public CompletionStage<DenialReason> admit(Claims claims, long nowMillis) {
+        if (mode == ReplayMode.OFF) {
+            return ADMIT;
+        }
+        if (claims.jti() == null || claims.jti().isEmpty()) {
+            return CompletableFuture.completedFuture(DenialReason.MISSING_CLAIM);
+        }
+        if (mode == ReplayMode.LIMIT) {
+            // Session leases are taken by the gateway per WebSocket/HLS session (see SessionLeases).
+            return ADMIT;
+        }
+        long expiresAt = claims.exp() == Claims.ABSENT ? nowMillis + Duration.ofDays(1).toMillis()
+                : claims.exp() * 1000 + leewayMillis;
+        CompletableFuture<Boolean> op;
+        try {
+            op = store.markUsed(key(claims), expiresAt).toCompletableFuture();
+        } catch (RuntimeException e) {
+            op = CompletableFuture.failedFuture(e);
+        }
+        if (op.isDone() && !op.isCompletedExceptionally()) {
+            return CompletableFuture.completedFuture(recorded(op.join()));
+        }
+        return op.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+                .handle((first, error) -> error != null ? storeError(error) : recorded(first));
+    }
+
+    private DenialReason recorded(boolean first) {
+        metrics.replay("once", first ? "first" : "replayed");
+        return first ? null : DenialReason.REPLAYED;
+    }
+
+    /** What a store failure means under {@code onStoreError}. */
+    public DenialReason storeError(Throwable error) {
+        metrics.replay("once", "error");
+        metrics.replayStoreError(allowOnStoreError ? "allow" : "deny");
+        long now = System.currentTimeMillis();
+        if (now - lastErrorLogMillis > 60_000) {
+            lastErrorLogMillis = now;
+            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
+            LOG.warn("replay store {} failed ({}); {} requests while it fails", store.name(),
+                    cause.getClass().getSimpleName(), allowOnStoreError ? "admitting" : "refusing");
+        }
+        return allowOnStoreError ? null : DenialReason.REPLAY_STORE_UNAVAILABLE;
+    }
+}

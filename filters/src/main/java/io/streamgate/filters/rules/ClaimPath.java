@@ -1,0 +1,62 @@
+package io.streamgate.filters.rules;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/** A dotted claim path such as {@code roles[].eventId}, compiled to segments. */
+final class ClaimPath {
+    private final String[] names;
+    private final boolean[] each;
+
+    private ClaimPath(String[] names, boolean[] each) {
+        this.names = names;
+        this.each = each;
+    }
+
+    static ClaimPath parse(String s) {
+        String[] parts = s.split("\\.", -1);
+        String[] names = new String[parts.length];
+        boolean[] each = new boolean[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            String p = parts[i];
+            if (p.endsWith("[]")) {
+                each[i] = true;
+                p = p.substring(0, p.length() - 2);
+            }
+            if (p.isEmpty() || p.indexOf('[') >= 0 || p.indexOf(']') >= 0 || p.indexOf(' ') >= 0) {
+                return null;
+            }
+            names[i] = p;
+        }
+        return new ClaimPath(names, each);
+    }
+
+    /** True when some value the path reaches satisfies the test. */
+    boolean anyLeaf(Map<String, Object> root, Predicate<Object> test) {
+        return walk(root, 0, test);
+    }
+
+    private boolean walk(Object node, int i, Predicate<Object> test) {
+        if (!(node instanceof Map<?, ?> m)) {
+            return false;
+        }
+        Object v = m.get(names[i]);
+        if (v == null) {
+            return false;
+        }
+        boolean last = i == names.length - 1;
+        if (each[i]) {
+            if (!(v instanceof List<?> l)) {
+                return false;
+            }
+            for (Object e : l) {
+                if (last ? test.test(e) : walk(e, i + 1, test)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        return last ? test.test(v) : walk(v, i + 1, test);
+    }
+}

@@ -1,0 +1,2 @@
+/** Route grant rules (the contract's {@code require} language), compiled at config load. */
+package io.streamgate.filters.rules;

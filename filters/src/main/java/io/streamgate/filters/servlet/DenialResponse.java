@@ -1,0 +1,83 @@
+package io.streamgate.filters.servlet;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ThreadLocalRandom;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import io.streamgate.filters.DenialReason;
+
+/**
+ * Writes the contract's denial: status, {@code WWW-Authenticate} for 401/403 (RFC 6750),
+ * a JSON body {@code {"error", "reason", "requestId"}}, CORS headers so a browser player can
+ * read why it was refused, and {@code Cache-Control: no-store}. Every value written comes
+ * from the {@link DenialReason} enum or is generated here: nothing of the request is echoed
+ * but its {@code Origin} in the CORS header.
+ */
+public final class DenialResponse {
+    /** Request attribute holding the request id (also sent as {@code X-Request-Id}). */
+    public static final String REQUEST_ID_ATTRIBUTE = "io.streamgate.requestId";
+
+    private DenialResponse() {
+    }
+
+    public static void write(HttpServletRequest request, HttpServletResponse response, DenialReason reason)
+            throws IOException {
+        if (response.isCommitted()) {
+            return;
+        }
+        String requestId = requestId(request);
+        response.resetBuffer();
+        response.setStatus(reason.status());
+        Cors.apply(request, response);
+        response.setHeader("X-Request-Id", requestId);
+        String challenge = challenge(reason);
+        if (challenge != null) {
+            response.setHeader("WWW-Authenticate", challenge);
+        }
+        response.setHeader("Cache-Control", "no-store");
+        response.setContentType("application/json");
+        byte[] body = json(reason, requestId).getBytes(StandardCharsets.UTF_8);
+        response.setContentLength(body.length);
+        if (!"HEAD".equals(request.getMethod())) {
+            response.getOutputStream().write(body);
+        }
+        response.flushBuffer();
+    }
+
+    /** The {@code WWW-Authenticate} value, or null where none applies (503, 502, 504). */
+    public static String challenge(DenialReason reason) {
+        return switch (reason.category()) {
+            case INVALID_TOKEN -> reason == DenialReason.MISSING_TOKEN
+                    ? "Bearer realm=\"streamgate\""
+                    : "Bearer realm=\"streamgate\", error=\"invalid_token\", error_description=\"" + reason.code() + "\"";
+            case INSUFFICIENT_SCOPE -> "Bearer realm=\"streamgate\", error=\"insufficient_scope\", error_description=\""
+                    + reason.code() + "\"";
+            default -> null;
+        };
+    }
+
+    /** The JSON body. */
+    public static String json(DenialReason reason, String requestId) {
+        return "{\"error\":\"" + reason.error() + "\",\"reason\":\"" + reason.code() + "\",\"requestId\":\""
+                + requestId + "\"}";
+    }
+
+    /** This request's id, generated once: 16 hex digits. */
+    public static String requestId(HttpServletRequest request) {
+        Object id = request.getAttribute(REQUEST_ID_ATTRIBUTE);
+        if (id instanceof String s) {
+            return s;
+        }
+        String generated = newRequestId();
+        request.setAttribute(REQUEST_ID_ATTRIBUTE, generated);
+        return generated;
+    }
+
+    public static String newRequestId() {
+        String hex = Long.toHexString(ThreadLocalRandom.current().nextLong());
+        return "0".repeat(16 - hex.length()) + hex;
+    }
+}

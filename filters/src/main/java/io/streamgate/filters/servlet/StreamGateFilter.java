@@ -1,0 +1,131 @@
+package io.streamgate.filters.servlet;
+
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.streamgate.filters.Authorizer;
+import io.streamgate.filters.RoutePolicy;
+import io.streamgate.filters.Verdict;
+
+/**
+ * Servlet 6 adapter of the {@link Authorizer}: extracts nothing itself, asks the core, and
+ * either continues the chain with the {@link Verdict} in request attribute
+ * {@link #VERDICT_ATTRIBUTE}, or writes the contract's denial. A decision that is not ready
+ * at once (a JWKS refetch, a remote replay store) continues asynchronously — no container
+ * thread waits — which needs the filter registered with async support and for the
+ * {@code REQUEST} and {@code ASYNC} dispatcher types.
+ *
+ * <p>CORS preflights pass without a token (browsers never send credentials on them).
+ * Requests for which the route selector returns null are not this filter's business and pass.
+ */
+public final class StreamGateFilter implements Filter {
+    /** Request attribute holding the allowed {@link Verdict}. */
+    public static final String VERDICT_ATTRIBUTE = "io.streamgate.verdict";
+    /** Request attribute holding the {@link RoutePolicy} the request was checked against. */
+    public static final String ROUTE_ATTRIBUTE = "io.streamgate.route";
+    private static final String PENDING_ATTRIBUTE = "io.streamgate.pending";
+    private static final Logger LOG = LoggerFactory.getLogger(StreamGateFilter.class);
+
+    private final Authorizer authorizer;
+    private final Function<HttpServletRequest, RoutePolicy> routes;
+
+    /**
+     * @param routes selects the route a request belongs to, or null when it is not protected here
+     */
+    public StreamGateFilter(Authorizer authorizer, Function<HttpServletRequest, RoutePolicy> routes) {
+        this.authorizer = authorizer;
+        this.routes = routes;
+    }
+
+    /** A filter protecting everything it is mapped to with one route policy. */
+    public static StreamGateFilter forRoute(Authorizer authorizer, RoutePolicy route) {
+        return new StreamGateFilter(authorizer, r -> route);
+    }
+
+    @Override
+    public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
+            throws IOException, ServletException {
+        HttpServletRequest request = (HttpServletRequest) req;
+        HttpServletResponse response = (HttpServletResponse) res;
+
+        Object pending = request.getAttribute(PENDING_ATTRIBUTE);
+        if (pending != null && request.getDispatcherType() == DispatcherType.ASYNC) {
+            request.removeAttribute(PENDING_ATTRIBUTE);
+            act(request, response, chain, (CompletableFuture<?>) pending);
+            return;
+        }
+        if (request.getAttribute(VERDICT_ATTRIBUTE) != null) {
+            chain.doFilter(request, response); // already authorised (a forward or include)
+            return;
+        }
+        RoutePolicy route = routes.apply(request);
+        if (route == null) {
+            chain.doFilter(request, response);
+            return;
+        }
+        if (Cors.isPreflight(request)) {
+            Cors.preflight(request, response);
+            return;
+        }
+        request.setAttribute(ROUTE_ATTRIBUTE, route);
+        CompletableFuture<Verdict> decision;
+        try {
+            decision = authorizer.authorize(route, new ServletRequestView(request)).toCompletableFuture();
+        } catch (RuntimeException e) {
+            decision = CompletableFuture.failedFuture(e);
+        }
+        if (decision.isDone() || !request.isAsyncSupported()) {
+            act(request, response, chain, decision);
+            return;
+        }
+        AsyncContext async = request.startAsync();
+        async.setTimeout(0); // the decision itself is bounded by the key fetch and store timeouts
+        CompletableFuture<Verdict> later = decision;
+        later.whenComplete((v, e) -> {
+            request.setAttribute(PENDING_ATTRIBUTE, later);
+            async.dispatch();
+        });
+    }
+
+    private void act(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
+                     CompletableFuture<?> decision) throws IOException, ServletException {
+        Verdict verdict;
+        try {
+            verdict = (Verdict) decision.join(); // done, or this thread may wait (no async support)
+        } catch (RuntimeException e) {
+            // A bug or broken infrastructure, not a bad token. Never a stack trace to the client.
+            LOG.error("authorisation failed unexpectedly (request {})", DenialResponse.requestId(request), e);
+            if (!response.isCommitted()) {
+                Cors.apply(request, response);
+                response.sendError(HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
+            }
+            return;
+        }
+        if (verdict.allowed()) {
+            request.setAttribute(VERDICT_ATTRIBUTE, verdict);
+            Cors.apply(request, response);
+            chain.doFilter(request, response);
+            return;
+        }
+        if (LOG.isDebugEnabled()) {
+            RoutePolicy route = (RoutePolicy) request.getAttribute(ROUTE_ATTRIBUTE);
+            LOG.debug("denied route={} reason={} request={}", route == null ? "-" : route.name(),
+                    verdict.reason().code(), DenialResponse.requestId(request));
+        }
+        DenialResponse.write(request, response, verdict.reason());
+    }
+}
