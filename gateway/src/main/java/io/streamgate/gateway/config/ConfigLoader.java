@@ -1,0 +1,377 @@
+package io.streamgate.gateway.config;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import io.streamgate.filters.ClientAddress;
+import io.streamgate.filters.ConfigException;
+import io.streamgate.filters.crypto.CryptoProvider;
+import io.streamgate.filters.crypto.JwsAlgorithm;
+import io.streamgate.filters.replay.ReplayMode;
+import io.streamgate.filters.rules.RouteRules;
+import io.streamgate.filters.token.TokenSource;
+import io.streamgate.filters.verify.VerifyPolicy;
+
+/**
+ * Reads and validates {@code gateway.yaml}. Every problem is reported with its key path
+ * ({@code routes[1].upstream: not a URL: "htp:/x"}), all of them at once, as a
+ * {@link ConfigException}. Unknown keys are errors. Values may use {@code ${ENV}} and
+ * {@code ${ENV:-default}}.
+ */
+public final class ConfigLoader {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+    private final Function<String, String> env;
+
+    public ConfigLoader(Function<String, String> env) {
+        this.env = env;
+    }
+
+    public static ConfigLoader withSystemEnv() {
+        return new ConfigLoader(System::getenv);
+    }
+
+    public GatewayConfig load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new ConfigException(List.of(file + ": cannot read: " + e.getMessage()));
+        }
+        Path base = file.toAbsolutePath().getParent();
+        return parse(text, base);
+    }
+
+    /** Parses YAML text; relative paths resolve against {@code baseDir}. */
+    public GatewayConfig parse(String yaml, Path baseDir) {
+        JsonNode root;
+        try {
+            root = YAML.readTree(yaml);
+        } catch (IOException e) {
+            String msg = e.getMessage() == null ? "invalid YAML" : e.getMessage().lines().findFirst().orElse("invalid YAML");
+            throw new ConfigException(List.of("(file): invalid YAML: " + msg));
+        }
+        List<String> problems = new ArrayList<>();
+        ConfigNode r = new ConfigNode(root, "", problems, env);
+        if (r.isMissing()) {
+            throw new ConfigException(List.of("(file): empty configuration"));
+        }
+        r.expectObject(Set.of("listen", "admin", "keys", "verify", "tokens", "replay", "clientIp", "crypto", "hls",
+                "proxy", "routes"));
+        GatewayConfig.Listen listen = listen(r.child("listen"), baseDir);
+        GatewayConfig.Admin admin = admin(r.child("admin"));
+        List<GatewayConfig.KeySource> keys = keys(r.child("keys"), baseDir);
+        GatewayConfig.Tokens tokens = tokens(r.child("tokens"));
+        VerifyPolicy verify = verify(r.child("verify"), tokens.maxLength());
+        GatewayConfig.Replay replay = replay(r.child("replay"));
+        List<String> trusted = clientIp(r.child("clientIp"));
+        CryptoProvider crypto = crypto(r.child("crypto"));
+        GatewayConfig.Hls hls = hls(r.child("hls"));
+        GatewayConfig.Proxy proxy = proxy(r.child("proxy"));
+        List<GatewayConfig.Route> routes = routes(r.child("routes"));
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return new GatewayConfig(listen, admin, keys, verify, tokens, replay, trusted, crypto, hls, proxy, routes);
+    }
+
+    private GatewayConfig.Listen listen(ConfigNode n, Path base) {
+        n.expectObject(Set.of("host", "port", "tls"));
+        String host = n.string("host", "0.0.0.0");
+        int port = n.integer("port", 8080, 0, 65535);
+        GatewayConfig.Tls tls = null;
+        ConfigNode t = n.child("tls");
+        if (t.expectObject(Set.of("keystore", "password"))) {
+            String ks = t.requiredString("keystore");
+            String pw = t.string("password", "");
+            if (ks != null) {
+                Path p = base.resolve(ks);
+                if (!Files.isReadable(p)) {
+                    t.problem("keystore", "cannot read file " + p);
+                }
+                tls = new GatewayConfig.Tls(p, pw);
+            }
+        }
+        return new GatewayConfig.Listen(host, port, tls);
+    }
+
+    private GatewayConfig.Admin admin(ConfigNode n) {
+        n.expectObject(Set.of("host", "port"));
+        return new GatewayConfig.Admin(n.string("host", "127.0.0.1"), n.integer("port", 9090, 0, 65535));
+    }
+
+    private List<GatewayConfig.KeySource> keys(ConfigNode n, Path base) {
+        List<GatewayConfig.KeySource> out = new ArrayList<>();
+        List<ConfigNode> items = n.elements();
+        if (items.isEmpty()) {
+            n.problem("at least one key source is required (a file or a jwks URL)");
+        }
+        for (ConfigNode k : items) {
+            k.expectObject(Set.of("kid", "file", "jwks", "refresh", "minRefetch", "timeout"));
+            String kid = k.string("kid", null);
+            String file = k.string("file", null);
+            String jwks = k.string("jwks", null);
+            if ((file == null) == (jwks == null)) {
+                k.problem("give exactly one of file or jwks");
+                continue;
+            }
+            Duration refresh = k.duration("refresh", Duration.ofMinutes(10));
+            Duration minRefetch = k.duration("minRefetch", Duration.ofSeconds(30));
+            Duration timeout = k.duration("timeout", Duration.ofSeconds(5));
+            if (file != null) {
+                Path p = base.resolve(file);
+                if (!Files.isReadable(p)) {
+                    k.problem("file", "cannot read file " + p);
+                }
+                out.add(new GatewayConfig.KeySource(k.path(), kid, p, null, refresh, minRefetch, timeout));
+            } else {
+                URI u = url(k, "jwks", jwks, Set.of("http", "https"));
+                if (refresh.isZero()) {
+                    k.problem("refresh", "must be positive");
+                }
+                out.add(new GatewayConfig.KeySource(k.path(), kid, null, u, refresh, minRefetch, timeout));
+            }
+        }
+        return out;
+    }
+
+    private GatewayConfig.Tokens tokens(ConfigNode n) {
+        n.expectObject(Set.of("from", "stripBeforeUpstream", "maxLength"));
+        List<TokenSource> from = new ArrayList<>();
+        ConfigNode list = n.child("from");
+        if (list.isMissing()) {
+            from.addAll(io.streamgate.filters.token.TokenExtractor.DEFAULT_SOURCES);
+        } else {
+            for (ConfigNode e : list.elements()) {
+                try {
+                    from.add(TokenSource.parse(e.text()));
+                } catch (IllegalArgumentException ex) {
+                    e.problem(ex.getMessage());
+                }
+            }
+            if (from.isEmpty()) {
+                list.problem("at least one token source is required");
+            }
+        }
+        return new GatewayConfig.Tokens(from, n.bool("stripBeforeUpstream", true),
+                n.integer("maxLength", 8192, 16, 1 << 20));
+    }
+
+    private VerifyPolicy verify(ConfigNode n, int maxLength) {
+        n.expectObject(Set.of("algorithms", "leeway", "maxLifetime", "issuers", "audiences", "requiredClaims"));
+        VerifyPolicy.Builder b = VerifyPolicy.builder().maxTokenLength(maxLength);
+        ConfigNode algs = n.child("algorithms");
+        if (!algs.isMissing()) {
+            Set<JwsAlgorithm> set = EnumSet.noneOf(JwsAlgorithm.class);
+            for (ConfigNode a : algs.elements()) {
+                String name = a.text();
+                JwsAlgorithm alg = name == null ? null : JwsAlgorithm.fromConfigName(name);
+                if (alg == null) {
+                    String why = name != null && name.toLowerCase(Locale.ROOT).startsWith("hs")
+                            ? " (HMAC is never accepted: the gateway holds public keys only)"
+                            : "none".equalsIgnoreCase(name) ? " (unsigned tokens are never accepted)" : "";
+                    a.problem("unsupported algorithm \"" + name + "\"" + why
+                            + "; use RS256/384/512, PS256/384/512, ES256/384/512 or EdDSA");
+                } else {
+                    set.add(alg);
+                }
+            }
+            if (set.isEmpty()) {
+                algs.problem("at least one algorithm is required");
+            } else {
+                b.algorithms(set);
+            }
+        }
+        b.leeway(n.duration("leeway", Duration.ofSeconds(30)));
+        Duration maxLifetime = n.duration("maxLifetime", Duration.ofDays(366));
+        if (maxLifetime.isZero()) {
+            n.problem("maxLifetime", "must be positive");
+        } else {
+            b.maxLifetime(maxLifetime);
+        }
+        b.issuers(new HashSet<>(n.strings("issuers", List.of())));
+        b.audiences(new HashSet<>(n.strings("audiences", List.of())));
+        b.requiredClaims(n.strings("requiredClaims", List.of("exp")));
+        return b.build();
+    }
+
+    private GatewayConfig.Replay replay(ConfigNode n) {
+        n.expectObject(Set.of("mode", "maxSessions", "store", "redis", "onStoreError", "timeout", "keyPrefix", "lease"));
+        ConfigNode m = n.child("mode");
+        ReplayMode mode = ReplayMode.OFF;
+        if (!m.isMissing()) {
+            mode = ReplayMode.fromConfig(m.scalar());
+            if (mode == null) {
+                m.problem("must be off, once or limit");
+                mode = ReplayMode.OFF;
+            }
+        }
+        int maxSessions = n.integer("maxSessions", 1, 1, 1_000_000);
+        String store = n.string("store", "memory");
+        GatewayConfig.Replay.Store st = switch (store) {
+            case "memory" -> GatewayConfig.Replay.Store.MEMORY;
+            case "redis" -> GatewayConfig.Replay.Store.REDIS;
+            default -> {
+                n.problem("store", "must be memory or redis, was \"" + store + "\"");
+                yield GatewayConfig.Replay.Store.MEMORY;
+            }
+        };
+        String redis = n.string("redis", "redis://127.0.0.1:6379");
+        URI redisUri = url(n, "redis", redis, Set.of("redis", "rediss", "redis-sentinel", "rediss-sentinel"));
+        String onError = n.string("onStoreError", "deny");
+        if (!onError.equals("deny") && !onError.equals("allow")) {
+            n.problem("onStoreError", "must be deny or allow, was \"" + onError + "\"");
+        }
+        return new GatewayConfig.Replay(mode, maxSessions, st, redisUri, onError.equals("allow"),
+                n.duration("timeout", Duration.ofMillis(50)), n.string("keyPrefix", "streamgate:"),
+                n.duration("lease", Duration.ofSeconds(30)));
+    }
+
+    private List<String> clientIp(ConfigNode n) {
+        n.expectObject(Set.of("trustedProxies"));
+        List<String> cidrs = n.strings("trustedProxies", List.of());
+        try {
+            ClientAddress.trusting(cidrs, n.childPath("trustedProxies"));
+        } catch (ConfigException e) {
+            e.problems().forEach(n::addProblemLine);
+        }
+        return cidrs;
+    }
+
+    private CryptoProvider crypto(ConfigNode n) {
+        n.expectObject(Set.of("provider"));
+        String p = n.string("provider", "auto");
+        CryptoProvider c = CryptoProvider.fromConfigName(p);
+        if (c == null) {
+            n.problem("provider", "must be auto, conscrypt, bouncycastle or jdk, was \"" + p + "\"");
+            return CryptoProvider.AUTO;
+        }
+        return c;
+    }
+
+    private GatewayConfig.Hls hls(ConfigNode n) {
+        n.expectObject(Set.of("sessionSecret", "sessionTtl", "maxPlaylistBytes"));
+        String secret = n.string("sessionSecret", "");
+        if (!secret.isEmpty() && secret.length() < 16) {
+            n.problem("sessionSecret", "must be at least 16 characters (or empty for a random per-process secret)");
+        }
+        return new GatewayConfig.Hls(secret, n.duration("sessionTtl", Duration.ofMinutes(10)),
+                n.integer("maxPlaylistBytes", 1 << 20, 1024, 64 << 20));
+    }
+
+    private GatewayConfig.Proxy proxy(ConfigNode n) {
+        n.expectObject(Set.of("connectTimeout", "idleTimeout", "maxConnectionsPerUpstream"));
+        return new GatewayConfig.Proxy(n.duration("connectTimeout", Duration.ofSeconds(5)),
+                n.duration("idleTimeout", Duration.ofSeconds(30)),
+                n.integer("maxConnectionsPerUpstream", 256, 1, 100_000));
+    }
+
+    private List<GatewayConfig.Route> routes(ConfigNode n) {
+        List<GatewayConfig.Route> out = new ArrayList<>();
+        List<ConfigNode> items = n.elements();
+        if (items.isEmpty()) {
+            n.problem("at least one route is required");
+        }
+        Set<String> names = new HashSet<>();
+        Set<String> paths = new HashSet<>();
+        for (ConfigNode r : items) {
+            r.expectObject(Set.of("name", "path", "type", "upstream", "auth", "onExpiry", "claimHeaders", "require",
+                    "idleTimeout", "maxMessageSize"));
+            String name = r.requiredString("name");
+            if (name != null && !name.matches("[A-Za-z0-9_.-]{1,64}")) {
+                r.problem("name", "use 1-64 letters, digits, '_', '.', '-' (it is a metric tag)");
+            }
+            if (name != null && !names.add(name)) {
+                r.problem("name", "duplicate route name \"" + name + "\"");
+            }
+            String path = r.requiredString("path");
+            if (path != null && (!path.startsWith("/") || path.contains("?") || path.contains("#"))) {
+                r.problem("path", "must start with / and hold no query, was \"" + path + "\"");
+            }
+            if (path != null && !paths.add(path)) {
+                r.problem("path", "duplicate route path \"" + path + "\"");
+            }
+            String typeText = r.string("type", "http");
+            GatewayConfig.RouteType type = switch (typeText) {
+                case "websocket" -> GatewayConfig.RouteType.WEBSOCKET;
+                case "hls" -> GatewayConfig.RouteType.HLS;
+                case "http" -> GatewayConfig.RouteType.HTTP;
+                default -> {
+                    r.problem("type", "must be websocket, hls or http, was \"" + typeText + "\"");
+                    yield GatewayConfig.RouteType.HTTP;
+                }
+            };
+            String up = r.requiredString("upstream");
+            URI upstream = up == null ? null : url(r, "upstream", up, type == GatewayConfig.RouteType.WEBSOCKET
+                    ? Set.of("ws", "wss") : Set.of("http", "https"));
+            String auth = r.string("auth", "token");
+            if (!auth.equals("token") && !auth.equals("none")) {
+                r.problem("auth", "must be token or none, was \"" + auth + "\"");
+            }
+            String expiry = r.string("onExpiry", "keep");
+            if (!expiry.equals("keep") && !expiry.equals("close")) {
+                r.problem("onExpiry", "must be keep or close, was \"" + expiry + "\"");
+            }
+            Map<String, String> claimHeaders = r.stringMap("claimHeaders");
+            claimHeaders.forEach((claim, header) -> {
+                if (!header.matches("[A-Za-z0-9-]{1,64}")) {
+                    r.child("claimHeaders").problem(claim, "not a header name: \"" + header + "\"");
+                }
+            });
+            RouteRules rules = RouteRules.none();
+            ConfigNode req = r.child("require");
+            if (!req.isMissing()) {
+                if (auth.equals("none")) {
+                    req.problem("a route with auth: none cannot require claims");
+                }
+                try {
+                    rules = RouteRules.compile(req.plain(), req.path());
+                } catch (ConfigException e) {
+                    e.problems().forEach(r::addProblemLine);
+                }
+            }
+            Duration idle = r.duration("idleTimeout", Duration.ofMinutes(5));
+            int maxMessage = r.integer("maxMessageSize", 1 << 20, 1024, 64 << 20);
+            out.add(new GatewayConfig.Route(name, path, type, upstream, !auth.equals("none"),
+                    expiry.equals("close") ? GatewayConfig.OnExpiry.CLOSE : GatewayConfig.OnExpiry.KEEP,
+                    Map.copyOf(claimHeaders), rules, idle, maxMessage));
+        }
+        return out;
+    }
+
+    private static URI url(ConfigNode n, String key, String value, Set<String> schemes) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            URI u = new URI(value);
+            if (u.getScheme() == null || !schemes.contains(u.getScheme().toLowerCase(Locale.ROOT))
+                    || u.getHost() == null) {
+                n.problem(key, "not a URL: \"" + value + "\" (expected " + String.join("/", new java.util.TreeSet<>(schemes)) + ")");
+                return null;
+            }
+            return u;
+        } catch (URISyntaxException e) {
+            n.problem(key, "not a URL: \"" + value + "\"");
+            return null;
+        }
+    }
+}

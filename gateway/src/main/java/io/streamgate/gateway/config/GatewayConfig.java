@@ -1,0 +1,70 @@
+package io.streamgate.gateway.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import io.streamgate.filters.crypto.CryptoProvider;
+import io.streamgate.filters.replay.ReplayMode;
+import io.streamgate.filters.rules.RouteRules;
+import io.streamgate.filters.token.TokenSource;
+import io.streamgate.filters.verify.VerifyPolicy;
+
+/**
+ * The gateway's configuration, immutable and validated once at load by {@link ConfigLoader}.
+ * Every duration is a {@link Duration}; relative file paths are already resolved against the
+ * config file's folder.
+ */
+public record GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, VerifyPolicy verify, Tokens tokens,
+                            Replay replay, List<String> trustedProxies, CryptoProvider crypto, Hls hls, Proxy proxy,
+                            List<Route> routes) {
+
+    /** The public listener; optional TLS from a PKCS#12 keystore. */
+    public record Listen(String host, int port, Tls tls) {
+    }
+
+    public record Tls(Path keystore, String password) {
+    }
+
+    /** The admin listener (/metrics, /healthz, /readyz); port 0 turns it off. */
+    public record Admin(String host, int port) {
+    }
+
+    /** One entry of {@code keys}: a file (PEM, JWK or JWKS) or a JWKS URL. {@code path} is e.g. {@code keys[0]}. */
+    public record KeySource(String path, String kid, Path file, URI jwks, Duration refresh, Duration minRefetch,
+                            Duration timeout) {
+    }
+
+    public record Tokens(List<TokenSource> from, boolean stripBeforeUpstream, int maxLength) {
+    }
+
+    /** Replay protection; {@code redis} and {@code keyPrefix} apply to {@code store: redis}. */
+    public record Replay(ReplayMode mode, int maxSessions, Store store, URI redis, boolean allowOnStoreError,
+                         Duration timeout, String keyPrefix, Duration lease) {
+        public enum Store { MEMORY, REDIS }
+    }
+
+    /** HLS session credentials: the HMAC secret replicas share (empty: random per process). */
+    public record Hls(String sessionSecret, Duration sessionTtl, int maxPlaylistBytes) {
+    }
+
+    /** Upstream connection settings shared by all routes. */
+    public record Proxy(Duration connectTimeout, Duration idleTimeout, int maxConnectionsPerUpstream) {
+    }
+
+    public enum RouteType { WEBSOCKET, HLS, HTTP }
+
+    public enum OnExpiry { KEEP, CLOSE }
+
+    /**
+     * One route: requests whose path starts with {@code path} (longest prefix wins) go to
+     * {@code upstream} after authorisation, unless {@code authRequired} is false ({@code auth:
+     * none}, only when written explicitly).
+     */
+    public record Route(String name, String path, RouteType type, URI upstream, boolean authRequired,
+                        OnExpiry onExpiry, Map<String, String> claimHeaders, RouteRules rules,
+                        Duration idleTimeout, int maxMessageSize) {
+    }
+}

@@ -1,0 +1,184 @@
+package io.streamgate.gateway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import io.streamgate.filters.ConfigException;
+import io.streamgate.filters.crypto.CryptoProvider;
+import io.streamgate.filters.crypto.JwsAlgorithm;
+import io.streamgate.filters.replay.ReplayMode;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    private final ConfigLoader loader = new ConfigLoader(Map.of("PORT", "8443", "EMPTY", "")::get);
+
+    static Path repo() {
+        Path p = Path.of("").toAbsolutePath();
+        return Files.exists(p.resolve("conf")) ? p : p.getParent();
+    }
+
+    /** Every gateway config shipped under conf/ (YAML files other than Prometheus's). */
+    static Stream<Path> shippedConfigs() throws IOException {
+        try (Stream<Path> s = Files.walk(repo().resolve("conf"))) {
+            return s.filter(p -> p.toString().endsWith(".yaml")).toList().stream();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("shippedConfigs")
+    void everyShippedConfigIsValid(Path file) {
+        GatewayConfig c = ConfigLoader.withSystemEnv().load(file);
+        assertThat(c.routes()).isNotEmpty();
+    }
+
+    @Test
+    void referenceConfigHasTheContractDefaults() {
+        GatewayConfig c = ConfigLoader.withSystemEnv().load(repo().resolve("conf/gateway.yaml"));
+        assertThat(c.verify().algorithms()).containsExactlyInAnyOrder(JwsAlgorithm.ES256, JwsAlgorithm.RS256,
+                JwsAlgorithm.PS256, JwsAlgorithm.EdDSA);
+        assertThat(c.verify().leeway()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.verify().maxLifetime()).isEqualTo(Duration.ofDays(366));
+        assertThat(c.verify().requiredClaims()).containsExactly("exp");
+        assertThat(c.replay().mode()).as("unquoted off is YAML's false").isEqualTo(ReplayMode.OFF);
+        assertThat(c.tokens().from()).hasSize(5);
+        assertThat(c.crypto()).isEqualTo(CryptoProvider.AUTO);
+        assertThat(c.routes()).extracting(GatewayConfig.Route::name).containsExactly("h5live", "hls", "open");
+        assertThat(c.routes().get(2).authRequired()).isFalse();
+        assertThat(c.routes().get(0).claimHeaders()).containsEntry("sub", "X-Viewer-Id");
+    }
+
+    private GatewayConfig parse(String yaml) {
+        return loader.parse(yaml, dir);
+    }
+
+    private List<String> problems(String yaml) {
+        try {
+            parse(yaml);
+        } catch (ConfigException e) {
+            return e.problems();
+        }
+        throw new AssertionError("expected a config error");
+    }
+
+    private String minimal(String extra) throws IOException {
+        Files.writeString(dir.resolve("k.pem"), io.streamgate.filters.testing.TestKeys.es256("k").publicPem());
+        return "keys: [{kid: k, file: k.pem}]\nroutes: [{name: r, path: /live/, type: hls, upstream: 'http://127.0.0.1:1/'}]\n"
+                + extra;
+    }
+
+    @Test
+    void minimalConfigGetsDefaults() throws IOException {
+        GatewayConfig c = parse(minimal(""));
+        assertThat(c.listen().port()).isEqualTo(8080);
+        assertThat(c.admin().port()).isEqualTo(9090);
+        assertThat(c.routes().get(0).authRequired()).isTrue();
+        assertThat(c.proxy().idleTimeout()).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void environmentValuesAndDefaults() throws IOException {
+        GatewayConfig c = parse(minimal("listen: {port: '${PORT}', host: '${HOST:-127.0.0.2}'}\nhls: {sessionSecret: '${EMPTY:-0123456789abcdef}'}"));
+        assertThat(c.listen().port()).isEqualTo(8443);
+        assertThat(c.listen().host()).isEqualTo("127.0.0.2");
+        assertThat(c.hls().sessionSecret()).isEqualTo("0123456789abcdef");
+    }
+
+    @Test
+    void unsetEnvironmentVariableNamesTheKey() throws IOException {
+        assertThat(problems(minimal("listen: {port: '${NOPE}'}")))
+                .anyMatch(p -> p.startsWith("listen.port: environment variable NOPE is not set"));
+    }
+
+    @Test
+    void badUpstreamNamesTheRoute() throws IOException {
+        Files.writeString(dir.resolve("k.pem"), io.streamgate.filters.testing.TestKeys.es256("k").publicPem());
+        List<String> p = problems("keys: [{kid: k, file: k.pem}]\nroutes:\n"
+                + "  - {name: a, path: /a/, upstream: 'http://127.0.0.1:1/'}\n"
+                + "  - {name: b, path: /b/, upstream: 'htp:/x'}\n");
+        assertThat(p).containsExactly("routes[1].upstream: not a URL: \"htp:/x\" (expected http/https)");
+    }
+
+    @Test
+    void websocketRoutesNeedWsUpstreams() throws IOException {
+        assertThat(problems(minimal("").replace("type: hls", "type: websocket")))
+                .anyMatch(p -> p.startsWith("routes[0].upstream: not a URL"));
+    }
+
+    @Test
+    void unknownKeysAreErrors() throws IOException {
+        assertThat(problems(minimal("verify: {leway: 30s}\nfoo: 1")))
+                .anyMatch(p -> p.startsWith("verify.leway: unknown key"))
+                .anyMatch(p -> p.startsWith("foo: unknown key"));
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnce() throws IOException {
+        List<String> p = problems(minimal("verify: {leeway: soon, algorithms: [HS256, none]}\nreplay: {mode: twice}\n"
+                + "crypto: {provider: fast}"));
+        assertThat(p).anyMatch(s -> s.startsWith("verify.leeway: not a duration: \"soon\""))
+                .anyMatch(s -> s.startsWith("verify.algorithms[0]: unsupported algorithm \"HS256\" (HMAC is never accepted"))
+                .anyMatch(s -> s.startsWith("verify.algorithms[1]: unsupported algorithm \"none\""))
+                .anyMatch(s -> s.startsWith("replay.mode: must be off, once or limit"))
+                .anyMatch(s -> s.startsWith("crypto.provider: must be auto"));
+    }
+
+    @Test
+    void ruleErrorsNameTheirKeyPath() throws IOException {
+        String yaml = minimal("").replace("upstream: 'http://127.0.0.1:1/'}",
+                "upstream: 'http://127.0.0.1:1/', require: [{claim: x, contains: '{query}'}]}");
+        assertThat(problems(yaml)).anyMatch(p -> p.startsWith("routes[0].require[0].contains: unknown request value"));
+    }
+
+    @Test
+    void durationsOfEveryUnit() {
+        assertThat(ConfigNode.parseDuration("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(ConfigNode.parseDuration("30s")).isEqualTo(Duration.ofSeconds(30));
+        assertThat(ConfigNode.parseDuration("5m")).isEqualTo(Duration.ofMinutes(5));
+        assertThat(ConfigNode.parseDuration("2h")).isEqualTo(Duration.ofHours(2));
+        assertThat(ConfigNode.parseDuration("366d")).isEqualTo(Duration.ofDays(366));
+        assertThat(ConfigNode.parseDuration("30")).isNull();
+        assertThat(ConfigNode.parseDuration("-5s")).isNull();
+    }
+
+    @Test
+    void replayModeAcceptsQuotedAndUnquotedOff() throws IOException {
+        assertThat(parse(minimal("replay: {mode: off}")).replay().mode()).isEqualTo(ReplayMode.OFF);
+        assertThat(parse(minimal("replay: {mode: 'off'}")).replay().mode()).isEqualTo(ReplayMode.OFF);
+        assertThat(parse(minimal("replay: {mode: once}")).replay().mode()).isEqualTo(ReplayMode.ONCE);
+    }
+
+    @Test
+    void keyFileMustExistAndPemNeedsKid() throws IOException {
+        assertThat(problems("keys: [{kid: k, file: missing.pem}]\nroutes: [{name: r, path: /, upstream: 'http://127.0.0.1:1/'}]"))
+                .anyMatch(p -> p.startsWith("keys[0].file: cannot read file"));
+        assertThat(problems("keys: [{kid: k}]\nroutes: [{name: r, path: /, upstream: 'http://127.0.0.1:1/'}]"))
+                .anyMatch(p -> p.startsWith("keys[0]: give exactly one of file or jwks"));
+    }
+
+    @Test
+    void duplicateYamlKeysAreRejected() throws IOException {
+        assertThatThrownBy(() -> parse(minimal("admin: {port: 1}\nadmin: {port: 2}")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("invalid YAML");
+    }
+
+    @Test
+    void trustedProxiesMustBeCidrs() throws IOException {
+        assertThat(problems(minimal("clientIp: {trustedProxies: [10.0.0.0/8, nonsense]}")))
+                .containsExactly("clientIp.trustedProxies[1]: not a CIDR: \"nonsense\"");
+    }
+}
