@@ -127,7 +127,10 @@ public final class StreamGateMetrics {
         private RouteMeters(String route) {
             allowed = decision(route, "allowed", "ok");
             for (DenialReason r : REASONS) {
-                denied[r.ordinal()] = decision(route, "denied", r.code());
+                // Upstream failures are not authorisation decisions: the gateway meters them apart.
+                if (r.status() < 500 || r.category() == DenialReason.Category.UNAVAILABLE) {
+                    denied[r.ordinal()] = decision(route, "denied", r.code());
+                }
             }
         }
 
@@ -141,7 +144,10 @@ public final class StreamGateMetrics {
         }
 
         public void denied(DenialReason reason) {
-            denied[reason.ordinal()].increment();
+            Counter c = denied[reason.ordinal()];
+            if (c != null) {
+                c.increment();
+            }
         }
     }
 }

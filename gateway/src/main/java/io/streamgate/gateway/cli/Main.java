@@ -1,0 +1,66 @@
+package io.streamgate.gateway.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import io.streamgate.filters.ConfigException;
+
+/**
+ * {@code java -jar streamgate.jar <command>}. Exit codes: 0 success, 2 usage or
+ * configuration error, 1 runtime failure ({@code verify} also exits 1 for a denied token).
+ */
+@Command(name = "streamgate", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "JWT gateway for live-streaming origins (WebSocket and HLS).",
+        subcommands = {RunCommand.class, DemoCommand.class, KeygenCommand.class, MintCommand.class,
+                VerifyCommand.class, CheckConfigCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    public static final int OK = 0;
+    public static final int RUNTIME_FAILURE = 1;
+    public static final int USAGE = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        quietLogsForTools(args);
+        System.exit(execute(args));
+    }
+
+    /** Runs a command line and returns its exit code (used by tests, never calls System.exit). */
+    public static int execute(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof ConfigException ce) {
+                ce.problems().forEach(cmd.getErr()::println);
+                return USAGE;
+            }
+            cmd.getErr().println("error: " + e.getMessage());
+            return RUNTIME_FAILURE;
+        });
+        return cl.execute(args);
+    }
+
+    /** One-shot tools print their result only; the servers log at info. */
+    static void quietLogsForTools(String[] args) {
+        String cmd = args.length == 0 ? "" : args[0];
+        if (!cmd.equals("run") && !cmd.equals("demo")) {
+            System.setProperty("io.streamgate.LEVEL", "WARN");
+            System.setProperty("org.eclipse.jetty.LEVEL", "WARN");
+        } else {
+            System.setProperty("org.eclipse.jetty.LEVEL", System.getProperty("org.eclipse.jetty.LEVEL", "WARN"));
+        }
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"streamgate " + (v == null ? "dev" : v)};
+        }
+    }
+}

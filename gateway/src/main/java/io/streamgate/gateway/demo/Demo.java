@@ -1,0 +1,173 @@
+package io.streamgate.gateway.demo;
+
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.jose4j.json.JsonUtil;
+
+import io.streamgate.filters.crypto.JwsAlgorithm;
+import io.streamgate.filters.crypto.JwsSigner;
+import io.streamgate.gateway.config.ConfigLoader;
+import io.streamgate.gateway.config.GatewayConfig;
+import io.streamgate.gateway.server.GatewayServer;
+
+/**
+ * Everything embedded: the {@link DemoOrigin}, a freshly generated ES256 key (kept in a
+ * temporary folder, deleted on close), the gateway configured by the classpath's
+ * {@code demo/demo.yaml}, and a ready token granting stream {@code demo}.
+ */
+public final class Demo implements AutoCloseable {
+    public static final String KID = "demo";
+    public static final String STREAM = "demo";
+
+    private final DemoOrigin origin;
+    private final GatewayServer gateway;
+    private final KeyPair key;
+    private final Path dir;
+    private final String token;
+
+    private Demo(DemoOrigin origin, GatewayServer gateway, KeyPair key, Path dir, String token) {
+        this.origin = origin;
+        this.gateway = gateway;
+        this.key = key;
+        this.dir = dir;
+        this.token = token;
+    }
+
+    /** Starts origin and gateway; {@code port}/{@code adminPort} 0 pick free ports (admin 0 picks one too). */
+    public static Demo start(int port, int adminPort, Clock clock) throws Exception {
+        DemoOrigin origin = DemoOrigin.start("127.0.0.1", 0, clock);
+        Path dir = Files.createTempDirectory("streamgate-demo");
+        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+        g.initialize(new ECGenParameterSpec("secp256r1"));
+        KeyPair key = g.generateKeyPair();
+        Path pub = dir.resolve("demo-public.pem");
+        Files.writeString(pub, "-----BEGIN PUBLIC KEY-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(key.getPublic().getEncoded())
+                + "\n-----END PUBLIC KEY-----\n");
+        int admin = adminPort == 0 ? freePort() : adminPort;
+        Map<String, String> env = Map.of(
+                "SG_DEMO_PORT", String.valueOf(port),
+                "SG_DEMO_ADMIN_PORT", String.valueOf(admin),
+                "SG_DEMO_KEY", pub.toString(),
+                "SG_DEMO_ORIGIN", origin.httpBase(),
+                "SG_DEMO_ORIGIN_WS", origin.wsBase());
+        String yaml;
+        try (InputStream in = Demo.class.getResourceAsStream("/demo/demo.yaml")) {
+            yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        GatewayConfig config = new ConfigLoader(env::get).parse(yaml, dir);
+        GatewayServer gateway;
+        try {
+            gateway = GatewayServer.start(config, clock);
+        } catch (Exception e) {
+            origin.close();
+            throw e;
+        }
+        String token = mint(key, clock, Duration.ofHours(24), "demo-viewer");
+        return new Demo(origin, gateway, key, dir, token);
+    }
+
+    /** A token for stream {@code demo}: roles[].eventId and streams both grant it. */
+    public String mint(Duration ttl, String sub) {
+        return mint(key, Clock.systemUTC(), ttl, sub);
+    }
+
+    private static String mint(KeyPair key, Clock clock, Duration ttl, String sub) {
+        long now = clock.millis() / 1000;
+        Map<String, Object> claims = new LinkedHashMap<>();
+        claims.put("iss", "streamgate-demo");
+        claims.put("sub", sub);
+        claims.put("jti", UUID.randomUUID().toString());
+        claims.put("iat", now);
+        claims.put("nbf", now);
+        claims.put("exp", now + ttl.toSeconds());
+        claims.put("roles", List.of(Map.of("name", "ROLE_ATTENDEE", "eventId", STREAM)));
+        claims.put("streams", List.of(STREAM));
+        String header = "{\"alg\":\"ES256\",\"typ\":\"JWT\",\"kid\":\"" + KID + "\"}";
+        return JwsSigner.sign(header, JsonUtil.toJson(claims), JwsAlgorithm.ES256, key.getPrivate());
+    }
+
+    /** The token with one character of its signature changed (still canonical base64url). */
+    static String tampered(String token) {
+        int i = token.lastIndexOf('.') + 5;
+        char c = token.charAt(i);
+        return token.substring(0, i) + (c == 'A' ? 'B' : 'A') + token.substring(i + 1);
+    }
+
+    static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    public DemoOrigin origin() {
+        return origin;
+    }
+
+    public GatewayServer gateway() {
+        return gateway;
+    }
+
+    public String token() {
+        return token;
+    }
+
+    /** What {@code streamgate demo} prints: URLs, the token and commands that play through the gateway. */
+    public void printWelcome(PrintStream out) {
+        String gw = gateway.uri().toString();
+        String ws = gw.replaceFirst("^http", "ws");
+        String metrics = "http://127.0.0.1:" + gateway.adminPort() + "/metrics";
+        out.println();
+        out.println("StreamGate demo is running (Ctrl-C to stop).");
+        out.println();
+        out.println("  gateway   " + gw);
+        out.println("  metrics   " + metrics);
+        out.println("  origin    " + origin.httpBase() + "  (embedded live origin; reached only through the gateway)");
+        out.println();
+        out.println("A token for stream \"" + STREAM + "\" (ES256, kid \"" + KID + "\", valid 24h):");
+        out.println();
+        out.println("TOKEN=" + token);
+        out.println();
+        out.println("Play through the gateway:");
+        out.println("  curl -i \"" + gw + "/live/demo/master.m3u8?token=$TOKEN\"");
+        out.println("  ffplay \"" + gw + "/live/demo/master.m3u8?token=$TOKEN\"");
+        out.println("  ffmpeg -i \"" + gw + "/live/demo/master.m3u8?token=$TOKEN\" -t 10 -c copy demo.ts");
+        out.println("  npx wscat -c \"" + ws + "/h5live/authstream?streamname=demo&token=$TOKEN\"");
+        out.println();
+        out.println("See a denial and its reason:");
+        out.println("  curl -i \"" + gw + "/live/demo/master.m3u8?token=" + tampered(token) + "\"");
+        out.println("      # 401 bad_signature: the same token with one signature character changed");
+        out.println("  curl -i \"" + gw + "/live/other/master.m3u8?token=$TOKEN\"      # 403 forbidden: the token grants \"demo\" only");
+        out.println("  curl -s " + metrics + " | grep streamgate_decisions_total");
+        out.println();
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            gateway.close();
+        } finally {
+            origin.close();
+            try (var files = Files.list(dir)) {
+                for (Path p : files.toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+}

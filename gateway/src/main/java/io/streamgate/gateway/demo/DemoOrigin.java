@@ -1,0 +1,269 @@
+package io.streamgate.gateway.demo;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServlet;
+import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServletFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.websocket.api.Callback;
+import org.eclipse.jetty.websocket.api.Session;
+
+/**
+ * A synthetic live origin for the demo and the tests: an HLS stream under
+ * {@code /live/<name>/} ({@code master.m3u8} → {@code media.m3u8} → {@code seg-<n>.ts}) that
+ * rolls forward in real time over six real 2-second segments shipped as resources (each
+ * wrap-around marked {@code #EXT-X-DISCONTINUITY}), a WebSocket stream at
+ * {@code /h5live/stream} sending numbered binary frames ten times a second and echoing text,
+ * and {@code /public/status}. It also records the last request it saw, so tests can assert
+ * the token never reaches it.
+ */
+public final class DemoOrigin implements AutoCloseable {
+    static final int SEGMENTS = 6;
+    static final Duration SEGMENT_DURATION = Duration.ofSeconds(2);
+    static final int WINDOW = 5;
+    private static final Pattern SEGMENT = Pattern.compile("/seg-(\\d+)\\.ts");
+
+    private final Server server;
+    private final ServerConnector connector;
+    private final byte[][] segments;
+    private final Clock clock;
+    private final long startMillis;
+    private final ScheduledExecutorService ticker;
+    private volatile String lastRequestLine = "";
+    private volatile String lastRequestHeaders = "";
+
+    private DemoOrigin(String host, int port, Clock clock) throws IOException {
+        this.clock = clock;
+        // Start in the past so that the live window is full from the first request.
+        this.startMillis = clock.millis() - SEGMENT_DURATION.toMillis() * (WINDOW + 1);
+        this.segments = new byte[SEGMENTS][];
+        for (int i = 0; i < SEGMENTS; i++) {
+            try (InputStream in = DemoOrigin.class.getResourceAsStream("/demo/media/seg" + i + ".ts")) {
+                if (in == null) {
+                    throw new IOException("demo segment seg" + i + ".ts missing from resources");
+                }
+                segments[i] = in.readAllBytes();
+            }
+        }
+        ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "demo-origin-frames");
+            t.setDaemon(true);
+            return t;
+        });
+        QueuedThreadPool pool = new QueuedThreadPool(64, 4);
+        pool.setName("demo-origin");
+        server = new Server(pool);
+        connector = new ServerConnector(server);
+        connector.setHost(host);
+        connector.setPort(port);
+        server.addConnector(connector);
+        ServletContextHandler ctx = new ServletContextHandler();
+        ctx.setContextPath("/");
+        ctx.addServlet(new ServletHolder(new Hls()), "/live/*");
+        ctx.addServlet(new ServletHolder(new PublicStatus()), "/public/*");
+        ctx.addServlet(new ServletHolder(new Stream()), "/h5live/stream/*");
+        org.eclipse.jetty.ee10.websocket.server.config.JettyWebSocketServletContainerInitializer.configure(ctx, null);
+        server.setHandler(ctx);
+    }
+
+    /** Starts on {@code host:port} (port 0: any free port). */
+    public static DemoOrigin start(String host, int port, Clock clock) throws Exception {
+        DemoOrigin o = new DemoOrigin(host, port, clock);
+        o.server.start();
+        return o;
+    }
+
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    public String httpBase() {
+        return "http://127.0.0.1:" + port();
+    }
+
+    public String wsBase() {
+        return "ws://127.0.0.1:" + port();
+    }
+
+    /** The last request's method, URI and query, e.g. {@code GET /live/demo/media.m3u8?x=1}. */
+    public String lastRequestLine() {
+        return lastRequestLine;
+    }
+
+    /** The last request's headers, one {@code name: value} per line. */
+    public String lastRequestHeaders() {
+        return lastRequestHeaders;
+    }
+
+    private void record(HttpServletRequest req) {
+        lastRequestLine = req.getMethod() + " " + req.getRequestURI()
+                + (req.getQueryString() == null ? "" : "?" + req.getQueryString());
+        StringBuilder sb = new StringBuilder();
+        for (String n : java.util.Collections.list(req.getHeaderNames())) {
+            for (String v : java.util.Collections.list(req.getHeaders(n))) {
+                sb.append(n).append(": ").append(v).append('\n');
+            }
+        }
+        lastRequestHeaders = sb.toString();
+    }
+
+    /** The index of the newest complete segment now. */
+    long liveEdge() {
+        return (clock.millis() - startMillis) / SEGMENT_DURATION.toMillis() - 1;
+    }
+
+    /** The media playlist at this moment: the last {@link #WINDOW} segments, ever increasing. */
+    String mediaPlaylist() {
+        long last = liveEdge();
+        long first = Math.max(0, last - WINDOW + 1);
+        StringBuilder sb = new StringBuilder(512);
+        sb.append("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:")
+                .append(SEGMENT_DURATION.toSeconds()).append('\n')
+                .append("#EXT-X-MEDIA-SEQUENCE:").append(first).append('\n')
+                .append("#EXT-X-DISCONTINUITY-SEQUENCE:").append(first / SEGMENTS).append('\n');
+        for (long s = first; s <= last; s++) {
+            if (s > first && s % SEGMENTS == 0) {
+                sb.append("#EXT-X-DISCONTINUITY\n");
+            }
+            sb.append("#EXTINF:").append(SEGMENT_DURATION.toSeconds()).append(".000,\n")
+                    .append("seg-").append(s).append(".ts\n");
+        }
+        return sb.toString();
+    }
+
+    static String masterPlaylist() {
+        return "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-INDEPENDENT-SEGMENTS\n"
+                + "#EXT-X-STREAM-INF:BANDWIDTH=200000,RESOLUTION=320x180\nmedia.m3u8\n";
+    }
+
+    private final class Hls extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            record(req);
+            String rest = req.getPathInfo() == null ? "" : req.getPathInfo(); // /<stream>/<file>
+            int slash = rest.indexOf('/', 1);
+            String file = slash < 0 ? "" : rest.substring(slash);
+            resp.setHeader("Cache-Control", "no-cache");
+            if (file.equals("/master.m3u8")) {
+                send(resp, "application/vnd.apple.mpegurl", masterPlaylist());
+            } else if (file.equals("/media.m3u8")) {
+                send(resp, "application/vnd.apple.mpegurl", mediaPlaylist());
+            } else {
+                Matcher m = SEGMENT.matcher(file);
+                if (m.matches() && m.group(1).length() < 12) {
+                    long s = Long.parseLong(m.group(1));
+                    if (s <= liveEdge()) {
+                        byte[] body = segments[(int) (s % SEGMENTS)];
+                        resp.setContentType("video/mp2t");
+                        resp.setHeader("Cache-Control", "max-age=60");
+                        resp.setContentLength(body.length);
+                        resp.getOutputStream().write(body);
+                        return;
+                    }
+                }
+                resp.sendError(404);
+            }
+        }
+    }
+
+    private final class PublicStatus extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            record(req);
+            send(resp, "text/plain", "origin ok\n");
+        }
+    }
+
+    private static void send(HttpServletResponse resp, String type, String body) throws IOException {
+        byte[] b = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        resp.setContentType(type);
+        resp.setContentLength(b.length);
+        resp.getOutputStream().write(b);
+    }
+
+    /** The H5Live-like WebSocket stream: numbered binary frames, text echoed back. */
+    private final class Stream extends JettyWebSocketServlet {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void configure(JettyWebSocketServletFactory factory) {
+            factory.setCreator((upReq, upResp) -> {
+                record(upReq.getHttpServletRequest());
+                List<String> offered = upReq.getSubProtocols();
+                if (!offered.isEmpty()) {
+                    upResp.setAcceptedSubProtocol(offered.get(0));
+                }
+                return new FrameSource();
+            });
+        }
+    }
+
+    /** Sends a 1 KiB binary frame every 100 ms, its first 8 bytes a counter; echoes text. */
+    private final class FrameSource implements Session.Listener.AutoDemanding {
+        private volatile Session session;
+        private volatile ScheduledFuture<?> task;
+        private long n;
+
+        @Override
+        public void onWebSocketOpen(Session s) {
+            session = s;
+            task = ticker.scheduleAtFixedRate(this::send, 0, 100, TimeUnit.MILLISECONDS);
+        }
+
+        private void send() {
+            Session s = session;
+            if (s == null || !s.isOpen()) {
+                return;
+            }
+            ByteBuffer frame = ByteBuffer.allocate(1024);
+            frame.putLong(0, n++);
+            s.sendBinary(frame, Callback.NOOP);
+        }
+
+        @Override
+        public void onWebSocketText(String message) {
+            Session s = session;
+            if (s != null) {
+                s.sendText(message, Callback.NOOP);
+            }
+        }
+
+        @Override
+        public void onWebSocketClose(int statusCode, String reason, Callback callback) {
+            ScheduledFuture<?> t = task;
+            if (t != null) {
+                t.cancel(false);
+            }
+            callback.succeed();
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        ticker.shutdownNow();
+        server.stop();
+    }
+}

@@ -1,0 +1,62 @@
+package io.streamgate.gateway.server;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Clock;
+
+import io.streamgate.filters.Authorizer;
+import io.streamgate.filters.ClientAddress;
+import io.streamgate.filters.ConfigException;
+import io.streamgate.filters.crypto.SignatureVerifier;
+import io.streamgate.filters.keys.KeyRegistry;
+import io.streamgate.filters.metrics.StreamGateMetrics;
+import io.streamgate.filters.replay.MemoryReplayStore;
+import io.streamgate.filters.replay.ReplayGuard;
+import io.streamgate.filters.replay.ReplayStore;
+import io.streamgate.gateway.config.GatewayConfig;
+
+/**
+ * Builds the verification core from the gateway config: crypto provider choice, key
+ * registry, replay store and guard, and the {@link Authorizer}. The gateway, the CLI's
+ * {@code verify} and tests all go through here, so they decide identically.
+ */
+public final class AuthSetup {
+    private AuthSetup() {
+    }
+
+    /** Builds the authorizer; remote key sources are not started (call {@code keys().start()}). */
+    public static Authorizer build(GatewayConfig config, StreamGateMetrics metrics, Clock clock) {
+        SignatureVerifier crypto = SignatureVerifier.select(config.crypto());
+        KeyRegistry.Builder kb = KeyRegistry.builder(crypto).clock(clock).metrics(metrics);
+        for (GatewayConfig.KeySource k : config.keys()) {
+            if (k.file() != null) {
+                try {
+                    kb.addStatic(Files.readString(k.file()), k.kid(), k.path());
+                } catch (IOException e) {
+                    throw new ConfigException(k.path() + ".file", "cannot read " + k.file() + ": " + e.getMessage());
+                }
+            } else {
+                kb.addRemote(k.jwks(), k.path(), k.refresh(), k.minRefetch(), k.timeout());
+            }
+        }
+        KeyRegistry keys = kb.build();
+        ReplayStore store = replayStore(config, clock);
+        ReplayGuard replay = new ReplayGuard(config.replay().mode(), store, config.replay().allowOnStoreError(),
+                config.verify().leeway(), config.replay().timeout(), metrics);
+        return Authorizer.builder(keys, crypto)
+                .policy(config.verify())
+                .tokenSources(config.tokens().from())
+                .replay(replay)
+                .clientAddress(ClientAddress.trusting(config.trustedProxies(), "clientIp.trustedProxies"))
+                .clock(clock)
+                .metrics(metrics)
+                .build();
+    }
+
+    private static ReplayStore replayStore(GatewayConfig config, Clock clock) {
+        if (config.replay().store() == GatewayConfig.Replay.Store.REDIS) {
+            throw new ConfigException("replay.store", "redis is not supported by this build yet; use memory");
+        }
+        return new MemoryReplayStore(clock, 2_000_000);
+    }
+}

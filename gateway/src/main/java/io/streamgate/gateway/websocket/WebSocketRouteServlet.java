@@ -1,0 +1,184 @@
+package io.streamgate.gateway.websocket;
+
+import java.io.IOException;
+import java.net.URI;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.eclipse.jetty.ee10.websocket.server.JettyServerUpgradeRequest;
+import org.eclipse.jetty.ee10.websocket.server.JettyServerUpgradeResponse;
+import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServerContainer;
+import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.client.ClientUpgradeRequest;
+import org.eclipse.jetty.websocket.client.WebSocketClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.streamgate.filters.ClientAddress;
+import io.streamgate.filters.DenialReason;
+import io.streamgate.filters.Verdict;
+import io.streamgate.filters.servlet.DenialResponse;
+import io.streamgate.filters.token.TokenExtractor;
+import io.streamgate.filters.verify.Claims;
+import io.streamgate.gateway.config.GatewayConfig;
+import io.streamgate.gateway.metrics.GatewayMetrics;
+import io.streamgate.gateway.proxy.ProxiedRequest;
+
+/**
+ * A {@code websocket} route. Runs after the auth filter, so a request reaching it is
+ * authorised (a denied upgrade got its HTTP status from the filter, never a 101). It then
+ * connects to the origin first — offering the viewer's subprotocols with the token entry
+ * removed — and only when the origin accepted answers the viewer's upgrade, selecting the
+ * origin's subprotocol (else the first other entry), never the token. An origin that is down
+ * or too slow gives a 502/504 JSON denial instead of a 101 followed by a close.
+ */
+public final class WebSocketRouteServlet extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(WebSocketRouteServlet.class);
+
+    private final transient GatewayConfig.Route route;
+    private final transient GatewayConfig.Proxy settings;
+    private final boolean strip;
+    private final transient ClientAddress trust;
+    private final transient GatewayMetrics metrics;
+    private final transient WebSocketClient client;
+    private final transient ScheduledExecutorService scheduler;
+    private final transient Clock clock;
+
+    public WebSocketRouteServlet(GatewayConfig.Route route, GatewayConfig.Proxy settings, boolean strip,
+                                 ClientAddress trust, GatewayMetrics metrics, WebSocketClient client,
+                                 ScheduledExecutorService scheduler, Clock clock) {
+        this.route = route;
+        this.settings = settings;
+        this.strip = strip;
+        this.trust = trust;
+        this.metrics = metrics;
+        this.client = client;
+        this.scheduler = scheduler;
+        this.clock = clock;
+    }
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (!"websocket".equalsIgnoreCase(req.getHeader("Upgrade"))) {
+            resp.setStatus(426);
+            resp.setHeader("Upgrade", "websocket");
+            resp.setContentType("text/plain");
+            resp.getWriter().write("this route accepts WebSocket upgrades only\n");
+            return;
+        }
+        JettyWebSocketServerContainer container = JettyWebSocketServerContainer.getContainer(getServletContext());
+        DenialReason[] failure = new DenialReason[1];
+        WebSocketRelay[] relayRef = new WebSocketRelay[1];
+        boolean handled = container.upgrade((upReq, upResp) -> {
+            WebSocketRelay relay = newRelay(req);
+            relayRef[0] = relay;
+            DenialReason f = connectUpstream(req, upReq, upResp, relay);
+            if (f != null) {
+                failure[0] = f;
+                upResp.setStatusCode(f.status());
+                return null;
+            }
+            return relay.downstream;
+        }, req, resp);
+        if (failure[0] != null && !resp.isCommitted()) {
+            DenialResponse.write(req, resp, failure[0]);
+        } else if (!handled && !resp.isCommitted()) {
+            resp.sendError(400);
+        }
+        WebSocketRelay relay = relayRef[0];
+        if (relay != null && failure[0] == null && relay.downstream.session == null && resp.getStatus() != 101) {
+            relay.abandon();
+        }
+    }
+
+    private WebSocketRelay newRelay(HttpServletRequest req) {
+        Verdict v = ProxiedRequest.verdict(req);
+        long closeAt = Long.MAX_VALUE;
+        if (route.onExpiry() == GatewayConfig.OnExpiry.CLOSE && v != null && v.token().claims().exp() != Claims.ABSENT) {
+            closeAt = v.token().claims().exp() * 1000;
+        }
+        metrics.websocketOpened(route.name());
+        return new WebSocketRelay(metrics.websocketSessions(route.name()),
+                metrics.relayedBytes(route.name(), "downstream"), metrics.relayedBytes(route.name(), "upstream"),
+                closeAt, scheduler, route.idleTimeout(), route.maxMessageSize());
+    }
+
+    /** Connects to the origin (bounded by the connect timeout); null on success, else the denial. */
+    private DenialReason connectUpstream(HttpServletRequest req, JettyServerUpgradeRequest upReq,
+                                         JettyServerUpgradeResponse upResp, WebSocketRelay relay) {
+        List<String> offered = TokenExtractor.stripProtocols(Collections.list(req.getHeaders("Sec-WebSocket-Protocol")));
+        ClientUpgradeRequest request = new ClientUpgradeRequest();
+        if (!offered.isEmpty()) {
+            request.setSubProtocols(offered);
+        }
+        for (String name : Collections.list(req.getHeaderNames())) {
+            String lower = name.toLowerCase(java.util.Locale.ROOT);
+            if (lower.startsWith("sec-websocket-") || lower.equals("host") || lower.equals("content-length")
+                    || ProxiedRequest.dropHeader(name, req, route.claimHeaders(), strip)) {
+                continue;
+            }
+            List<String> values = new ArrayList<>();
+            for (String value : Collections.list(req.getHeaders(name))) {
+                if (lower.equals("cookie")) {
+                    value = ProxiedRequest.cookie(value, req, strip);
+                }
+                if (value != null) {
+                    values.add(value);
+                }
+            }
+            if (!values.isEmpty()) {
+                request.setHeader(name, values);
+            }
+        }
+        request.setHeader("X-Forwarded-For", ProxiedRequest.forwardedFor(req, trust));
+        request.setHeader("X-Forwarded-Proto", req.isSecure() ? "https" : "http");
+        if (req.getHeader("Host") != null) {
+            request.setHeader("X-Forwarded-Host", req.getHeader("Host"));
+        }
+        ProxiedRequest.claimHeaders(ProxiedRequest.verdict(req), route.claimHeaders(), request::setHeader);
+        long timeout = settings.connectTimeout().toMillis() + settings.idleTimeout().toMillis();
+        request.setTimeout(timeout, TimeUnit.MILLISECONDS);
+        URI target = URI.create(ProxiedRequest.target(route.upstream().toString(), route.path(), req, strip));
+        long start = System.nanoTime();
+        Session up;
+        try {
+            up = client.connect(relay.upstream, target, request).get(timeout, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            metrics.upstream(route.name(), 0, System.nanoTime() - start);
+            return DenialReason.UPSTREAM_TIMEOUT;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return DenialReason.UPSTREAM_UNAVAILABLE;
+        } catch (ExecutionException | IOException | RuntimeException e) {
+            metrics.upstream(route.name(), 0, System.nanoTime() - start);
+            Throwable c = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            LOG.debug("route {}: upstream WebSocket connect failed: {}", route.name(), c.toString());
+            return c instanceof TimeoutException || c instanceof java.net.SocketTimeoutException
+                    ? DenialReason.UPSTREAM_TIMEOUT : DenialReason.UPSTREAM_UNAVAILABLE;
+        }
+        metrics.upstream(route.name(), 101, System.nanoTime() - start);
+        String chosen = up.getUpgradeResponse() == null ? null : up.getUpgradeResponse().getAcceptedSubProtocol();
+        if (chosen == null && !offered.isEmpty()) {
+            chosen = offered.get(0);
+        }
+        if (chosen != null) {
+            upResp.setAcceptedSubProtocol(chosen);
+        }
+        return null;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+}
