@@ -54,8 +54,10 @@ public final class ClientAddress {
                 if (hop.isEmpty()) {
                     continue;
                 }
-                if (!isIpLiteral(hop)) {
-                    return candidate; // garbage in the chain: stop at the last address we trust
+                if (Cidr.bytes(hop) == null) {
+                    // garbage in the chain ("unknown", "1.2.3.4:5678", a bad IPv6 literal):
+                    // stop at the last address we trust, never hand the garbage on as the client
+                    return candidate;
                 }
                 candidate = hop;
                 if (!isTrusted(hop)) {
@@ -85,6 +87,12 @@ public final class ClientAddress {
             return false;
         }
         boolean colon = s.indexOf(':') >= 0;
+        // InetAddress treats a string as a literal only when it starts with a hex digit or ':';
+        // anything else (".1:2") would go to the name resolver: a DNS lookup on request data.
+        char first = s.charAt(0);
+        if (colon && first != ':' && Character.digit(first, 16) < 0) {
+            return false;
+        }
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             boolean ok = (c >= '0' && c <= '9') || c == '.' || (colon && (c == ':' || (c >= 'a' && c <= 'f')

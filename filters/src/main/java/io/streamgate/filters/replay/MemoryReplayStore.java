@@ -62,6 +62,11 @@ public final class MemoryReplayStore implements ReplayStore {
         if (used.estimatedSize() >= maxEntries) {
             used.cleanUp();
             if (used.estimatedSize() >= maxEntries) {
+                // A key already recorded is a replay whatever the fill level: answer that rather
+                // than fail, or onStoreError=allow would admit a replayed token while full.
+                if (used.getIfPresent(key) != null) {
+                    return CompletableFuture.completedFuture(false);
+                }
                 return CompletableFuture.failedFuture(new StoreFullException());
             }
         }

@@ -50,6 +50,9 @@ public final class TokenExtractor {
             return null;
         }
         String v = value.trim();
+        if (v.equalsIgnoreCase("Bearer")) {
+            return null; // "Bearer " with empty credentials: no token, not a token named "Bearer"
+        }
         if (v.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return v.substring(7).trim();
         }
