@@ -83,7 +83,7 @@ public final class SignatureVerifier {
         for (JwsAlgorithm alg : JwsAlgorithm.values()) {
             for (Map.Entry<CryptoProvider, String> e : loaded.entrySet()) {
                 Choice c = choice(e.getKey(), e.getValue(), alg);
-                if (selfTest(c, alg)) {
+                if (selfTest(c, alg, true)) {
                     chosen.put(alg, c);
                     if (preference != CryptoProvider.AUTO && e.getKey() != preference) {
                         LOG.warn("crypto provider {} cannot verify {}; using {} for it",
@@ -107,11 +107,31 @@ public final class SignatureVerifier {
         if (name == null && provider != CryptoProvider.JDK) {
             return null;
         }
+        return exactly(provider, name, true);
+    }
+
+    /**
+     * One provider for every algorithm it can verify at all, known-answer tests skipped: the
+     * "JDK default" baseline of the benchmarks. Never for serving: it may use a provider that
+     * rejects valid signatures (SunEC's ES256, see {@link #selfTest}).
+     */
+    public static SignatureVerifier baseline(CryptoProvider provider) {
+        String name = register(provider);
+        if (name == null && provider != CryptoProvider.JDK) {
+            return null;
+        }
+        return exactly(provider, name, false);
+    }
+
+    private static SignatureVerifier exactly(CryptoProvider provider, String name, boolean knownAnswers) {
         Map<JwsAlgorithm, Choice> chosen = new EnumMap<>(JwsAlgorithm.class);
         for (JwsAlgorithm alg : JwsAlgorithm.values()) {
             Choice c = choice(provider, name, alg);
-            if (selfTest(c, alg)) {
+            if (selfTest(c, alg, knownAnswers)) {
                 chosen.put(alg, c);
+            } else if (knownAnswers && selfTest(c, alg, false)) {
+                LOG.info("crypto provider {} fails a known-answer test for {}; not used for it",
+                        provider.configName(), alg.jwaName());
             }
         }
         return new SignatureVerifier(chosen);
@@ -273,8 +293,33 @@ public final class SignatureVerifier {
         return kp;
     }
 
-    /** A real signature must verify and a tampered one must not, through the exact verify path. */
-    private static boolean selfTest(Choice c, JwsAlgorithm alg) {
+    /**
+     * Wycheproof ecdsa_secp256r1_sha256_p1363 tcId 257 ("r = 3, x = n + 3 is the smallest
+     * possible x with a reduction"), a VALID signature. The JDK 17 SunEC implementation does not
+     * reduce x(R) mod n and rejects it (and tcId 115): a provider must verify it to serve ES256.
+     * Source: C2SP/wycheproof, Apache License 2.0 (see shared/testdata/wycheproof).
+     */
+    private static final String KAT_ES256_KEY = "3059301306072a8648ce3d020106082a8648ce3d03010703420004ce24c990"
+            + "32d52ac6ead23c0ae3ec68ef41e51a281fd457808c83136d7dcce90e8f7a154b551e9f39c59279357aa491b2a62bdebc2b"
+            + "b78613883fc72936c057e0";
+    private static final String KAT_ES256_MSG = "68656c6c6f2c20776f726c64";
+    private static final String KAT_ES256_SIG = "0000000000000000000000000000000000000000000000000000000000000003"
+            + "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc63254e";
+
+    private static boolean knownAnswer(SignatureVerifier probe, JwsAlgorithm alg) throws Exception {
+        if (alg != JwsAlgorithm.ES256) {
+            return true;
+        }
+        java.util.HexFormat hex = java.util.HexFormat.of();
+        PublicKey key = KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(hex.parseHex(KAT_ES256_KEY)));
+        return probe.verify(alg, probe.prepare(alg, key), 64, hex.parseHex(KAT_ES256_MSG), hex.parseHex(KAT_ES256_SIG));
+    }
+
+    /**
+     * A real signature must verify and a tampered one must not, through the exact verify path;
+     * with {@code knownAnswers}, published edge-case vectors must verify too.
+     */
+    private static boolean selfTest(Choice c, JwsAlgorithm alg, boolean knownAnswers) {
         try {
             KeyPair kp = testKey(alg.keyType());
             byte[] input = "eyJhbGciOiJzZWxmLXRlc3QifQ.e30".getBytes(StandardCharsets.US_ASCII);
@@ -286,7 +331,10 @@ public final class SignatureVerifier {
                 return false;
             }
             sig[sig.length / 2] ^= 0x01;
-            return !probe.verify(alg, key, len, input, sig);
+            if (probe.verify(alg, key, len, input, sig)) {
+                return false;
+            }
+            return !knownAnswers || knownAnswer(probe, alg);
         } catch (Exception | LinkageError e) {
             return false;
         }
