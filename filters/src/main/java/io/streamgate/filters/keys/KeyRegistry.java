@@ -43,6 +43,7 @@ public final class KeyRegistry implements AutoCloseable {
     private final List<VerificationKey> staticKeys;
     private final List<RemoteJwks> remotes;
     private final ExecutorService fetchExecutor;
+    private final ExecutorService httpExecutor;
     private final ScheduledExecutorService scheduler;
     private volatile Index index;
 
@@ -54,11 +55,14 @@ public final class KeyRegistry implements AutoCloseable {
     private KeyRegistry(Builder b) {
         this.staticKeys = List.copyOf(b.staticKeys);
         ThreadFactory tf = daemon("streamgate-jwks");
+        // Two pools on purpose: the parse thread blocks reading a response body, which the HTTP
+        // client's own threads deliver; sharing one thread would deadlock.
         this.fetchExecutor = b.remotes.isEmpty() ? null : Executors.newFixedThreadPool(1, tf);
+        this.httpExecutor = b.remotes.isEmpty() ? null : Executors.newFixedThreadPool(2, daemon("streamgate-jwks-http"));
         this.scheduler = b.remotes.isEmpty() ? null : Executors.newSingleThreadScheduledExecutor(tf);
         List<RemoteJwks> rs = new ArrayList<>();
         HttpClient http = b.remotes.isEmpty() ? null : HttpClient.newBuilder()
-                .connectTimeout(Duration.ofSeconds(5)).executor(fetchExecutor)
+                .connectTimeout(Duration.ofSeconds(5)).executor(httpExecutor)
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         for (RemoteSpec s : b.remotes) {
             rs.add(new RemoteJwks(s.uri, s.source, s.refresh, s.minRefetch, s.timeout, http, fetchExecutor,
@@ -195,6 +199,7 @@ public final class KeyRegistry implements AutoCloseable {
         if (scheduler != null) {
             scheduler.shutdownNow();
             fetchExecutor.shutdownNow();
+            httpExecutor.shutdownNow();
         }
     }
 
