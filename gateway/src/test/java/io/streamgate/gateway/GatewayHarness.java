@@ -1,0 +1,40 @@
+package io.streamgate.gateway;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+
+import io.streamgate.filters.testing.TestKeys;
+import io.streamgate.gateway.config.ConfigLoader;
+import io.streamgate.gateway.config.GatewayConfig;
+import io.streamgate.gateway.server.GatewayServer;
+
+/** Starts a gateway from YAML on ephemeral loopback ports for tests. */
+public final class GatewayHarness {
+    private GatewayHarness() {
+    }
+
+    /**
+     * Writes {@code key}'s public PEM as {@code key.pem} beside the config and starts the
+     * gateway; the YAML should contain {@code keys: [{kid: ..., file: key.pem}]} and use
+     * {@code listen: {host: 127.0.0.1, port: 0}}.
+     */
+    public static GatewayServer start(Path dir, TestKeys key, String yaml, Clock clock) throws Exception {
+        Files.writeString(dir.resolve("key.pem"), key.publicPem());
+        GatewayConfig config = new ConfigLoader(System::getenv).parse(yaml, dir);
+        return GatewayServer.start(config, clock);
+    }
+
+    /** The common head of a test config: loopback, ephemeral port, admin on the given port (0 = off). */
+    public static String head(TestKeys key, int adminPort) {
+        return "listen: {host: 127.0.0.1, port: 0}\n"
+                + "admin: {host: 127.0.0.1, port: " + adminPort + "}\n"
+                + "keys: [{kid: " + key.kid() + ", file: key.pem}]\n";
+    }
+
+    public static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}
