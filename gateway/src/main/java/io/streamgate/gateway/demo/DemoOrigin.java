@@ -222,7 +222,7 @@ public final class DemoOrigin implements AutoCloseable {
     }
 
     /** Sends a 1 KiB binary frame every 100 ms, its first 8 bytes a counter; echoes text. */
-    private final class FrameSource implements Session.Listener.AutoDemanding {
+    public final class FrameSource implements Session.Listener.AutoDemanding {
         private volatile Session session;
         private volatile ScheduledFuture<?> task;
         private long n;

@@ -22,7 +22,7 @@ import io.micrometer.core.instrument.Counter;
  * which must not be sent, become 1000/1011). With {@code onExpiry: close}, the session ends
  * with 1008 when the token expires.
  */
-final class WebSocketRelay {
+public final class WebSocketRelay {
     /** RFC 6455 1008: policy violation — the token expired. */
     static final int TOKEN_EXPIRED = StatusCode.POLICY_VIOLATION;
 
@@ -88,7 +88,7 @@ final class WebSocketRelay {
     }
 
     /** One side of the relay: forwards what it reads to the other side's session. */
-    abstract class Side implements Session.Listener {
+    public abstract class Side implements Session.Listener {
         volatile Session session;
 
         abstract Session other();
@@ -153,7 +153,7 @@ final class WebSocketRelay {
     }
 
     /** The viewer's side (server session). */
-    final class Downstream extends Side {
+    public final class Downstream extends Side {
         @Override
         Session other() {
             return upstream.session;
@@ -181,7 +181,7 @@ final class WebSocketRelay {
     }
 
     /** The origin's side (client session); it reads nothing until the viewer's side opens. */
-    final class Upstream extends Side {
+    public final class Upstream extends Side {
         @Override
         Session other() {
             return downstream.session;
