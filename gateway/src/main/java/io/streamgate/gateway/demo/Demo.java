@@ -149,8 +149,8 @@ public final class Demo implements AutoCloseable {
         out.println("  npx wscat -c \"" + ws + "/h5live/authstream?streamname=demo&token=$TOKEN\"");
         out.println();
         out.println("See a denial and its reason:");
-        out.println("  curl -i \"" + gw + "/live/demo/master.m3u8?token=" + tampered(token) + "\"");
-        out.println("      # 401 bad_signature: the same token with one signature character changed");
+        out.println("  curl -i \"" + gw + "/live/demo/master.m3u8?token=" + tampered(token)
+                + "\"      # 401 bad_signature: one signature character changed");
         out.println("  curl -i \"" + gw + "/live/other/master.m3u8?token=$TOKEN\"      # 403 forbidden: the token grants \"demo\" only");
         out.println("  curl -s " + metrics + " | grep streamgate_decisions_total");
         out.println();

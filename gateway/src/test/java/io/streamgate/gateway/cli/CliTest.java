@@ -1,0 +1,166 @@
+package io.streamgate.gateway.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.jose4j.json.JsonUtil;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Each CLI command through its real entry point, with its exit code and output. */
+class CliTest {
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private PrintStream savedOut;
+    private PrintStream savedErr;
+
+    @BeforeEach
+    void capture() {
+        savedOut = System.out;
+        savedErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setOut(savedOut);
+        System.setErr(savedErr);
+    }
+
+    private int run(String... args) {
+        out.reset();
+        err.reset();
+        return Main.execute(args);
+    }
+
+    private String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    private Path config(String routeRequire) throws Exception {
+        Path c = dir.resolve("gateway.yaml");
+        Files.writeString(c, "keys: [{kid: k1, file: keys/public.pem}]\nreplay: {mode: once}\n"
+                + "routes:\n  - {name: hls, path: /live/, type: hls, upstream: 'http://127.0.0.1:1/live/'" + routeRequire + "}\n");
+        return c;
+    }
+
+    @Test
+    void helpWorksEverywhere() {
+        assertThat(run("--help")).isZero();
+        assertThat(out()).contains("demo", "run", "keygen", "mint", "verify", "check-config");
+        for (String cmd : new String[] {"run", "demo", "keygen", "mint", "verify", "check-config"}) {
+            assertThat(run(cmd, "--help")).as(cmd).isZero();
+            assertThat(out()).as(cmd).contains("Usage:");
+        }
+    }
+
+    @Test
+    void unknownCommandOrOptionIsUsageError() {
+        assertThat(run("frobnicate")).isEqualTo(2);
+        assertThat(run("mint", "--nope")).isEqualTo(2);
+    }
+
+    @Test
+    void keygenMintVerifyRoundTrip() throws Exception {
+        for (String alg : new String[] {"ES256", "RS256", "EdDSA"}) {
+            Path keys = dir.resolve("keys");
+            assertThat(run("keygen", "--alg", alg, "--kid", "k1", "--out", keys.toString(), "--force")).as(alg).isZero();
+            assertThat(Files.readString(keys.resolve("private.pem"))).startsWith("-----BEGIN PRIVATE KEY-----");
+            assertThat(Files.readString(keys.resolve("public.pem"))).startsWith("-----BEGIN PUBLIC KEY-----");
+            Map<String, Object> jwks = JsonUtil.parseJson(Files.readString(keys.resolve("jwks.json")));
+            assertThat(jwks.get("keys").toString()).contains("k1");
+
+            assertThat(run("mint", "--key", keys.resolve("private.pem").toString(), "--kid", "k1", "--sub", "alice",
+                    "--ttl", "10m", "--claim", "roles=[{\"eventId\":\"ev1\"}]")).isZero();
+            String token = out();
+            assertThat(token.lines().count()).as("mint prints the token alone on one line").isEqualTo(1);
+            token = token.trim();
+            assertThat(token.split("\\.")).hasSize(3);
+
+            Path c = config(", require: [{claim: 'roles[].eventId', contains: '{path.0}'}]");
+            assertThat(run("verify", "--config", c.toString(), "--path", "/live/ev1/index.m3u8", token)).as(alg).isZero();
+            assertThat(out()).contains("decision: allowed", "\"sub\":\"alice\"", "kid: k1");
+            // verify never consumes a one-time token: a second run still allows it
+            assertThat(run("verify", "--config", c.toString(), "--path", "/live/ev1/index.m3u8", token)).isZero();
+            assertThat(run("verify", "--config", c.toString(), "--path", "/live/ev2/index.m3u8", token)).isEqualTo(1);
+            assertThat(out()).contains("decision: denied", "reason: forbidden", "status: 403");
+        }
+    }
+
+    @Test
+    void verifyExplainsAnExpiredToken() throws Exception {
+        Path keys = dir.resolve("keys");
+        run("keygen", "--kid", "k1", "--out", keys.toString());
+        run("mint", "--key", keys.resolve("private.pem").toString(), "--kid", "k1", "--ttl", "1s");
+        String token = out().trim();
+        String expired = io.streamgate.gateway.cli.MintCommand.mint(KeyFiles.readPrivateKey(keys.resolve("private.pem")),
+                io.streamgate.filters.crypto.JwsAlgorithm.ES256, "k1", "bob", null, null, java.time.Duration.ofMinutes(1),
+                null, java.util.List.of(), java.time.Instant.now().minusSeconds(3600));
+        assertThat(token).isNotEmpty();
+        assertThat(run("verify", "--config", config("").toString(), expired)).isEqualTo(1);
+        assertThat(out()).contains("reason: expired", "status: 401", "claims (unverified):", "\"sub\":\"bob\"");
+    }
+
+    @Test
+    void checkConfigAcceptsAValidFile() throws Exception {
+        Path keys = dir.resolve("keys");
+        run("keygen", "--kid", "k1", "--out", keys.toString());
+        assertThat(run("check-config", "--config", config("").toString())).isZero();
+        assertThat(out()).contains("config OK");
+    }
+
+    @Test
+    void checkConfigNamesEveryBrokenKeyAndExits2() throws Exception {
+        Path c = dir.resolve("broken.yaml");
+        Files.writeString(c, "keys: [{kid: k1, file: nope.pem}]\nverify: {leeway: soon}\n"
+                + "routes:\n  - {name: a, path: /a/, upstream: 'http://127.0.0.1:1/'}\n  - {name: b, path: /b/, upstream: 'htp:/x'}\n");
+        assertThat(run("check-config", "--config", c.toString())).isEqualTo(2);
+        assertThat(err()).contains("routes[1].upstream: not a URL: \"htp:/x\"", "verify.leeway: not a duration",
+                "keys[0].file: cannot read file");
+        assertThat(err().lines()).allMatch(l -> l.matches("^[A-Za-z(\\[][^ ]*: .*"));
+    }
+
+    @Test
+    void checkConfigReportsABrokenKeyFile() throws Exception {
+        Files.createDirectories(dir.resolve("keys"));
+        Files.writeString(dir.resolve("keys/public.pem"), "-----BEGIN PUBLIC KEY-----\nnot base64!\n-----END PUBLIC KEY-----\n");
+        assertThat(run("check-config", "--config", config("").toString())).isEqualTo(2);
+        assertThat(err()).contains("keys[0]: PEM body is not base64");
+    }
+
+    @Test
+    void missingConfigFileIsExit2() {
+        assertThat(run("check-config", "--config", dir.resolve("absent.yaml").toString())).isEqualTo(2);
+        assertThat(err()).contains("cannot read");
+    }
+
+    @Test
+    void mintRefusesAPublicKey() throws Exception {
+        run("keygen", "--kid", "k1", "--out", dir.toString());
+        assertThat(run("mint", "--key", dir.resolve("public.pem").toString(), "--kid", "k1")).isEqualTo(2);
+        assertThat(err()).contains("--key");
+    }
+
+    @Test
+    void keygenDoesNotOverwriteWithoutForce() throws Exception {
+        assertThat(run("keygen", "--kid", "k1", "--out", dir.toString())).isZero();
+        assertThat(run("keygen", "--kid", "k1", "--out", dir.toString())).isEqualTo(2);
+        assertThat(err()).contains("exists");
+    }
+}

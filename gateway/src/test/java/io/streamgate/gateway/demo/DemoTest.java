@@ -1,0 +1,133 @@
+package io.streamgate.gateway.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.eclipse.jetty.websocket.api.Callback;
+import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.client.WebSocketClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The demo starts, and the token it prints plays through the gateway. */
+class DemoTest {
+    private static Demo demo;
+    private static String printed;
+    private static String token;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        demo = Demo.start(0, 0, Clock.systemUTC());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        demo.printWelcome(new PrintStream(out, true, StandardCharsets.UTF_8));
+        printed = out.toString(StandardCharsets.UTF_8);
+        Matcher m = Pattern.compile("(?m)^TOKEN=(\\S+)$").matcher(printed);
+        assertThat(m.find()).as("the welcome prints TOKEN=...").isTrue();
+        token = m.group(1);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        demo.close();
+    }
+
+    private HttpResponse<byte[]> get(String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url.replace("$TOKEN", token))).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    /** The URL inside the printed line containing {@code marker}. */
+    private static String printedUrl(String marker) {
+        for (String line : printed.lines().toList()) {
+            if (line.contains(marker)) {
+                Matcher m = Pattern.compile("\"((?:http|ws)[^\"]+)\"").matcher(line);
+                if (m.find()) {
+                    return m.group(1);
+                }
+            }
+        }
+        throw new AssertionError("no printed line with " + marker + " in:\n" + printed);
+    }
+
+    @Test
+    void printsTheGatewayTokenCommandsAndMetrics() {
+        assertThat(printed).contains(demo.gateway().uri().toString(), "/metrics", "curl -i", "ffplay", "wscat");
+    }
+
+    @Test
+    void printedCurlCommandPlaysThePlaylistAndSegments() throws Exception {
+        String master = printedUrl("curl -i \"" + demo.gateway().uri() + "/live/demo/master.m3u8?token=$TOKEN");
+        HttpResponse<byte[]> r = get(master);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(new String(r.body(), StandardCharsets.UTF_8)).startsWith("#EXTM3U").contains("media.m3u8");
+        HttpResponse<byte[]> media = get(demo.gateway().uri() + "/live/demo/media.m3u8?token=$TOKEN");
+        String playlist = new String(media.body(), StandardCharsets.UTF_8);
+        assertThat(playlist).contains("#EXT-X-MEDIA-SEQUENCE:");
+        String segment = playlist.lines().filter(l -> l.endsWith(".ts")).reduce((a, b) -> b).orElseThrow();
+        HttpResponse<byte[]> seg = get(demo.gateway().uri() + "/live/demo/" + segment + "?token=$TOKEN");
+        assertThat(seg.statusCode()).isEqualTo(200);
+        assertThat(seg.headers().firstValue("Content-Type")).contains("video/mp2t");
+        assertThat(seg.body().length).isGreaterThan(10_000);
+        assertThat(seg.body()[0]).as("MPEG-TS sync byte").isEqualTo((byte) 0x47);
+        assertThat(demo.origin().lastRequestLine()).doesNotContain("token");
+    }
+
+    @Test
+    void printedDenialsDenyWithTheirReasons() throws Exception {
+        HttpResponse<byte[]> tampered = get(printedUrl("401 bad_signature"));
+        assertThat(tampered.statusCode()).isEqualTo(401);
+        assertThat(new String(tampered.body(), StandardCharsets.UTF_8)).contains("\"reason\":\"bad_signature\"");
+        HttpResponse<byte[]> other = get(printedUrl("403 forbidden"));
+        assertThat(other.statusCode()).isEqualTo(403);
+        HttpResponse<byte[]> metrics = get("http://127.0.0.1:" + demo.gateway().adminPort() + "/metrics");
+        assertThat(new String(metrics.body(), StandardCharsets.UTF_8))
+                .contains("streamgate_decisions_total{reason=\"bad_signature\",result=\"denied\",route=\"hls\"}");
+    }
+
+    @Test
+    void printedWebSocketCommandStreamsFrames() throws Exception {
+        String ws = printedUrl("wscat").replace("$TOKEN", token);
+        WebSocketClient client = new WebSocketClient();
+        client.start();
+        try {
+            CompletableFuture<Long> second = new CompletableFuture<>();
+            client.connect(new Frames(second), URI.create(ws)).get(10, TimeUnit.SECONDS);
+            assertThat(second.get(10, TimeUnit.SECONDS)).isGreaterThanOrEqualTo(1L);
+        } finally {
+            client.stop();
+        }
+    }
+
+    /** Completes with the counter of the second binary frame received. */
+    public static final class Frames implements Session.Listener.AutoDemanding {
+        private final CompletableFuture<Long> second;
+        private int seen;
+
+        Frames(CompletableFuture<Long> second) {
+            this.second = second;
+        }
+
+        @Override
+        public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
+            if (++seen == 2) {
+                second.complete(payload.getLong(payload.position()));
+            }
+            callback.succeed();
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package io.streamgate.gateway.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.eclipse.jetty.websocket.api.Callback;
+import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.client.WebSocketClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.streamgate.filters.testing.MutableClock;
+import io.streamgate.filters.testing.TestKeys;
+import io.streamgate.filters.testing.Tokens;
+import io.streamgate.gateway.GatewayHarness;
+import io.streamgate.gateway.demo.DemoOrigin;
+
+/** Admin endpoints and graceful shutdown of a real gateway in front of the demo origin. */
+class GatewayServerTest {
+    @TempDir
+    Path dir;
+
+    private final TestKeys key = TestKeys.es256("k1");
+    private final MutableClock clock = new MutableClock(java.time.Instant.now());
+    private final HttpClient http = HttpClient.newHttpClient();
+    private DemoOrigin origin;
+    private GatewayServer gateway;
+    private int adminPort;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (origin != null) {
+            origin.close();
+        }
+    }
+
+    private void start(String extra) throws Exception {
+        origin = DemoOrigin.start("127.0.0.1", 0, java.time.Clock.systemUTC());
+        adminPort = GatewayHarness.freePort();
+        gateway = GatewayHarness.start(dir, key, "listen: {host: 127.0.0.1, port: 0}\nadmin: {host: 127.0.0.1, port: "
+                + adminPort + "}\n" + extra + "routes:\n"
+                + "  - {name: hls, path: /live/, type: hls, upstream: '" + origin.httpBase() + "/live/'}\n"
+                + "  - {name: ws, path: /h5live/authstream, type: websocket, upstream: '" + origin.wsBase() + "/h5live/stream'}\n",
+                clock);
+    }
+
+    private HttpResponse<String> admin(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void metricsShowDecisionsJvmAndJettyMetersButNeverTokens() throws Exception {
+        start("keys: [{kid: k1, file: key.pem}]\n");
+        String t = Tokens.signedBy(key, clock).sign();
+        HttpResponse<String> ok = http.send(HttpRequest.newBuilder(gateway.uri().resolve("/live/demo/master.m3u8?token=" + t))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(ok.statusCode()).isEqualTo(200);
+        http.send(HttpRequest.newBuilder(gateway.uri().resolve("/live/demo/master.m3u8?token=" + t + "x")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> m = admin("/metrics");
+        assertThat(m.statusCode()).isEqualTo(200);
+        assertThat(m.body())
+                .contains("streamgate_decisions_total{reason=\"ok\",result=\"allowed\",route=\"hls\"} 1.0")
+                .contains("streamgate_decisions_total{reason=\"malformed_token\",result=\"denied\",route=\"hls\"} 1.0")
+                .contains("streamgate_verification_seconds_bucket")
+                .contains("streamgate_token_cache_requests_total")
+                .contains("streamgate_upstream_seconds_count{route=\"hls\",status=\"2xx\"}")
+                .contains("jvm_memory_used_bytes")
+                .contains("jetty_threads_busy")
+                .doesNotContain(t.substring(0, 40));
+    }
+
+    @Test
+    void healthAndReadiness() throws Exception {
+        start("keys: [{kid: k1, file: key.pem}]\n");
+        assertThat(admin("/healthz").statusCode()).isEqualTo(200);
+        HttpResponse<String> r = admin("/readyz");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("\"keys\":true");
+        assertThat(admin("/other").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void notReadyWhileAJwksSourceHasNeverLoaded() throws Exception {
+        int closed = GatewayHarness.freePort();
+        start("keys: [{kid: k1, file: key.pem}, {jwks: 'http://127.0.0.1:" + closed + "/jwks.json', timeout: 500ms}]\n");
+        HttpResponse<String> r = admin("/readyz");
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.body()).contains("\"keys\":false");
+        assertThat(admin("/healthz").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void adminEndpointsAreNotOnThePublicListener() throws Exception {
+        start("keys: [{kid: k1, file: key.pem}]\n");
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(gateway.uri().resolve("/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void shutdownClosesWebSocketsWith1001() throws Exception {
+        start("keys: [{kid: k1, file: key.pem}]\n");
+        WebSocketClient client = new WebSocketClient();
+        client.start();
+        try {
+            CompletableFuture<Integer> closed = new CompletableFuture<>();
+            CompletableFuture<Void> frame = new CompletableFuture<>();
+            Session.Listener listener = new ClosingListener(closed, frame);
+            String t = Tokens.signedBy(key, clock).sign();
+            client.connect(listener, URI.create(gateway.uri().toString().replace("http", "ws")
+                    + "/h5live/authstream?token=" + t)).get(10, TimeUnit.SECONDS);
+            frame.get(10, TimeUnit.SECONDS); // the relay is live: origin frames arrive
+            gateway.close();
+            gateway = null;
+            assertThat(closed.get(15, TimeUnit.SECONDS)).isEqualTo(1001);
+        } finally {
+            client.stop();
+        }
+    }
+
+    /** Records the close code; notes the first binary frame. */
+    public static final class ClosingListener implements Session.Listener.AutoDemanding {
+        private final CompletableFuture<Integer> closed;
+        private final CompletableFuture<Void> frame;
+
+        ClosingListener(CompletableFuture<Integer> closed, CompletableFuture<Void> frame) {
+            this.closed = closed;
+            this.frame = frame;
+        }
+
+        @Override
+        public void onWebSocketBinary(java.nio.ByteBuffer payload, Callback callback) {
+            frame.complete(null);
+            callback.succeed();
+        }
+
+        @Override
+        public void onWebSocketClose(int statusCode, String reason, Callback callback) {
+            closed.complete(statusCode);
+            callback.succeed();
+        }
+    }
+
+}
