@@ -22,6 +22,9 @@ import io.micrometer.core.instrument.Timer;
  *     <td>upstream exchange time to response headers; status 2xx..5xx or error</td></tr>
  * <tr><td>streamgate_websocket_sessions_active</td><td>gauge</td><td>route</td><td>open relayed WebSocket sessions</td></tr>
  * <tr><td>streamgate_websocket_sessions_total</td><td>counter</td><td>route</td><td>relayed WebSocket sessions opened</td></tr>
+ * <tr><td>streamgate_hls_rewrites_total</td><td>counter</td><td>route</td><td>playlists rewritten</td></tr>
+ * <tr><td>streamgate_hls_sessions_total</td><td>counter</td><td>route, result</td>
+ *     <td>session credentials issued, accepted or rejected</td></tr>
  * <tr><td>streamgate_relayed_bytes_total</td><td>counter</td><td>route, direction</td>
  *     <td>WebSocket payload bytes relayed, direction downstream|upstream</td></tr>
  * </table>
@@ -59,6 +62,17 @@ public final class GatewayMetrics {
 
     public void websocketOpened(String route) {
         counter("streamgate.websocket.sessions", "Relayed WebSocket sessions opened", route, null).increment();
+    }
+
+    public void hlsRewrite(String route) {
+        counter("streamgate.hls.rewrites", "HLS playlists rewritten", route, null).increment();
+    }
+
+    /** @param result issued, accepted or rejected */
+    public void hlsSession(String route, String result) {
+        counters.computeIfAbsent("streamgate.hls.sessions\0" + route + '\0' + result, k -> Counter
+                .builder("streamgate.hls.sessions").description("HLS session credentials").tag("route", route)
+                .tag("result", result).register(registry)).increment();
     }
 
     public Counter relayedBytes(String route, String direction) {

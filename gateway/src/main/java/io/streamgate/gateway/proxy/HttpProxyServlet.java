@@ -35,10 +35,10 @@ public class HttpProxyServlet extends AsyncMiddleManServlet {
 
     protected final transient GatewayConfig.Route route;
     private final transient GatewayConfig.Proxy settings;
-    private final boolean strip;
+    protected final boolean strip;
     private final transient ClientAddress trust;
-    private final transient GatewayMetrics metrics;
-    private final String upstream;
+    protected final transient GatewayMetrics metrics;
+    protected final String upstream;
 
     public HttpProxyServlet(GatewayConfig.Route route, GatewayConfig.Proxy settings, boolean stripToken,
                             ClientAddress trust, GatewayMetrics metrics) {

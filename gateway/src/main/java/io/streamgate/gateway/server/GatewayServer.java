@@ -52,6 +52,9 @@ import io.streamgate.filters.metrics.StreamGateMetrics;
 import io.streamgate.filters.servlet.StreamGateFilter;
 import io.streamgate.gateway.admin.AdminHandler;
 import io.streamgate.gateway.config.GatewayConfig;
+import io.streamgate.gateway.hls.HlsProxyServlet;
+import io.streamgate.gateway.hls.HlsSessionFilter;
+import io.streamgate.gateway.hls.SessionCredentials;
 import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.gateway.proxy.HttpProxyServlet;
 import io.streamgate.gateway.websocket.WebSocketRouteServlet;
@@ -88,6 +91,15 @@ public final class GatewayServer implements AutoCloseable {
 
     /** Builds and starts the gateway. */
     public static GatewayServer start(GatewayConfig config, Clock clock) throws Exception {
+        return start(config, clock, ctx -> { });
+    }
+
+    /**
+     * Builds and starts the gateway; {@code customizer} may add servlets to the public context
+     * before it starts (the demo's player page).
+     */
+    public static GatewayServer start(GatewayConfig config, Clock clock,
+                                      java.util.function.Consumer<ServletContextHandler> customizer) throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new ClassLoaderMetrics().bindTo(registry);
         new JvmMemoryMetrics().bindTo(registry);
@@ -152,12 +164,16 @@ public final class GatewayServer implements AutoCloseable {
         ctx.setContextPath("/");
         ctx.setVirtualHosts(List.of("@public"));
         Map<String, RoutePolicy> policies = new HashMap<>();
+        Map<String, GatewayConfig.Route> hlsRoutes = new HashMap<>();
+        SessionCredentials credentials = sessionCredentials(config, clock);
         for (GatewayConfig.Route r : config.routes()) {
+            boolean strip = config.tokens().stripBeforeUpstream();
             HttpServlet servlet = switch (r.type()) {
-                case WEBSOCKET -> new WebSocketRouteServlet(r, config.proxy(), config.tokens().stripBeforeUpstream(),
-                        trust, gwMetrics, wsClient, scheduler, clock);
-                case HLS, HTTP -> new HttpProxyServlet(r, config.proxy(), config.tokens().stripBeforeUpstream(),
-                        trust, gwMetrics);
+                case WEBSOCKET -> new WebSocketRouteServlet(r, config.proxy(), strip, trust, gwMetrics, wsClient,
+                        scheduler, clock);
+                case HLS -> new HlsProxyServlet(r, config.proxy(), strip, trust, gwMetrics, credentials,
+                        config.hls().maxPlaylistBytes());
+                case HTTP -> new HttpProxyServlet(r, config.proxy(), strip, trust, gwMetrics);
             };
             ServletHolder holder = new ServletHolder(ROUTE_SERVLET_PREFIX + r.name(), servlet);
             holder.setAsyncSupported(true);
@@ -167,6 +183,9 @@ public final class GatewayServer implements AutoCloseable {
             ctx.addServlet(holder, mapping(r.path()));
             if (r.authRequired()) {
                 policies.put(holder.getName(), new RoutePolicy(r.name(), r.path(), r.rules()));
+                if (r.type() == GatewayConfig.RouteType.HLS) {
+                    hlsRoutes.put(holder.getName(), r);
+                }
             }
             LOG.info("route {}: {} {} -> {}{}", r.name(), r.type().name().toLowerCase(java.util.Locale.ROOT),
                     r.path(), r.upstream(), r.authRequired() ? "" : " (auth: none)");
@@ -174,9 +193,17 @@ public final class GatewayServer implements AutoCloseable {
         if (config.routes().stream().noneMatch(r -> mapping(r.path()).equals("/*"))) {
             ctx.addServlet(new ServletHolder("no-route", new NoRoute()), "/");
         }
+        customizer.accept(ctx);
         Map<String, RoutePolicy> routeByServlet = Map.copyOf(policies);
+        // 1. HLS session credentials (an HMAC check) admit child playlists and segments;
+        FilterHolder sessions = new FilterHolder(new HlsSessionFilter(Map.copyOf(hlsRoutes), credentials, authorizer,
+                gwMetrics));
+        sessions.setAsyncSupported(true);
+        ctx.addFilter(sessions, "/*", EnumSet.of(DispatcherType.REQUEST));
+        // 2. everything else needs a token: the library's filter, exactly as its users get it.
         FilterHolder filter = new FilterHolder(new StreamGateFilter(authorizer,
-                req -> routeByServlet.get(req.getHttpServletMapping().getServletName())));
+                req -> req.getAttribute(HlsSessionFilter.SESSION_ATTRIBUTE) != null ? null
+                        : routeByServlet.get(req.getHttpServletMapping().getServletName())));
         filter.setAsyncSupported(true);
         ctx.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
         JettyWebSocketServletContainerInitializer.configure(ctx, null);
@@ -196,6 +223,20 @@ public final class GatewayServer implements AutoCloseable {
         LOG.info("StreamGate listening on {}{}", gw.uri(), admin != null ? ", admin on http://"
                 + config.admin().host() + ":" + admin.getLocalPort() : "");
         return gw;
+    }
+
+    private static SessionCredentials sessionCredentials(GatewayConfig config, Clock clock) {
+        byte[] secret;
+        if (config.hls().sessionSecret().isEmpty()) {
+            secret = SessionCredentials.randomSecret();
+            if (config.routes().stream().anyMatch(r -> r.type() == GatewayConfig.RouteType.HLS)) {
+                LOG.warn("hls.sessionSecret is not set: using a random per-process secret. Replicas behind one "
+                        + "load balancer need a shared secret, or a session opened at one fails at another.");
+            }
+        } else {
+            secret = config.hls().sessionSecret().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+        return new SessionCredentials(secret, config.hls().sessionTtl(), clock);
     }
 
     /** Servlet mapping for a route prefix: whole segments, e.g. {@code /live/} and {@code /live} → {@code /live/*}. */

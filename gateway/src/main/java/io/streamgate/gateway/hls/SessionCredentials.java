@@ -1,0 +1,146 @@
+package io.streamgate.gateway.hls;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+import io.streamgate.filters.DenialReason;
+
+/**
+ * HLS session credentials: what lets a player fetch child playlists and segments after its
+ * token opened the master playlist — so that a one-time token still plays a whole session,
+ * and a segment costs an HMAC instead of a signature verification.
+ *
+ * <p>A credential is {@code base64url(fields) "." base64url(HMAC-SHA256(secret, fields))},
+ * the fields being version, route, granted path prefix, the token's {@code jti} and
+ * {@code sub}, the credential's expiry and the token's own expiry. It expires after the
+ * session TTL (sliding: each playlist re-issues it) and never after the token's
+ * {@code exp}. Replicas verify each other's credentials when they share the secret.
+ */
+public final class SessionCredentials {
+    /** The query parameter carrying the credential. */
+    public static final String PARAM = "sg_session";
+    private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
+    private static final Base64.Decoder B64D = Base64.getUrlDecoder();
+    private static final int MAX_LENGTH = 2048;
+
+    private final byte[] secret;
+    private final Duration ttl;
+    private final Clock clock;
+    private final ThreadLocal<Mac> macs;
+
+    /** A session: who, which route and prefix, until when. */
+    public record Session(String route, String prefix, String jti, String sub, long expiresAt, long tokenExpiresAt) {
+    }
+
+    /** The outcome of checking a credential: the session, or why it was refused. */
+    public record Check(Session session, DenialReason failure) {
+        static Check failed(DenialReason r) {
+            return new Check(null, r);
+        }
+    }
+
+    public SessionCredentials(byte[] secret, Duration ttl, Clock clock) {
+        this.secret = secret.clone();
+        this.ttl = ttl;
+        this.clock = clock;
+        this.macs = ThreadLocal.withInitial(this::newMac);
+    }
+
+    /** A random 256-bit secret, for a single gateway without a configured one. */
+    public static byte[] randomSecret() {
+        byte[] b = new byte[32];
+        new SecureRandom().nextBytes(b);
+        return b;
+    }
+
+    private Mac newMac() {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+            return mac;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+
+    /**
+     * Issues a credential for a token's session.
+     *
+     * @param tokenExpiresAt the token's exp in epoch seconds, or {@link Long#MAX_VALUE} when it has none
+     */
+    public String issue(String route, String prefix, String jti, String sub, long tokenExpiresAt) {
+        long now = clock.millis() / 1000;
+        long exp = Math.min(tokenExpiresAt, now + ttl.toSeconds());
+        String fields = "1|" + esc(route) + "|" + esc(prefix) + "|" + esc(jti) + "|" + esc(sub) + "|" + exp + "|"
+                + tokenExpiresAt;
+        byte[] data = fields.getBytes(StandardCharsets.UTF_8);
+        return B64.encodeToString(data) + "." + B64.encodeToString(macs.get().doFinal(data));
+    }
+
+    /** Re-issues a credential for the same session with a fresh (sliding) expiry. */
+    public String renew(Session s) {
+        return issue(s.route(), s.prefix(), s.jti(), s.sub(), s.tokenExpiresAt());
+    }
+
+    /**
+     * Checks a credential for a request on {@code route} at {@code path}: a bad MAC, bad shape
+     * or another route's credential is {@code bad_signature}; a lapsed one {@code expired}; one
+     * used outside its granted prefix {@code forbidden}.
+     */
+    public Check check(String credential, String route, String path) {
+        if (credential == null || credential.length() > MAX_LENGTH) {
+            return Check.failed(DenialReason.BAD_SIGNATURE);
+        }
+        int dot = credential.indexOf('.');
+        if (dot <= 0 || dot == credential.length() - 1) {
+            return Check.failed(DenialReason.BAD_SIGNATURE);
+        }
+        byte[] data;
+        byte[] mac;
+        try {
+            data = B64D.decode(credential.substring(0, dot));
+            mac = B64D.decode(credential.substring(dot + 1));
+        } catch (IllegalArgumentException e) {
+            return Check.failed(DenialReason.BAD_SIGNATURE);
+        }
+        if (!MessageDigest.isEqual(macs.get().doFinal(data), mac)) {
+            return Check.failed(DenialReason.BAD_SIGNATURE);
+        }
+        String[] f = new String(data, StandardCharsets.UTF_8).split("\\|", -1);
+        if (f.length != 7 || !f[0].equals("1")) {
+            return Check.failed(DenialReason.BAD_SIGNATURE);
+        }
+        Session s;
+        try {
+            s = new Session(unesc(f[1]), unesc(f[2]), unesc(f[3]), unesc(f[4]), Long.parseLong(f[5]), Long.parseLong(f[6]));
+        } catch (RuntimeException e) {
+            return Check.failed(DenialReason.BAD_SIGNATURE);
+        }
+        if (!s.route().equals(route)) {
+            return Check.failed(DenialReason.BAD_SIGNATURE);
+        }
+        if (clock.millis() >= s.expiresAt() * 1000) {
+            return Check.failed(DenialReason.EXPIRED);
+        }
+        if (!path.startsWith(s.prefix()) || path.contains("/../")) {
+            return Check.failed(DenialReason.FORBIDDEN);
+        }
+        return new Check(s, null);
+    }
+
+    private static String esc(String s) {
+        return s == null ? "" : s.replace("%", "%25").replace("|", "%7C");
+    }
+
+    private static String unesc(String s) {
+        return s.replace("%7C", "|").replace("%25", "%");
+    }
+}

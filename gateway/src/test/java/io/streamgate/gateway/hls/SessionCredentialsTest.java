@@ -1,0 +1,78 @@
+package io.streamgate.gateway.hls;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+import io.streamgate.filters.DenialReason;
+import io.streamgate.filters.testing.MutableClock;
+
+class SessionCredentialsTest {
+    private final MutableClock clock = MutableClock.fixed();
+    private final SessionCredentials creds = new SessionCredentials("0123456789abcdef0123".getBytes(), Duration.ofMinutes(10), clock);
+    private final long tokenExp = clock.epochSeconds() + 3600;
+
+    private String issue() {
+        return creds.issue("hls", "/live/ev1/", "jti-1", "viewer|1", tokenExp);
+    }
+
+    @Test
+    void validCredentialAdmitsPathsUnderItsPrefix() {
+        SessionCredentials.Check c = creds.check(issue(), "hls", "/live/ev1/seg-1.ts");
+        assertThat(c.failure()).isNull();
+        assertThat(c.session().jti()).isEqualTo("jti-1");
+        assertThat(c.session().sub()).isEqualTo("viewer|1");
+    }
+
+    @Test
+    void tamperedCredentialIsBadSignature() {
+        String c = issue();
+        String tampered = c.substring(0, 5) + (c.charAt(5) == 'A' ? 'B' : 'A') + c.substring(6);
+        assertThat(creds.check(tampered, "hls", "/live/ev1/x.ts").failure()).isEqualTo(DenialReason.BAD_SIGNATURE);
+        assertThat(creds.check("garbage", "hls", "/live/ev1/x.ts").failure()).isEqualTo(DenialReason.BAD_SIGNATURE);
+        assertThat(creds.check("a.b", "hls", "/live/ev1/x.ts").failure()).isEqualTo(DenialReason.BAD_SIGNATURE);
+        assertThat(creds.check(".", "hls", "/live/ev1/x.ts").failure()).isEqualTo(DenialReason.BAD_SIGNATURE);
+    }
+
+    @Test
+    void anotherSecretsCredentialIsBadSignature() {
+        SessionCredentials other = new SessionCredentials("another-secret-entirely".getBytes(), Duration.ofMinutes(10), clock);
+        assertThat(creds.check(other.issue("hls", "/live/ev1/", "j", "s", tokenExp), "hls", "/live/ev1/x.ts").failure())
+                .isEqualTo(DenialReason.BAD_SIGNATURE);
+    }
+
+    @Test
+    void foreignRouteIsBadSignature() {
+        assertThat(creds.check(issue(), "other", "/live/ev1/x.ts").failure()).isEqualTo(DenialReason.BAD_SIGNATURE);
+    }
+
+    @Test
+    void outsideThePrefixIsForbidden() {
+        assertThat(creds.check(issue(), "hls", "/live/ev2/x.ts").failure()).isEqualTo(DenialReason.FORBIDDEN);
+        assertThat(creds.check(issue(), "hls", "/live/ev1/../ev2/x.ts").failure()).isEqualTo(DenialReason.FORBIDDEN);
+    }
+
+    @Test
+    void expiresAfterTheTtlAndRenewalSlides() {
+        String c = issue();
+        clock.advance(Duration.ofMinutes(9));
+        SessionCredentials.Check ok = creds.check(c, "hls", "/live/ev1/x.ts");
+        assertThat(ok.failure()).isNull();
+        String renewed = creds.renew(ok.session());
+        clock.advance(Duration.ofMinutes(2));
+        assertThat(creds.check(c, "hls", "/live/ev1/x.ts").failure()).isEqualTo(DenialReason.EXPIRED);
+        assertThat(creds.check(renewed, "hls", "/live/ev1/x.ts").failure()).isNull();
+    }
+
+    @Test
+    void neverOutlivesTheToken() {
+        String c = creds.issue("hls", "/live/ev1/", "j", "s", clock.epochSeconds() + 60);
+        SessionCredentials.Check first = creds.check(c, "hls", "/live/ev1/x.ts");
+        clock.advance(Duration.ofSeconds(59));
+        String renewed = creds.renew(first.session());
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(creds.check(renewed, "hls", "/live/ev1/x.ts").failure()).isEqualTo(DenialReason.EXPIRED);
+    }
+}
