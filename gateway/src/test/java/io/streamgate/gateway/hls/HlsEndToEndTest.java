@@ -1,0 +1,171 @@
+package io.streamgate.gateway.hls;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.jose4j.json.JsonUtil;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.streamgate.filters.testing.TestKeys;
+import io.streamgate.filters.testing.Tokens;
+import io.streamgate.gateway.GatewayHarness;
+import io.streamgate.gateway.demo.DemoOrigin;
+import io.streamgate.gateway.server.GatewayServer;
+
+/** HLS through the gateway with one-time tokens: HTTP clients and ffmpeg as a real player. */
+class HlsEndToEndTest {
+    @TempDir
+    Path dir;
+
+    private final TestKeys key = TestKeys.es256("k1");
+    private final HttpClient http = HttpClient.newHttpClient();
+    private DemoOrigin origin;
+    private GatewayServer gateway;
+    private int adminPort;
+
+    @BeforeEach
+    void start() throws Exception {
+        origin = DemoOrigin.start("127.0.0.1", 0, Clock.systemUTC());
+        adminPort = GatewayHarness.freePort();
+        gateway = GatewayHarness.start(dir, key, "listen: {host: 127.0.0.1, port: 0}\nadmin: {host: 127.0.0.1, port: "
+                + adminPort + "}\nkeys: [{kid: k1, file: key.pem}]\nreplay: {mode: once}\n"
+                + "hls: {sessionSecret: 'test-secret-0123456789'}\n"
+                + "routes:\n"
+                + "  - {name: hls, path: /live/, type: hls, upstream: '" + origin.httpBase() + "/live/',"
+                + " require: [{claim: 'roles[].eventId', contains: '{path.0}'}]}\n"
+                + "  - {name: hls2, path: /live2/, type: hls, upstream: '" + origin.httpBase() + "/live/'}\n",
+                Clock.systemUTC());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        gateway.close();
+        origin.close();
+    }
+
+    private String token() {
+        return Tokens.signedBy(key, System.currentTimeMillis() / 1000)
+                .claim("roles", List.of(Map.of("name", "ROLE_ATTENDEE", "eventId", "ev1"))).sign();
+    }
+
+    private HttpResponse<String> get(String pathAndQuery) throws Exception {
+        return http.send(HttpRequest.newBuilder(gateway.uri().resolve(pathAndQuery)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String firstUri(String playlist) {
+        return playlist.lines().filter(l -> !l.startsWith("#") && !l.isBlank()).findFirst().orElseThrow();
+    }
+
+    private static String reason(HttpResponse<String> r) throws Exception {
+        return (String) JsonUtil.parseJson(r.body()).get("reason");
+    }
+
+    @Test
+    void oneTimeTokenPlaysAWholeSessionAndOnlyOnce() throws Exception {
+        String t = token();
+        HttpResponse<String> master = get("/live/ev1/master.m3u8?token=" + t);
+        assertThat(master.statusCode()).isEqualTo(200);
+        String media = firstUri(master.body());
+        assertThat(media).startsWith("media.m3u8?sg_session=");
+
+        HttpResponse<String> mediaPlaylist = get("/live/ev1/" + media);
+        assertThat(mediaPlaylist.statusCode()).isEqualTo(200);
+        List<String> segments = mediaPlaylist.body().lines().filter(l -> l.contains(".ts")).toList();
+        assertThat(segments).isNotEmpty().allMatch(s -> s.matches("seg-\\d+\\.ts\\?sg_session=.+"));
+        for (String s : segments) {
+            HttpResponse<byte[]> seg = http.send(HttpRequest.newBuilder(gateway.uri().resolve("/live/ev1/" + s)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(seg.statusCode()).isEqualTo(200);
+            assertThat(seg.body()[0]).isEqualTo((byte) 0x47);
+        }
+        assertThat(origin.lastRequestLine()).doesNotContain("sg_session").doesNotContain("token");
+        // Reloading the media playlist (as a live player does) keeps working.
+        assertThat(get("/live/ev1/" + media).statusCode()).isEqualTo(200);
+
+        HttpResponse<String> second = get("/live/ev1/master.m3u8?token=" + t);
+        assertThat(second.statusCode()).isEqualTo(401);
+        assertThat(reason(second)).isEqualTo("replayed");
+    }
+
+    @Test
+    void childWithoutTokenOrCredentialIsMissingToken() throws Exception {
+        HttpResponse<String> r = get("/live/ev1/seg-1.ts");
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(reason(r)).isEqualTo("missing_token");
+    }
+
+    @Test
+    void tamperedCredentialIsBadSignature() throws Exception {
+        String media = firstUri(get("/live/ev1/master.m3u8?token=" + token()).body());
+        int i = media.indexOf("sg_session=") + 15;
+        String tampered = media.substring(0, i) + (media.charAt(i) == 'A' ? 'B' : 'A') + media.substring(i + 1);
+        HttpResponse<String> r = get("/live/ev1/" + tampered);
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(reason(r)).isEqualTo("bad_signature");
+        assertThat(r.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).contains("bad_signature"));
+    }
+
+    @Test
+    void credentialOfAnotherRouteIsBadSignature() throws Exception {
+        String media = firstUri(get("/live/ev1/master.m3u8?token=" + token()).body());
+        HttpResponse<String> r = get("/live2/ev1/" + media);
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(reason(r)).isEqualTo("bad_signature");
+    }
+
+    @Test
+    void credentialOutsideItsStreamIsForbidden() throws Exception {
+        String media = firstUri(get("/live/ev1/master.m3u8?token=" + token()).body());
+        HttpResponse<String> r = get("/live/ev2/" + media);
+        assertThat(r.statusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void sessionMetricsAreCounted() throws Exception {
+        String media = firstUri(get("/live/ev1/master.m3u8?token=" + token()).body());
+        get("/live/ev1/" + media);
+        get("/live/ev1/" + media.replace("sg_session=", "sg_session=x"));
+        String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("streamgate_hls_sessions_total{result=\"issued\",route=\"hls\"}")
+                .contains("streamgate_hls_sessions_total{result=\"accepted\",route=\"hls\"} 1.0")
+                .contains("streamgate_hls_sessions_total{result=\"rejected\",route=\"hls\"} 1.0")
+                .contains("streamgate_hls_rewrites_total{route=\"hls\"} 2.0");
+    }
+
+    @Test
+    void ffmpegPlaysALivePlaylistWithAOneTimeToken() throws Exception {
+        boolean hasFfmpeg = new ProcessBuilder("ffmpeg", "-version").start().waitFor(10, TimeUnit.SECONDS);
+        if (!hasFfmpeg) {
+            System.err.println("!!! SKIPPED: ffmpeg is not installed; install the Debian package ffmpeg (.ci/run does)");
+        }
+        assumeTrue(hasFfmpeg, "ffmpeg is not installed");
+        Path out = dir.resolve("out.ts");
+        Process p = new ProcessBuilder("ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
+                "-i", gateway.uri() + "/live/ev1/master.m3u8?token=" + token(), "-t", "5", "-c", "copy",
+                "-f", "mpegts", out.toString()).redirectErrorStream(true).start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("ffmpeg finishes").isTrue();
+        String log = new String(p.getInputStream().readAllBytes());
+        assertThat(p.exitValue()).as("ffmpeg exit; output:\n" + log).isZero();
+        assertThat(Files.size(out)).isGreaterThan(50_000);
+        Matcher m = Pattern.compile("error", Pattern.CASE_INSENSITIVE).matcher(log);
+        assertThat(m.find()).as("ffmpeg reported: " + log).isFalse();
+    }
+}
