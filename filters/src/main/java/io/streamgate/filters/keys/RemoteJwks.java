@@ -1,15 +1,17 @@
 package io.streamgate.filters.keys;
 
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Flow;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -52,7 +54,8 @@ public final class RemoteJwks implements AutoCloseable {
     private volatile List<VerificationKey> keys = List.of();
     private volatile boolean loaded;
     private volatile boolean lastFetchFailed;
-    private volatile long lastFetchStartMillis = Long.MIN_VALUE / 2;
+    private final java.util.concurrent.atomic.AtomicLong lastFetchStartMillis =
+            new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE / 2);
     private final AtomicReference<CompletableFuture<Void>> inFlight = new AtomicReference<>();
     private volatile ScheduledFuture<?> refreshTask;
 
@@ -109,8 +112,14 @@ public final class RemoteJwks implements AutoCloseable {
         if (f != null) {
             return f;
         }
-        if (clock.millis() - lastFetchStartMillis < minRefetch.toMillis()) {
+        long now = clock.millis();
+        long last = lastFetchStartMillis.get();
+        if (now - last < minRefetch.toMillis()) {
             return null;
+        }
+        // Claim this interval: of racing callers exactly one starts a fetch.
+        if (!lastFetchStartMillis.compareAndSet(last, now)) {
+            return inFlight.get();
         }
         return fetch();
     }
@@ -121,12 +130,17 @@ public final class RemoteJwks implements AutoCloseable {
             CompletableFuture<Void> other = inFlight.get();
             return other != null ? other : CompletableFuture.completedFuture(null);
         }
-        lastFetchStartMillis = clock.millis();
+        lastFetchStartMillis.set(clock.millis());
         HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout)
                 .header("Accept", "application/jwk-set+json, application/json").GET().build();
-        CompletableFuture<HttpResponse<InputStream>> response;
+        CompletableFuture<HttpResponse<byte[]>> response;
         try {
-            response = http.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
+            // The body is collected without blocking any thread (a blocking InputStream read on
+            // the client's own single executor thread deadlocks: the bytes it waits for are
+            // delivered by that same thread), and the whole exchange, body included, is bounded
+            // by the timeout below.
+            response = http.sendAsync(request, info -> info.statusCode() == 200
+                    ? new BoundedBody(MAX_BYTES) : HttpResponse.BodySubscribers.replacing((byte[]) null));
         } catch (RuntimeException e) {
             response = CompletableFuture.failedFuture(e);
         }
@@ -161,18 +175,60 @@ public final class RemoteJwks implements AutoCloseable {
         return mine;
     }
 
-    private KeyParser.Result read(HttpResponse<InputStream> response) {
-        try (InputStream in = response.body()) {
-            if (response.statusCode() != 200) {
-                throw new IllegalStateException("HTTP " + response.statusCode());
+    private KeyParser.Result read(HttpResponse<byte[]> response) {
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("HTTP " + response.statusCode());
+        }
+        return parser.parse(response.body(), null, source);
+    }
+
+    /** Collects a body of at most {@code limit} bytes; a larger one is cancelled and fails. */
+    private static final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
+        private final int limit;
+        private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+        private final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        private Flow.Subscription subscription;
+
+        BoundedBody(int limit) {
+            this.limit = limit;
+        }
+
+        @Override
+        public CompletionStage<byte[]> getBody() {
+            return result;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            subscription = s;
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> items) {
+            if (result.isDone()) {
+                return;
             }
-            byte[] body = in.readNBytes(MAX_BYTES + 1);
-            if (body.length > MAX_BYTES) {
-                throw new IllegalStateException("JWKS larger than " + MAX_BYTES + " bytes");
+            for (ByteBuffer b : items) {
+                if (out.size() + b.remaining() > limit) {
+                    subscription.cancel();
+                    result.completeExceptionally(new IllegalStateException("JWKS larger than " + limit + " bytes"));
+                    return;
+                }
+                byte[] chunk = new byte[b.remaining()];
+                b.get(chunk);
+                out.write(chunk, 0, chunk.length);
             }
-            return parser.parse(body, null, source);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            result.completeExceptionally(t);
+        }
+
+        @Override
+        public void onComplete() {
+            result.complete(out.toByteArray());
         }
     }
 
