@@ -70,14 +70,18 @@ public final class Demo implements AutoCloseable {
             yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         GatewayConfig config = new ConfigLoader(env::get).parse(yaml, dir);
+        String token = mint(key, clock, Duration.ofHours(24), "demo-viewer");
+        PlayerServlet player = new PlayerServlet(token);
         GatewayServer gateway;
         try {
-            gateway = GatewayServer.start(config, clock);
+            gateway = GatewayServer.start(config, clock, ctx -> {
+                ctx.addServlet(new org.eclipse.jetty.ee10.servlet.ServletHolder("demo-player", player), "");
+                ctx.addServlet(new org.eclipse.jetty.ee10.servlet.ServletHolder("demo-player-assets", player), "/player/*");
+            });
         } catch (Exception e) {
             origin.close();
             throw e;
         }
-        String token = mint(key, clock, Duration.ofHours(24), "demo-viewer");
         return new Demo(origin, gateway, key, dir, token);
     }
 
@@ -136,6 +140,7 @@ public final class Demo implements AutoCloseable {
         out.println();
         out.println("  gateway   " + gw);
         out.println("  metrics   " + metrics);
+        out.println("  player    " + gw + "/   (open it in a browser: the stream plays with the token below)");
         out.println("  origin    " + origin.httpBase() + "  (embedded live origin; reached only through the gateway)");
         out.println();
         out.println("A token for stream \"" + STREAM + "\" (ES256, kid \"" + KID + "\", valid 24h):");
