@@ -88,6 +88,18 @@ class DemoTest {
     }
 
     @Test
+    void playerPageServesTheTokenAndHlsJsFromTheGateway() throws Exception {
+        HttpResponse<byte[]> page = get(demo.gateway().uri() + "/");
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/html"));
+        assertThat(new String(page.body(), StandardCharsets.UTF_8)).contains(token).contains("/player/hls.min.js")
+                .doesNotContain("__TOKEN__").doesNotContain("cdn");
+        HttpResponse<byte[]> js = get(demo.gateway().uri() + "/player/hls.min.js");
+        assertThat(js.statusCode()).isEqualTo(200);
+        assertThat(js.body().length).isGreaterThan(100_000);
+    }
+
+    @Test
     void printedDenialsDenyWithTheirReasons() throws Exception {
         HttpResponse<byte[]> tampered = get(printedUrl("401 bad_signature"));
         assertThat(tampered.statusCode()).isEqualTo(401);

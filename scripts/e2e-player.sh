@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# End-to-end check of the demo's player page in a real browser: hls.js in headless Chromium
+# plays the demo stream through the gateway (currentTime advances), then a broken token
+# shows its denial (status and reason). Needs: Java 17, Debian's chromium, node + npm.
+#   scripts/e2e-player.sh            # builds the jar if missing
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v chromium >/dev/null || { echo "chromium missing: apt-get install -y chromium"; exit 2; }
+command -v npm >/dev/null || { echo "npm missing"; exit 2; }
+[ -f gateway/target/streamgate.jar ] || ./mvnw -q package -DskipTests
+
+work="${TMPDIR:-/tmp}/streamgate-e2e"
+mkdir -p "$work"
+if [ ! -d "$work/node_modules/playwright-core" ]; then
+  (cd "$work" && npm init -y >/dev/null && npm install --silent --no-audit --no-fund playwright-core@1 >/dev/null)
+fi
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+admin=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+log="$work/demo.log"
+java -jar gateway/target/streamgate.jar demo --port "$port" --admin-port "$admin" >"$log" 2>&1 &
+demo=$!
+trap 'kill $demo 2>/dev/null || true' EXIT
+for _ in $(seq 1 60); do grep -q '^TOKEN=' "$log" && break; sleep 0.5; done
+grep -q '^TOKEN=' "$log" || { echo "demo did not start:"; cat "$log"; exit 1; }
+
+NODE_PATH="$work/node_modules" node scripts/e2e-player.js "http://127.0.0.1:$port/"
+echo "decisions seen by the gateway:"
+curl -s "http://127.0.0.1:$admin/metrics" | grep '^streamgate_decisions_total' | grep -v ' 0.0$'
