@@ -78,8 +78,9 @@ class DemoTest {
         HttpResponse<byte[]> media = get(demo.gateway().uri() + "/live/demo/media.m3u8?token=$TOKEN");
         String playlist = new String(media.body(), StandardCharsets.UTF_8);
         assertThat(playlist).contains("#EXT-X-MEDIA-SEQUENCE:");
-        String segment = playlist.lines().filter(l -> l.endsWith(".ts")).reduce((a, b) -> b).orElseThrow();
-        HttpResponse<byte[]> seg = get(demo.gateway().uri() + "/live/demo/" + segment + "?token=$TOKEN");
+        // Segments carry the gateway's session credential: follow them as a player does, without the token.
+        String segment = playlist.lines().filter(l -> l.contains(".ts?sg_session=")).reduce((a, b) -> b).orElseThrow();
+        HttpResponse<byte[]> seg = get(demo.gateway().uri() + "/live/demo/" + segment);
         assertThat(seg.statusCode()).isEqualTo(200);
         assertThat(seg.headers().firstValue("Content-Type")).contains("video/mp2t");
         assertThat(seg.body().length).isGreaterThan(10_000);
