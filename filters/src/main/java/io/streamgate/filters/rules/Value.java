@@ -37,8 +37,8 @@ abstract class Value {
     static boolean contains(Object claim, Object expected) {
         if (claim instanceof List<?> l) {
             for (Object e : l) {
-                if (sameValue(e, expected) || (expected instanceof String s && e instanceof Long n
-                        && s.equals(n.toString()))) {
+                if (sameValue(e, expected) || (expected instanceof String s
+                        && (e instanceof Long || e instanceof Integer) && s.equals(e.toString()))) {
                     return true;
                 }
             }

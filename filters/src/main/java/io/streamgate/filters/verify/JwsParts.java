@@ -14,13 +14,13 @@ import java.nio.charset.StandardCharsets;
  * re-encoding it.
  */
 final class JwsParts {
-    final String headerJson;
+    final byte[] header;
     final byte[] payload;
     final byte[] signature;
     final byte[] signingInput;
 
-    private JwsParts(String headerJson, byte[] payload, byte[] signature, byte[] signingInput) {
-        this.headerJson = headerJson;
+    private JwsParts(byte[] header, byte[] payload, byte[] signature, byte[] signingInput) {
+        this.header = header;
         this.payload = payload;
         this.signature = signature;
         this.signingInput = signingInput;
@@ -42,15 +42,14 @@ final class JwsParts {
         if (signature == null) {
             return null;
         }
-        String headerJson = utf8(header);
-        if (headerJson == null) {
+        if (utf8(header) == null) {
             return null;
         }
         byte[] signingInput = new byte[d2];
         for (int i = 0; i < d2; i++) {
             signingInput[i] = (byte) token.charAt(i); // ASCII, checked by decode
         }
-        return new JwsParts(headerJson, payload, signature, signingInput);
+        return new JwsParts(header, payload, signature, signingInput);
     }
 
     /** Strict UTF-8, or null for invalid byte sequences. */

@@ -2,8 +2,6 @@ package io.streamgate.filters.verify;
 
 import java.util.Map;
 
-import org.jose4j.json.JsonUtil;
-
 import io.streamgate.filters.DenialReason;
 import io.streamgate.filters.crypto.JwsAlgorithm;
 import io.streamgate.filters.crypto.SignatureVerifier;
@@ -52,7 +50,7 @@ public final class TokenVerifier {
         if (parts == null) {
             return DecodedToken.failed(DenialReason.MALFORMED_TOKEN);
         }
-        Map<String, Object> header = parseObject(parts.headerJson);
+        Map<String, Object> header = TokenJson.parseObject(parts.header);
         if (header == null) {
             return DecodedToken.failed(DenialReason.MALFORMED_TOKEN);
         }
@@ -102,8 +100,7 @@ public final class TokenVerifier {
         if (verifiedBy == null) {
             return Verification.failed(DenialReason.BAD_SIGNATURE);
         }
-        String json = JwsParts.utf8(parts.payload);
-        Map<String, Object> map = json == null ? null : parseObject(json);
+        Map<String, Object> map = JwsParts.utf8(parts.payload) == null ? null : TokenJson.parseObject(parts.payload);
         Claims claims = map == null ? null : Claims.of(map);
         if (claims == null) {
             return Verification.failed(DenialReason.MALFORMED_TOKEN);
@@ -152,14 +149,5 @@ public final class TokenVerifier {
             }
         }
         return false;
-    }
-
-    /** A JSON object, or null for anything else (invalid JSON, arrays, duplicate names, huge numbers). */
-    private static Map<String, Object> parseObject(String json) {
-        try {
-            return JsonUtil.parseJson(json);
-        } catch (Exception | StackOverflowError e) {
-            return null;
-        }
     }
 }

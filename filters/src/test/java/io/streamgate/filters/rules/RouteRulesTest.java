@@ -136,7 +136,7 @@ class RouteRulesTest {
     @Test
     void yamlIntegerEqualsJsonLongOfSameValue() {
         RouteRules r = compile(List.of(rule("level", "equals", Integer.valueOf(5))));
-        assertThat(claims("level", 5L).get("level")).isInstanceOf(Long.class);
+        assertThat(claims("level", 5L).get("level")).isInstanceOf(Number.class);
         assertThat(r.test(claims("level", 5L), input("/x"))).isTrue();
         assertThat(r.test(claims("level", 6L), input("/x"))).isFalse();
     }
