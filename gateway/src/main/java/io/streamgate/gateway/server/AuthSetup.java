@@ -54,6 +54,10 @@ public final class AuthSetup {
     }
 
     private static ReplayStore replayStore(GatewayConfig config, Clock clock) {
+        if (config.replay().mode() == io.streamgate.filters.replay.ReplayMode.LIMIT) {
+            // Refused rather than run without leases: "limit" would otherwise admit without limit.
+            throw new ConfigException("replay.mode", "limit is not supported by this build yet; use off or once");
+        }
         if (config.replay().store() == GatewayConfig.Replay.Store.REDIS) {
             throw new ConfigException("replay.store", "redis is not supported by this build yet; use memory");
         }

@@ -145,6 +145,19 @@ class CliTest {
     }
 
     @Test
+    void featuresNotBuiltYetAreRefusedNotSilentlyDegraded() throws Exception {
+        run("keygen", "--kid", "k1", "--out", dir.resolve("keys").toString());
+        Path limit = dir.resolve("limit.yaml");
+        Files.writeString(limit, Files.readString(config("")).replace("mode: once", "mode: limit"));
+        assertThat(run("check-config", "--config", limit.toString())).isEqualTo(2);
+        assertThat(err()).contains("replay.mode: limit is not supported");
+        Path redis = dir.resolve("redis.yaml");
+        Files.writeString(redis, Files.readString(config("")).replace("mode: once", "mode: once, store: redis"));
+        assertThat(run("check-config", "--config", redis.toString())).isEqualTo(2);
+        assertThat(err()).contains("replay.store: redis is not supported");
+    }
+
+    @Test
     void missingConfigFileIsExit2() {
         assertThat(run("check-config", "--config", dir.resolve("absent.yaml").toString())).isEqualTo(2);
         assertThat(err()).contains("cannot read");

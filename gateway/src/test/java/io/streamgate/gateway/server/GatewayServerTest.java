@@ -111,6 +111,40 @@ class GatewayServerTest {
     }
 
     @Test
+    void shutdownLetsInFlightRequestsFinishAndRefusesNewOnes() throws Exception {
+        com.github.tomakehurst.wiremock.WireMockServer slow = new com.github.tomakehurst.wiremock.WireMockServer(
+                com.github.tomakehurst.wiremock.core.WireMockConfiguration.options().dynamicPort().bindAddress("127.0.0.1"));
+        slow.start();
+        try {
+            slow.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(
+                    com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo("/slow/x"))
+                    .willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withFixedDelay(1500).withBody("late")));
+            gateway = GatewayHarness.start(dir, key, "listen: {host: 127.0.0.1, port: 0}\nadmin: {port: 0}\n"
+                    + "keys: [{kid: k1, file: key.pem}]\nproxy: {idleTimeout: 10s}\n"
+                    + "routes: [{name: slow, path: /slow/, type: http, upstream: '" + slow.baseUrl() + "/slow/'}]\n", clock);
+            String t = Tokens.signedBy(key, clock).sign();
+            CompletableFuture<HttpResponse<String>> inFlight = http.sendAsync(
+                    HttpRequest.newBuilder(gateway.uri().resolve("/slow/x?token=" + t)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            for (int i = 0; i < 100 && slow.getAllServeEvents().isEmpty(); i++) {
+                Thread.sleep(20); // bounded poll: until the origin holds the request
+            }
+            assertThat(slow.getAllServeEvents()).as("request reached the origin").isNotEmpty();
+            GatewayServer closing = gateway;
+            gateway = null;
+            closing.close(); // graceful: waits for the in-flight exchange
+            HttpResponse<String> r = inFlight.get(10, TimeUnit.SECONDS);
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo("late");
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> http.send(HttpRequest.newBuilder(
+                    closing.uri().resolve("/slow/x?token=" + t)).build(), HttpResponse.BodyHandlers.ofString())))
+                    .as("a stopped gateway accepts no connection").isInstanceOf(java.io.IOException.class);
+        } finally {
+            slow.stop();
+        }
+    }
+
+    @Test
     void shutdownClosesWebSocketsWith1001() throws Exception {
         start("keys: [{kid: k1, file: key.pem}]\n");
         WebSocketClient client = new WebSocketClient();
