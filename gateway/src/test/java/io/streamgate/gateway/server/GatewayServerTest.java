@@ -131,13 +131,14 @@ class GatewayServerTest {
             }
             assertThat(slow.getAllServeEvents()).as("request reached the origin").isNotEmpty();
             GatewayServer closing = gateway;
+            URI stopped = closing.uri().resolve("/slow/x?token=" + t);
             gateway = null;
             closing.close(); // graceful: waits for the in-flight exchange
             HttpResponse<String> r = inFlight.get(10, TimeUnit.SECONDS);
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.body()).isEqualTo("late");
-            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> http.send(HttpRequest.newBuilder(
-                    closing.uri().resolve("/slow/x?token=" + t)).build(), HttpResponse.BodyHandlers.ofString())))
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> http.send(HttpRequest.newBuilder(stopped)
+                    .build(), HttpResponse.BodyHandlers.ofString())))
                     .as("a stopped gateway accepts no connection").isInstanceOf(java.io.IOException.class);
         } finally {
             slow.stop();
