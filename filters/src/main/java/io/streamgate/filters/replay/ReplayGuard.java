@@ -31,10 +31,23 @@ public final class ReplayGuard {
     private final long leewayMillis;
     private final long timeoutMillis;
     private final StreamGateMetrics metrics;
+    private final int maxSessions;
+    private final long leaseMillis;
     private volatile long lastErrorLogMillis;
 
     public ReplayGuard(ReplayMode mode, ReplayStore store, boolean allowOnStoreError, Duration leeway,
                        Duration storeTimeout, StreamGateMetrics metrics) {
+        this(mode, store, allowOnStoreError, leeway, storeTimeout, metrics, 1, Duration.ofSeconds(30));
+    }
+
+    /**
+     * @param maxSessions for mode {@code limit}: concurrent sessions per jti
+     * @param lease       for mode {@code limit}: how long a session's lease lasts unless renewed
+     */
+    public ReplayGuard(ReplayMode mode, ReplayStore store, boolean allowOnStoreError, Duration leeway,
+                       Duration storeTimeout, StreamGateMetrics metrics, int maxSessions, Duration lease) {
+        this.maxSessions = maxSessions;
+        this.leaseMillis = lease.toMillis();
         this.mode = mode;
         this.store = store;
         this.allowOnStoreError = allowOnStoreError;
@@ -73,7 +86,8 @@ public final class ReplayGuard {
             return CompletableFuture.completedFuture(DenialReason.MISSING_CLAIM);
         }
         if (mode == ReplayMode.LIMIT) {
-            // Session leases are taken by the gateway per WebSocket/HLS session (see SessionLeases).
+            // The gateway takes a lease per session (WebSocket connection, HLS viewer session):
+            // see acquireLease. A single request is no session and is not limited.
             return ADMIT;
         }
         long expiresAt = claims.exp() == Claims.ABSENT ? nowMillis + Duration.ofDays(1).toMillis()
@@ -91,6 +105,61 @@ public final class ReplayGuard {
                 .handle((first, error) -> error != null ? storeError(error) : recorded(first));
     }
 
+    /** The lease period of mode {@code limit}. */
+    public Duration lease() {
+        return Duration.ofMillis(leaseMillis);
+    }
+
+    /**
+     * Mode {@code limit}: takes one of the token's {@code maxSessions} session leases for
+     * {@code sessionId}. Completes with null when granted, {@code session_limit} when all are
+     * held, or what {@code onStoreError} says when the store fails.
+     */
+    public CompletionStage<DenialReason> acquireLease(Claims claims, String sessionId) {
+        return lease("acquire", claims, sessionId, false);
+    }
+
+    /** Renews a lease this session holds (or retakes it when it lapsed and there is room). */
+    public CompletionStage<DenialReason> renewLease(Claims claims, String sessionId) {
+        return lease("renew", claims, sessionId, true);
+    }
+
+    /** Releases a session's lease; failures are ignored (the lease lapses by itself). */
+    public void releaseLease(Claims claims, String sessionId) {
+        if (mode != ReplayMode.LIMIT || claims.jti() == null) {
+            return;
+        }
+        try {
+            store.release(key(claims), sessionId).whenComplete((x, e) -> metrics.replay("release", e == null ? "ok" : "error"));
+        } catch (RuntimeException e) {
+            metrics.replay("release", "error");
+        }
+    }
+
+    private CompletionStage<DenialReason> lease(String op, Claims claims, String sessionId, boolean renew) {
+        if (mode != ReplayMode.LIMIT) {
+            return ADMIT;
+        }
+        if (claims.jti() == null || claims.jti().isEmpty()) {
+            return CompletableFuture.completedFuture(DenialReason.MISSING_CLAIM);
+        }
+        long expiresAt = claims.exp() == Claims.ABSENT ? Long.MAX_VALUE / 2 : claims.exp() * 1000 + leewayMillis;
+        CompletableFuture<Boolean> f;
+        try {
+            f = (renew ? store.renew(key(claims), sessionId, maxSessions, leaseMillis, expiresAt)
+                    : store.acquire(key(claims), sessionId, maxSessions, leaseMillis, expiresAt)).toCompletableFuture();
+        } catch (RuntimeException e) {
+            f = CompletableFuture.failedFuture(e);
+        }
+        return f.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS).handle((granted, error) -> {
+            if (error != null) {
+                return storeError(op, error);
+            }
+            metrics.replay(op, granted ? "granted" : "limit");
+            return granted ? null : DenialReason.SESSION_LIMIT;
+        });
+    }
+
     private DenialReason recorded(boolean first) {
         metrics.replay("once", first ? "first" : "replayed");
         return first ? null : DenialReason.REPLAYED;
@@ -98,7 +167,11 @@ public final class ReplayGuard {
 
     /** What a store failure means under {@code onStoreError}. */
     public DenialReason storeError(Throwable error) {
-        metrics.replay("once", "error");
+        return storeError("once", error);
+    }
+
+    private DenialReason storeError(String op, Throwable error) {
+        metrics.replay(op, "error");
         metrics.replayStoreError(allowOnStoreError ? "allow" : "deny");
         long now = System.currentTimeMillis();
         if (now - lastErrorLogMillis > 60_000) {

@@ -1,0 +1,158 @@
+package io.streamgate.filters.replay;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+
+/**
+ * Replay state shared by every replica, in Redis (standalone, Sentinel or Cluster, through
+ * Lettuce): one shared asynchronous connection, keys under a prefix, every key with a TTL,
+ * atomic operations only — {@code SET NX PX} for one-time use, a Lua script for session
+ * leases (a sorted set of session ids scored by lease expiry, read against Redis's own
+ * clock so that replicas' clocks do not matter).
+ *
+ * <p>Failures are fast: commands issued while disconnected are rejected rather than queued,
+ * each command has a timeout, and Lettuce reconnects by itself when Redis returns.
+ *
+ * <p>URIs: {@code redis://host:port}, {@code rediss://...}, {@code redis-sentinel://...} as
+ * Lettuce reads them; {@code redis-cluster://host1:port,host2:port} for a cluster.
+ */
+public final class RedisReplayStore implements ReplayStore {
+    /**
+     * KEYS[1] the lease set; ARGV: session id, max sessions, lease ms, token expiry (epoch ms).
+     * Drops lapsed leases, then grants (or renews) when the session holds one or there is room.
+     */
+    static final String LEASE_SCRIPT = """
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+            local held = redis.call('ZSCORE', KEYS[1], ARGV[1])
+            if held or redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
+              local untilMs = math.min(now + tonumber(ARGV[3]), tonumber(ARGV[4]))
+              if untilMs <= now then return 0 end
+              redis.call('ZADD', KEYS[1], untilMs, ARGV[1])
+              local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+              redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(last[2]) - now))
+              return 1
+            end
+            return 0
+            """;
+
+    private final AutoCloseable client;
+    private final StatefulConnection<String, String> connection;
+    private final RedisClusterAsyncCommands<String, String> redis;
+    private final String prefix;
+
+    private RedisReplayStore(AutoCloseable client, StatefulConnection<String, String> connection,
+                             RedisClusterAsyncCommands<String, String> redis, String prefix) {
+        this.client = client;
+        this.connection = connection;
+        this.redis = redis;
+        this.prefix = prefix;
+    }
+
+    /**
+     * Connects (the first connection is made now, so a wrong address fails at startup; later
+     * outages are survived and recovered from).
+     *
+     * @param commandTimeout per-command limit, e.g. 50 ms: Redis latency must not stall requests
+     */
+    public static RedisReplayStore connect(URI uri, String keyPrefix, Duration commandTimeout) {
+        TimeoutOptions timeouts = TimeoutOptions.builder().fixedTimeout(commandTimeout).build();
+        SocketOptions socket = SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build();
+        if ("redis-cluster".equalsIgnoreCase(uri.getScheme())) {
+            List<RedisURI> seeds = new ArrayList<>();
+            for (String hostPort : uri.getRawAuthority().split(",")) {
+                seeds.add(RedisURI.create("redis://" + hostPort));
+            }
+            RedisClusterClient c = RedisClusterClient.create(seeds);
+            c.setOptions(ClusterClientOptions.builder().timeoutOptions(timeouts).socketOptions(socket)
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .requestQueueSize(65_536).build());
+            StatefulRedisClusterConnection<String, String> conn = c.connect();
+            return new RedisReplayStore(c::shutdown, conn, conn.async(), keyPrefix);
+        }
+        RedisClient c = RedisClient.create(RedisURI.create(uri.toString()));
+        c.setOptions(ClientOptions.builder().timeoutOptions(timeouts).socketOptions(socket)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .requestQueueSize(65_536).build());
+        StatefulRedisConnection<String, String> conn = c.connect();
+        return new RedisReplayStore(c::shutdown, conn, conn.async(), keyPrefix);
+    }
+
+    @Override
+    public CompletionStage<Boolean> markUsed(String key, long expiresAtMillis) {
+        long ttl = Math.max(1, expiresAtMillis - System.currentTimeMillis());
+        return guard(() -> redis.set(prefix + "once:" + key, "1", SetArgs.Builder.nx().px(ttl))
+                .thenApply("OK"::equals));
+    }
+
+    @Override
+    public CompletionStage<Boolean> acquire(String key, String sessionId, int maxSessions, long leaseMillis,
+                                            long expiresAtMillis) {
+        return guard(() -> redis.<Long>eval(LEASE_SCRIPT, ScriptOutputType.INTEGER, new String[] {prefix + "lease:" + key},
+                sessionId, Integer.toString(maxSessions), Long.toString(leaseMillis), Long.toString(expiresAtMillis))
+                .thenApply(r -> r != null && r == 1L));
+    }
+
+    @Override
+    public CompletionStage<Boolean> renew(String key, String sessionId, int maxSessions, long leaseMillis,
+                                          long expiresAtMillis) {
+        return acquire(key, sessionId, maxSessions, leaseMillis, expiresAtMillis);
+    }
+
+    @Override
+    public CompletionStage<Void> release(String key, String sessionId) {
+        return guard(() -> redis.zrem(prefix + "lease:" + key, sessionId).thenApply(x -> (Void) null));
+    }
+
+    @Override
+    public CompletionStage<Void> ping() {
+        return guard(() -> redis.ping().thenApply(x -> (Void) null));
+    }
+
+    /** Lettuce throws synchronously in a few states (closed, queue full): always answer with a stage. */
+    private static <T> CompletionStage<T> guard(java.util.function.Supplier<CompletionStage<T>> op) {
+        try {
+            return op.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public String name() {
+        return "redis";
+    }
+
+    public boolean isOpen() {
+        return connection.isOpen();
+    }
+
+    @Override
+    public void close() {
+        try {
+            connection.close();
+            client.close();
+        } catch (Exception e) {
+            // shutting down anyway
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package io.streamgate.filters.testing;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real {@code redis-server} on an ephemeral loopback port, for tests. Without the binary on
+ * PATH the calling test is skipped with a loud message (install the Debian package
+ * {@code redis-server}; {@code .ci/run} does), never silently passed.
+ */
+public final class RedisServerProcess implements AutoCloseable {
+    private final int port;
+    private final Path dir;
+    private Process process;
+
+    private RedisServerProcess(int port, Path dir) {
+        this.port = port;
+        this.dir = dir;
+    }
+
+    /** Starts a server, or skips the test when redis-server is not installed. */
+    public static RedisServerProcess start() throws IOException, InterruptedException {
+        boolean present = onPath("redis-server");
+        if (!present) {
+            System.err.println("!!! SKIPPED: redis-server is not installed; install the Debian package redis-server "
+                    + "(.ci/run does) to run the Redis tests");
+        }
+        assumeTrue(present, "redis-server is not installed");
+        RedisServerProcess r = new RedisServerProcess(freePort(), Files.createTempDirectory("sg-redis"));
+        r.launch();
+        return r;
+    }
+
+    private static boolean onPath(String binary) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return false;
+        }
+        for (String d : path.split(java.io.File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(d, binary))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** (Re)starts the server on the same port, e.g. to test recovery after an outage. */
+    public void launch() throws IOException, InterruptedException {
+        process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--protected-mode", "no")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!ping()) {
+            if (System.nanoTime() > deadline || !process.isAlive()) {
+                throw new IOException("redis-server did not start: " + Files.readString(dir.resolve("redis.log")));
+            }
+            Thread.sleep(20); // bounded poll until it answers
+        }
+    }
+
+    /** Kills the server at once (no shutdown), as a crash or network loss would. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    public URI uri() {
+        return URI.create("redis://127.0.0.1:" + port);
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** True when the server answers PING. */
+    public boolean ping() {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            s.setSoTimeout(500);
+            OutputStream out = s.getOutputStream();
+            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            byte[] b = new byte[7];
+            int n = in.read(b);
+            return n > 0 && new String(b, 0, n, StandardCharsets.US_ASCII).startsWith("+PONG");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Runs one inline command and returns the raw reply (for assertions such as PTTL). */
+    public String command(String line) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(1000);
+            s.getOutputStream().write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            byte[] b = new byte[4096];
+            int n = s.getInputStream().read(b);
+            return n <= 0 ? "" : new String(b, 0, n, StandardCharsets.US_ASCII).trim();
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (process != null) {
+            kill();
+        }
+        try (var files = Files.list(dir)) {
+            for (Path p : files.toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+        Files.deleteIfExists(dir);
+    }
+}
