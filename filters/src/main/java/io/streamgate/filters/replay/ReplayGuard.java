@@ -70,8 +70,12 @@ public final class ReplayGuard {
 
     /** The store key of a token: iss and jti, length-prefixed so that no two pairs collide. */
     public static String key(Claims c) {
-        String iss = c.iss() == null ? "" : c.iss();
-        return iss.length() + ":" + iss + c.jti();
+        return key(c.iss(), c.jti());
+    }
+
+    static String key(String issuer, String jti) {
+        String iss = issuer == null ? "" : issuer;
+        return iss.length() + ":" + iss + jti;
     }
 
     /**
@@ -116,12 +120,22 @@ public final class ReplayGuard {
      * held, or what {@code onStoreError} says when the store fails.
      */
     public CompletionStage<DenialReason> acquireLease(Claims claims, String sessionId) {
-        return lease("acquire", claims, sessionId, false);
+        return lease("acquire", claims.iss(), claims.jti(), claims.exp(), sessionId, false);
     }
 
     /** Renews a lease this session holds (or retakes it when it lapsed and there is room). */
     public CompletionStage<DenialReason> renewLease(Claims claims, String sessionId) {
-        return lease("renew", claims, sessionId, true);
+        return lease("renew", claims.iss(), claims.jti(), claims.exp(), sessionId, true);
+    }
+
+    /**
+     * Renews a lease known only by the token's issuer, jti and exp (an HLS session credential
+     * carries those, not the claims).
+     *
+     * @param exp epoch seconds, or {@link Claims#ABSENT}
+     */
+    public CompletionStage<DenialReason> renewLease(String iss, String jti, long exp, String sessionId) {
+        return lease("renew", iss, jti, exp, sessionId, true);
     }
 
     /** Releases a session's lease; failures are ignored (the lease lapses by itself). */
@@ -136,18 +150,20 @@ public final class ReplayGuard {
         }
     }
 
-    private CompletionStage<DenialReason> lease(String op, Claims claims, String sessionId, boolean renew) {
+    private CompletionStage<DenialReason> lease(String op, String iss, String jti, long exp, String sessionId,
+                                                boolean renew) {
         if (mode != ReplayMode.LIMIT) {
             return ADMIT;
         }
-        if (claims.jti() == null || claims.jti().isEmpty()) {
+        if (jti == null || jti.isEmpty()) {
             return CompletableFuture.completedFuture(DenialReason.MISSING_CLAIM);
         }
-        long expiresAt = claims.exp() == Claims.ABSENT ? Long.MAX_VALUE / 2 : claims.exp() * 1000 + leewayMillis;
+        long expiresAt = exp == Claims.ABSENT ? Long.MAX_VALUE / 2 : exp * 1000 + leewayMillis;
+        String key = key(iss, jti);
         CompletableFuture<Boolean> f;
         try {
-            f = (renew ? store.renew(key(claims), sessionId, maxSessions, leaseMillis, expiresAt)
-                    : store.acquire(key(claims), sessionId, maxSessions, leaseMillis, expiresAt)).toCompletableFuture();
+            f = (renew ? store.renew(key, sessionId, maxSessions, leaseMillis, expiresAt)
+                    : store.acquire(key, sessionId, maxSessions, leaseMillis, expiresAt)).toCompletableFuture();
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }

@@ -23,7 +23,7 @@ final class CheckConfigCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         GatewayConfig c = ConfigLoader.withSystemEnv().load(config);
-        try (Authorizer a = AuthSetup.build(c, StreamGateMetrics.noop(), Clock.systemUTC())) {
+        try (Authorizer a = AuthSetup.build(c, StreamGateMetrics.noop(), Clock.systemUTC(), false)) {
             System.out.println("config OK: " + c.routes().size() + " routes, " + c.keys().size() + " key sources ("
                     + a.keys().size() + " static keys loaded)");
         }

@@ -66,7 +66,7 @@ final class VerifyCommand implements Callable<Integer> {
                         c.replay().redis(), c.replay().allowOnStoreError(), c.replay().timeout(),
                         c.replay().keyPrefix(), c.replay().lease()),
                 c.trustedProxies(), c.crypto(), c.hls(), c.proxy(), c.routes());
-        try (Authorizer a = AuthSetup.build(dry, StreamGateMetrics.noop(), Clock.systemUTC())) {
+        try (Authorizer a = AuthSetup.build(dry, StreamGateMetrics.noop(), Clock.systemUTC(), false)) {
             a.keys().start().get(30, TimeUnit.SECONDS);
             Verdict v = a.authorize(new RoutePolicy(route.name(), route.path(), route.rules()),
                     BasicRequestView.of(p), new ExtractedToken(token.trim(), TokenSource.parse("query:token")))

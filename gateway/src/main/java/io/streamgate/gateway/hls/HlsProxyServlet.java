@@ -12,6 +12,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.streamgate.filters.ClientAddress;
+import io.streamgate.filters.DenialReason;
+import io.streamgate.filters.metrics.StreamGateMetrics;
+import io.streamgate.filters.replay.ReplayGuard;
+import io.streamgate.filters.replay.ReplayMode;
 import io.streamgate.filters.QueryString;
 import io.streamgate.filters.Verdict;
 import io.streamgate.filters.verify.Claims;
@@ -30,15 +34,47 @@ public final class HlsProxyServlet extends HttpProxyServlet {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(HlsProxyServlet.class);
 
+    private static final String LEASE_ATTRIBUTE = "io.streamgate.hlsLease";
+
     private final transient SessionCredentials credentials;
     private final int maxPlaylistBytes;
+    private final transient ReplayGuard replay;
+    private final transient StreamGateMetrics decisions;
 
     public HlsProxyServlet(GatewayConfig.Route route, GatewayConfig.Proxy settings, boolean stripToken,
                            ClientAddress trust, GatewayMetrics metrics, SessionCredentials credentials,
-                           int maxPlaylistBytes) {
+                           int maxPlaylistBytes, ReplayGuard replay, StreamGateMetrics decisions) {
         super(route, settings, stripToken, trust, metrics);
         this.credentials = credentials;
         this.maxPlaylistBytes = maxPlaylistBytes;
+        this.replay = replay;
+        this.decisions = decisions;
+    }
+
+    /**
+     * Under {@code replay.mode: limit}, a token opening a playlist starts a viewer session: it
+     * takes one of the token's leases here, before anything is proxied; the lease id rides in
+     * the session credential and every playlist reload renews it (see {@link HlsSessionFilter}).
+     */
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response)
+            throws jakarta.servlet.ServletException, java.io.IOException {
+        Verdict v = ProxiedRequest.verdict(request);
+        if (v != null && replay.mode() == ReplayMode.LIMIT && isPlaylistPath(request)) {
+            String lease = java.util.UUID.randomUUID().toString();
+            DenialReason refused = replay.acquireLease(v.token().claims(), lease).toCompletableFuture().join();
+            if (refused != null) {
+                decisions.route(route.name()).denied(refused);
+                io.streamgate.filters.servlet.DenialResponse.write(request, response, refused);
+                return;
+            }
+            request.setAttribute(LEASE_ATTRIBUTE, lease);
+        }
+        super.service(request, response);
+    }
+
+    static boolean isPlaylistPath(HttpServletRequest request) {
+        return request.getRequestURI().toLowerCase(Locale.ROOT).endsWith(".m3u8");
     }
 
     @Override
@@ -112,8 +148,9 @@ public final class HlsProxyServlet extends HttpProxyServlet {
             String path = request.getRequestURI();
             String prefix = path.substring(0, path.lastIndexOf('/') + 1);
             metrics.hlsSession(route.name(), "issued");
-            return credentials.issue(route.name(), prefix, c.jti(), c.sub(),
-                    c.exp() == Claims.ABSENT ? Long.MAX_VALUE : c.exp());
+            Object lease = request.getAttribute(LEASE_ATTRIBUTE);
+            return credentials.issue(route.name(), prefix, c.iss(), c.jti(), c.sub(),
+                    c.exp() == Claims.ABSENT ? Long.MAX_VALUE : c.exp(), lease == null ? "" : (String) lease);
         }
         SessionCredentials.Session s = session(request);
         return s == null ? null : credentials.renew(s);

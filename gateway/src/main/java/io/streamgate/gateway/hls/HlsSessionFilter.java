@@ -55,6 +55,21 @@ public final class HlsSessionFilter implements Filter {
             return;
         }
         SessionCredentials.Check check = credentials.check(credential, route.name(), request.getRequestURI());
+        if (check.failure() == null && !check.session().lease().isEmpty()
+                && authorizer.replay().mode() == io.streamgate.filters.replay.ReplayMode.LIMIT
+                && request.getRequestURI().endsWith(".m3u8")) {
+            // A playlist reload keeps the viewer's session lease alive; segments do not need to.
+            SessionCredentials.Session s = check.session();
+            long exp = s.tokenExpiresAt() == Long.MAX_VALUE ? io.streamgate.filters.verify.Claims.ABSENT : s.tokenExpiresAt();
+            DenialReason lost = authorizer.replay().renewLease(s.iss(), s.jti(), exp, s.lease())
+                    .toCompletableFuture().join();
+            if (lost != null) {
+                metrics.hlsSession(route.name(), "rejected");
+                authorizer.metrics().route(route.name()).denied(lost);
+                DenialResponse.write(request, (HttpServletResponse) res, lost);
+                return;
+            }
+        }
         if (check.failure() == null) {
             metrics.hlsSession(route.name(), "accepted");
             authorizer.metrics().route(route.name()).allowed();

@@ -37,7 +37,9 @@ public final class SessionCredentials {
     private final ThreadLocal<Mac> macs;
 
     /** A session: who, which route and prefix, until when. */
-    public record Session(String route, String prefix, String jti, String sub, long expiresAt, long tokenExpiresAt) {
+    /** {@code lease} is the session's lease id under {@code replay.mode: limit}, else empty. */
+    public record Session(String route, String prefix, String iss, String jti, String sub, long expiresAt,
+                          long tokenExpiresAt, String lease) {
     }
 
     /** The outcome of checking a credential: the session, or why it was refused. */
@@ -77,17 +79,23 @@ public final class SessionCredentials {
      * @param tokenExpiresAt the token's exp in epoch seconds, or {@link Long#MAX_VALUE} when it has none
      */
     public String issue(String route, String prefix, String jti, String sub, long tokenExpiresAt) {
+        return issue(route, prefix, null, jti, sub, tokenExpiresAt, "");
+    }
+
+    /** Issues a credential carrying the token's issuer and a session lease id ({@code replay.mode: limit}). */
+    public String issue(String route, String prefix, String iss, String jti, String sub, long tokenExpiresAt,
+                        String lease) {
         long now = clock.millis() / 1000;
         long exp = Math.min(tokenExpiresAt, now + ttl.toSeconds());
-        String fields = "1|" + esc(route) + "|" + esc(prefix) + "|" + esc(jti) + "|" + esc(sub) + "|" + exp + "|"
-                + tokenExpiresAt;
+        String fields = "1|" + esc(route) + "|" + esc(prefix) + "|" + esc(iss) + "|" + esc(jti) + "|" + esc(sub) + "|"
+                + exp + "|" + tokenExpiresAt + "|" + esc(lease);
         byte[] data = fields.getBytes(StandardCharsets.UTF_8);
         return B64.encodeToString(data) + "." + B64.encodeToString(macs.get().doFinal(data));
     }
 
     /** Re-issues a credential for the same session with a fresh (sliding) expiry. */
     public String renew(Session s) {
-        return issue(s.route(), s.prefix(), s.jti(), s.sub(), s.tokenExpiresAt());
+        return issue(s.route(), s.prefix(), s.iss(), s.jti(), s.sub(), s.tokenExpiresAt(), s.lease());
     }
 
     /**
@@ -115,12 +123,13 @@ public final class SessionCredentials {
             return Check.failed(DenialReason.BAD_SIGNATURE);
         }
         String[] f = new String(data, StandardCharsets.UTF_8).split("\\|", -1);
-        if (f.length != 7 || !f[0].equals("1")) {
+        if (f.length != 9 || !f[0].equals("1")) {
             return Check.failed(DenialReason.BAD_SIGNATURE);
         }
         Session s;
         try {
-            s = new Session(unesc(f[1]), unesc(f[2]), unesc(f[3]), unesc(f[4]), Long.parseLong(f[5]), Long.parseLong(f[6]));
+            s = new Session(unesc(f[1]), unesc(f[2]), f[3].isEmpty() ? null : unesc(f[3]), unesc(f[4]), unesc(f[5]),
+                    Long.parseLong(f[6]), Long.parseLong(f[7]), unesc(f[8]));
         } catch (RuntimeException e) {
             return Check.failed(DenialReason.BAD_SIGNATURE);
         }

@@ -11,6 +11,7 @@ import io.streamgate.filters.crypto.SignatureVerifier;
 import io.streamgate.filters.keys.KeyRegistry;
 import io.streamgate.filters.metrics.StreamGateMetrics;
 import io.streamgate.filters.replay.MemoryReplayStore;
+import io.streamgate.filters.replay.RedisReplayStore;
 import io.streamgate.filters.replay.ReplayGuard;
 import io.streamgate.filters.replay.ReplayStore;
 import io.streamgate.gateway.config.GatewayConfig;
@@ -26,6 +27,14 @@ public final class AuthSetup {
 
     /** Builds the authorizer; remote key sources are not started (call {@code keys().start()}). */
     public static Authorizer build(GatewayConfig config, StreamGateMetrics metrics, Clock clock) {
+        return build(config, metrics, clock, true);
+    }
+
+    /**
+     * @param connectStores false to validate without connecting anywhere ({@code check-config}):
+     *                      a Redis store is then replaced by a memory one
+     */
+    public static Authorizer build(GatewayConfig config, StreamGateMetrics metrics, Clock clock, boolean connectStores) {
         SignatureVerifier crypto = SignatureVerifier.select(config.crypto());
         KeyRegistry.Builder kb = KeyRegistry.builder(crypto).clock(clock).metrics(metrics);
         for (GatewayConfig.KeySource k : config.keys()) {
@@ -40,9 +49,10 @@ public final class AuthSetup {
             }
         }
         KeyRegistry keys = kb.build();
-        ReplayStore store = replayStore(config, clock);
+        ReplayStore store = connectStores ? replayStore(config, clock) : new MemoryReplayStore(clock, 1);
         ReplayGuard replay = new ReplayGuard(config.replay().mode(), store, config.replay().allowOnStoreError(),
-                config.verify().leeway(), config.replay().timeout(), metrics);
+                config.verify().leeway(), config.replay().timeout(), metrics, config.replay().maxSessions(),
+                config.replay().lease());
         return Authorizer.builder(keys, crypto)
                 .policy(config.verify())
                 .tokenSources(config.tokens().from())
@@ -54,12 +64,15 @@ public final class AuthSetup {
     }
 
     private static ReplayStore replayStore(GatewayConfig config, Clock clock) {
-        if (config.replay().mode() == io.streamgate.filters.replay.ReplayMode.LIMIT) {
-            // Refused rather than run without leases: "limit" would otherwise admit without limit.
-            throw new ConfigException("replay.mode", "limit is not supported by this build yet; use off or once");
-        }
-        if (config.replay().store() == GatewayConfig.Replay.Store.REDIS) {
-            throw new ConfigException("replay.store", "redis is not supported by this build yet; use memory");
+        if (config.replay().store() == GatewayConfig.Replay.Store.REDIS
+                && config.replay().mode() != io.streamgate.filters.replay.ReplayMode.OFF) {
+            try {
+                return RedisReplayStore.connect(config.replay().redis(), config.replay().keyPrefix(),
+                        config.replay().timeout());
+            } catch (RuntimeException e) {
+                throw new ConfigException("replay.redis", "cannot connect to " + config.replay().redis() + ": "
+                        + e.getMessage());
+            }
         }
         return new MemoryReplayStore(clock, 2_000_000);
     }

@@ -170,9 +170,9 @@ public final class GatewayServer implements AutoCloseable {
             boolean strip = config.tokens().stripBeforeUpstream();
             HttpServlet servlet = switch (r.type()) {
                 case WEBSOCKET -> new WebSocketRouteServlet(r, config.proxy(), strip, trust, gwMetrics, wsClient,
-                        scheduler, clock);
+                        scheduler, authorizer.replay(), sgMetrics);
                 case HLS -> new HlsProxyServlet(r, config.proxy(), strip, trust, gwMetrics, credentials,
-                        config.hls().maxPlaylistBytes());
+                        config.hls().maxPlaylistBytes(), authorizer.replay(), sgMetrics);
                 case HTTP -> new HttpProxyServlet(r, config.proxy(), strip, trust, gwMetrics);
             };
             ServletHolder holder = new ServletHolder(ROUTE_SERVLET_PREFIX + r.name(), servlet);

@@ -36,13 +36,16 @@ public final class WebSocketRelay {
     private final java.time.Duration idleTimeout;
     private final long maxFrameSize;
     private final AtomicBoolean finished = new AtomicBoolean();
+    private final SessionLease lease;
     private volatile ScheduledFuture<?> expiry;
 
     /**
      * @param closeAtMillis when to close with 1008 (token expiry), or {@code Long.MAX_VALUE} for never
      */
     WebSocketRelay(AtomicInteger active, Counter bytesDown, Counter bytesUp, long closeAtMillis,
-                   ScheduledExecutorService scheduler, java.time.Duration idleTimeout, long maxFrameSize) {
+                   ScheduledExecutorService scheduler, java.time.Duration idleTimeout, long maxFrameSize,
+                   SessionLease lease) {
+        this.lease = lease;
         this.active = active;
         this.bytesDown = bytesDown;
         this.bytesUp = bytesUp;
@@ -68,6 +71,9 @@ public final class WebSocketRelay {
             ScheduledFuture<?> f = expiry;
             if (f != null) {
                 f.cancel(false);
+            }
+            if (lease != null) {
+                lease.release();
             }
         }
     }
@@ -173,6 +179,9 @@ public final class WebSocketRelay {
                 long delay = Math.max(0, closeAtMillis - System.currentTimeMillis());
                 expiry = scheduler.schedule(() -> s.close(TOKEN_EXPIRED, "token expired", Callback.NOOP),
                         delay, TimeUnit.MILLISECONDS);
+            }
+            if (lease != null) {
+                lease.keepAlive(() -> s.close(TOKEN_EXPIRED, "session limit", Callback.NOOP));
             }
             // Both sides are open now: start reading each.
             s.demand();

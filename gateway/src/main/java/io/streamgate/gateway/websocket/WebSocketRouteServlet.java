@@ -2,7 +2,6 @@ package io.streamgate.gateway.websocket;
 
 import java.io.IOException;
 import java.net.URI;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -26,6 +25,9 @@ import org.slf4j.LoggerFactory;
 
 import io.streamgate.filters.ClientAddress;
 import io.streamgate.filters.DenialReason;
+import io.streamgate.filters.metrics.StreamGateMetrics;
+import io.streamgate.filters.replay.ReplayGuard;
+import io.streamgate.filters.replay.ReplayMode;
 import io.streamgate.filters.Verdict;
 import io.streamgate.filters.servlet.DenialResponse;
 import io.streamgate.filters.token.TokenExtractor;
@@ -53,11 +55,12 @@ public final class WebSocketRouteServlet extends HttpServlet {
     private final transient GatewayMetrics metrics;
     private final transient WebSocketClient client;
     private final transient ScheduledExecutorService scheduler;
-    private final transient Clock clock;
+    private final transient ReplayGuard replay;
+    private final transient StreamGateMetrics decisions;
 
     public WebSocketRouteServlet(GatewayConfig.Route route, GatewayConfig.Proxy settings, boolean strip,
                                  ClientAddress trust, GatewayMetrics metrics, WebSocketClient client,
-                                 ScheduledExecutorService scheduler, Clock clock) {
+                                 ScheduledExecutorService scheduler, ReplayGuard replay, StreamGateMetrics decisions) {
         this.route = route;
         this.settings = settings;
         this.strip = strip;
@@ -65,7 +68,8 @@ public final class WebSocketRouteServlet extends HttpServlet {
         this.metrics = metrics;
         this.client = client;
         this.scheduler = scheduler;
-        this.clock = clock;
+        this.replay = replay;
+        this.decisions = decisions;
     }
 
     @Override
@@ -77,11 +81,24 @@ public final class WebSocketRouteServlet extends HttpServlet {
             resp.getWriter().write("this route accepts WebSocket upgrades only\n");
             return;
         }
+        // replay.mode limit: this connection is a session and needs one of the token's leases.
+        Verdict verdict = ProxiedRequest.verdict(req);
+        SessionLease lease = null;
+        if (verdict != null && replay.mode() == ReplayMode.LIMIT) {
+            lease = new SessionLease(replay, verdict.token().claims(), scheduler);
+            DenialReason refused = lease.acquire();
+            if (refused != null) {
+                decisions.route(route.name()).denied(refused);
+                DenialResponse.write(req, resp, refused);
+                return;
+            }
+        }
+        SessionLease held = lease;
         JettyWebSocketServerContainer container = JettyWebSocketServerContainer.getContainer(getServletContext());
         DenialReason[] failure = new DenialReason[1];
         WebSocketRelay[] relayRef = new WebSocketRelay[1];
         boolean handled = container.upgrade((upReq, upResp) -> {
-            WebSocketRelay relay = newRelay(req);
+            WebSocketRelay relay = newRelay(req, held);
             relayRef[0] = relay;
             DenialReason f = connectUpstream(req, upReq, upResp, relay);
             if (f != null) {
@@ -100,9 +117,12 @@ public final class WebSocketRouteServlet extends HttpServlet {
         if (relay != null && failure[0] == null && relay.downstream.session == null && resp.getStatus() != 101) {
             relay.abandon();
         }
+        if (held != null && (relay == null || relay.downstream.session == null) && resp.getStatus() != 101) {
+            held.release(); // the session never started
+        }
     }
 
-    private WebSocketRelay newRelay(HttpServletRequest req) {
+    private WebSocketRelay newRelay(HttpServletRequest req, SessionLease lease) {
         Verdict v = ProxiedRequest.verdict(req);
         long closeAt = Long.MAX_VALUE;
         if (route.onExpiry() == GatewayConfig.OnExpiry.CLOSE && v != null && v.token().claims().exp() != Claims.ABSENT) {
@@ -111,7 +131,7 @@ public final class WebSocketRouteServlet extends HttpServlet {
         metrics.websocketOpened(route.name());
         return new WebSocketRelay(metrics.websocketSessions(route.name()),
                 metrics.relayedBytes(route.name(), "downstream"), metrics.relayedBytes(route.name(), "upstream"),
-                closeAt, scheduler, route.idleTimeout(), route.maxMessageSize());
+                closeAt, scheduler, route.idleTimeout(), route.maxMessageSize(), lease);
     }
 
     /** Connects to the origin (bounded by the connect timeout); null on success, else the denial. */
@@ -176,9 +196,5 @@ public final class WebSocketRouteServlet extends HttpServlet {
             upResp.setAcceptedSubProtocol(chosen);
         }
         return null;
-    }
-
-    Clock clock() {
-        return clock;
     }
 }

@@ -1,0 +1,63 @@
+package io.streamgate.gateway.websocket;
+
+import java.util.UUID;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.streamgate.filters.DenialReason;
+import io.streamgate.filters.replay.ReplayGuard;
+import io.streamgate.filters.verify.Claims;
+
+/**
+ * One WebSocket session's lease under {@code replay.mode: limit}: taken before the upgrade,
+ * renewed every third of the lease period while the session lives, released when it ends.
+ * A replica that dies stops renewing, so its sessions' leases lapse by themselves.
+ */
+final class SessionLease {
+    private static final Logger LOG = LoggerFactory.getLogger(SessionLease.class);
+
+    private final ReplayGuard guard;
+    private final Claims claims;
+    private final ScheduledExecutorService scheduler;
+    private final String id = UUID.randomUUID().toString();
+    private final AtomicBoolean released = new AtomicBoolean();
+    private volatile ScheduledFuture<?> renewal;
+
+    SessionLease(ReplayGuard guard, Claims claims, ScheduledExecutorService scheduler) {
+        this.guard = guard;
+        this.claims = claims;
+        this.scheduler = scheduler;
+    }
+
+    /** Takes the lease (on a servlet thread, bounded by the store timeout); null when granted. */
+    DenialReason acquire() {
+        return guard.acquireLease(claims, id).toCompletableFuture().join();
+    }
+
+    /** Renews periodically; {@code lost} runs when another session took the lease meanwhile. */
+    void keepAlive(Runnable lost) {
+        long period = Math.max(100, guard.lease().toMillis() / 3);
+        renewal = scheduler.scheduleAtFixedRate(() -> guard.renewLease(claims, id).whenComplete((r, e) -> {
+            if (r == DenialReason.SESSION_LIMIT) {
+                LOG.debug("session lease lost; closing the session");
+                lost.run();
+            }
+            // A store error keeps the session: a Redis blip must not disconnect viewers.
+        }), period, period, TimeUnit.MILLISECONDS);
+    }
+
+    void release() {
+        if (released.compareAndSet(false, true)) {
+            ScheduledFuture<?> r = renewal;
+            if (r != null) {
+                r.cancel(false);
+            }
+            guard.releaseLease(claims, id);
+        }
+    }
+}

@@ -1,0 +1,254 @@
+package io.streamgate.gateway.scaleout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import org.eclipse.jetty.websocket.api.Callback;
+import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.api.exceptions.UpgradeException;
+import org.eclipse.jetty.websocket.client.WebSocketClient;
+import org.jose4j.json.JsonUtil;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.streamgate.filters.replay.RedisReplayStore;
+import io.streamgate.filters.testing.RedisServerProcess;
+import io.streamgate.filters.testing.TestKeys;
+import io.streamgate.filters.testing.Tokens;
+import io.streamgate.gateway.GatewayHarness;
+import io.streamgate.gateway.config.ConfigLoader;
+import io.streamgate.gateway.demo.DemoOrigin;
+import io.streamgate.gateway.server.GatewayServer;
+
+/** Two gateway replicas sharing replay state through a real redis-server. */
+class ScaleOutTest {
+    @TempDir
+    Path dir;
+
+    private final TestKeys key = TestKeys.es256("k1");
+    private final HttpClient http = HttpClient.newHttpClient();
+    private RedisServerProcess redis;
+    private DemoOrigin origin;
+    private final java.util.List<GatewayServer> gateways = new java.util.ArrayList<>();
+    private WebSocketClient ws;
+
+    @BeforeEach
+    void start() throws Exception {
+        redis = RedisServerProcess.start();
+        origin = DemoOrigin.start("127.0.0.1", 0, Clock.systemUTC());
+        Files.writeString(dir.resolve("key.pem"), key.publicPem());
+        ws = new WebSocketClient();
+        ws.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        ws.stop();
+        for (GatewayServer g : gateways) {
+            g.close();
+        }
+        origin.close();
+        redis.close();
+    }
+
+    private GatewayServer replica(String replay, int adminPort) throws Exception {
+        String yaml = "listen: {host: 127.0.0.1, port: 0}\nadmin: {host: 127.0.0.1, port: " + adminPort + "}\n"
+                + "keys: [{kid: k1, file: key.pem}]\n"
+                + "replay: {store: redis, redis: '" + redis.uri() + "', timeout: 200ms, lease: 1s, " + replay + "}\n"
+                + "hls: {sessionSecret: 'shared-by-all-replicas-0123'}\n"
+                + "routes:\n"
+                + "  - {name: hls, path: /live/, type: hls, upstream: '" + origin.httpBase() + "/live/'}\n"
+                + "  - {name: ws, path: /ws, type: websocket, upstream: '" + origin.wsBase() + "/h5live/stream'}\n";
+        GatewayServer g = GatewayServer.start(new ConfigLoader(System::getenv).parse(yaml, dir), Clock.systemUTC());
+        gateways.add(g);
+        return g;
+    }
+
+    private String token() {
+        return Tokens.signedBy(key, System.currentTimeMillis() / 1000)
+                .claim("roles", List.of(Map.of("eventId", "ev1"))).sign();
+    }
+
+    private HttpResponse<String> get(GatewayServer g, String pathAndQuery) throws Exception {
+        return http.send(HttpRequest.newBuilder(g.uri().resolve(pathAndQuery)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A WebSocket upgrade over a raw socket, to read a refusal's body; returns the response text. */
+    private static String rawUpgrade(GatewayServer g, String pathAndQuery) throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", g.port())) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(("GET " + pathAndQuery + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\n"
+                    + "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            byte[] buf = new byte[8192];
+            StringBuilder sb = new StringBuilder();
+            int n;
+            while (!sb.toString().contains("\"requestId\"") && (n = s.getInputStream().read(buf)) > 0) {
+                sb.append(new String(buf, 0, n, java.nio.charset.StandardCharsets.US_ASCII));
+            }
+            return sb.toString();
+        }
+    }
+
+    private static String reason(HttpResponse<String> r) throws Exception {
+        return (String) JsonUtil.parseJson(r.body()).get("reason");
+    }
+
+    /** Opens a WebSocket viewer; returns its session, or the HTTP status that refused it. */
+    private Object connect(GatewayServer g, String token) throws Exception {
+        try {
+            return ws.connect(new Viewer(), URI.create(g.uri().toString().replace("http", "ws") + "/ws?token=" + token))
+                    .get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UpgradeException u) {
+                return u.getResponseStatusCode();
+            }
+            throw e;
+        }
+    }
+
+    /** A viewer that reads frames. */
+    public static final class Viewer implements Session.Listener.AutoDemanding {
+        @Override
+        public void onWebSocketBinary(java.nio.ByteBuffer payload, Callback callback) {
+            callback.succeed();
+        }
+    }
+
+    static boolean eventually(BooleanSupplier c) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (System.nanoTime() < deadline) {
+            if (c.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(100); // bounded poll
+        }
+        return false;
+    }
+
+    @Test
+    void aTokenUsedAtOneReplicaIsReplayedAtTheOther() throws Exception {
+        GatewayServer a = replica("mode: once", 0);
+        GatewayServer b = replica("mode: once", 0);
+        String t = token();
+        HttpResponse<String> atA = get(a, "/live/ev1/master.m3u8?token=" + t);
+        assertThat(atA.statusCode()).isEqualTo(200);
+        HttpResponse<String> atB = get(b, "/live/ev1/master.m3u8?token=" + t);
+        assertThat(atB.statusCode()).isEqualTo(401);
+        assertThat(reason(atB)).isEqualTo("replayed");
+        // The session opened at A continues at B: the replicas share the HLS session secret.
+        String media = atA.body().lines().filter(l -> l.startsWith("media.m3u8")).findFirst().orElseThrow();
+        assertThat(get(b, "/live/ev1/" + media).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void oneSessionPerTokenAcrossReplicasForWebSockets() throws Exception {
+        GatewayServer a = replica("mode: limit, maxSessions: 1", 0);
+        GatewayServer b = replica("mode: limit, maxSessions: 1", 0);
+        String t = token();
+        Object first = connect(a, t);
+        assertThat(first).isInstanceOf(Session.class);
+        assertThat(connect(b, t)).as("second session at the other replica").isEqualTo(401);
+        String denied = rawUpgrade(b, "/ws?token=" + t);
+        assertThat(denied).startsWith("HTTP/1.1 401").contains("\"reason\":\"session_limit\"");
+        // Held past several lease periods: renewals keep it.
+        Thread.sleep(2500); // longer than two 1 s leases, on purpose: the renewal must have happened
+        assertThat(connect(b, t)).isEqualTo(401);
+        ((Session) first).close(1000, "bye", Callback.NOOP);
+        assertThat(eventually(() -> {
+            try {
+                return connect(b, t) instanceof Session;
+            } catch (Exception e) {
+                return false;
+            }
+        })).as("the released lease admits the next session").isTrue();
+    }
+
+    @Test
+    void aCrashedReplicasLeaseLapsesByItself() throws Exception {
+        GatewayServer b = replica("mode: limit, maxSessions: 1", 0);
+        String t = token();
+        io.streamgate.filters.verify.Claims claims = claimsOf(t);
+        // A replica took the lease and died: nobody renews or releases it.
+        try (RedisReplayStore crashed = RedisReplayStore.connect(redis.uri(), "streamgate:", Duration.ofSeconds(1))) {
+            assertThat(crashed.acquire(io.streamgate.filters.replay.ReplayGuard.key(claims), "dead-replica-session", 1,
+                    1000, System.currentTimeMillis() + 60_000).toCompletableFuture().get(5, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(connect(b, t)).isEqualTo(401);
+        assertThat(eventually(() -> {
+            try {
+                return connect(b, t) instanceof Session;
+            } catch (Exception e) {
+                return false;
+            }
+        })).as("admitted once the dead replica's lease lapsed").isTrue();
+    }
+
+    @Test
+    void hlsViewerSessionsCountAgainstTheLimit() throws Exception {
+        GatewayServer a = replica("mode: limit, maxSessions: 1", 0);
+        GatewayServer b = replica("mode: limit, maxSessions: 1", 0);
+        String t = token();
+        HttpResponse<String> viewer1 = get(a, "/live/ev1/master.m3u8?token=" + t);
+        assertThat(viewer1.statusCode()).isEqualTo(200);
+        HttpResponse<String> viewer2 = get(b, "/live/ev1/master.m3u8?token=" + t);
+        assertThat(viewer2.statusCode()).isEqualTo(401);
+        assertThat(reason(viewer2)).isEqualTo("session_limit");
+        String media = viewer1.body().lines().filter(l -> l.startsWith("media.m3u8")).findFirst().orElseThrow();
+        assertThat(get(b, "/live/ev1/" + media).statusCode()).as("viewer 1 reloads at any replica").isEqualTo(200);
+    }
+
+    @Test
+    void redisOutageDeniesOrAdmitsAsConfiguredAndRecovers() throws Exception {
+        int adminPort = GatewayHarness.freePort();
+        GatewayServer deny = replica("mode: once, onStoreError: deny", adminPort);
+        GatewayServer allow = replica("mode: once, onStoreError: allow", 0);
+        assertThat(get(deny, "/live/ev1/master.m3u8?token=" + token()).statusCode()).isEqualTo(200);
+        redis.kill();
+        HttpResponse<String> denied = get(deny, "/live/ev1/master.m3u8?token=" + token());
+        assertThat(denied.statusCode()).isEqualTo(503);
+        assertThat(reason(denied)).isEqualTo("replay_store_unavailable");
+        assertThat(get(allow, "/live/ev1/master.m3u8?token=" + token()).statusCode()).isEqualTo(200);
+        String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("streamgate_replay_store_errors_total{action=\"deny\"}");
+        assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/readyz")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(503);
+
+        redis.launch();
+        assertThat(eventually(() -> {
+            try {
+                return get(deny, "/live/ev1/master.m3u8?token=" + token()).statusCode() == 200;
+            } catch (Exception e) {
+                return false;
+            }
+        })).as("recovers without restart").isTrue();
+        assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/readyz")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+    }
+
+    private io.streamgate.filters.verify.Claims claimsOf(String token) {
+        var registry = io.streamgate.filters.testing.Fixture.registry(key);
+        var verifier = new io.streamgate.filters.verify.TokenVerifier(
+                io.streamgate.filters.verify.VerifyPolicy.defaults(), io.streamgate.filters.testing.Fixture.crypto());
+        var decoded = verifier.decode(token);
+        return verifier.verify(decoded, registry.find(decoded.kid(), decoded.algorithm())).token().claims();
+    }
+
+}
