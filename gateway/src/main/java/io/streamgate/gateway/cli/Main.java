@@ -12,7 +12,7 @@ import io.streamgate.filters.ConfigException;
 @Command(name = "streamgate", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "JWT gateway for live-streaming origins (WebSocket and HLS).",
         subcommands = {RunCommand.class, DemoCommand.class, KeygenCommand.class, MintCommand.class,
-                VerifyCommand.class, CheckConfigCommand.class, CommandLine.HelpCommand.class})
+                VerifyCommand.class, CheckConfigCommand.class, OriginCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0;
     public static final int RUNTIME_FAILURE = 1;
@@ -43,7 +43,7 @@ public final class Main implements Runnable {
     /** One-shot tools print their result only; the servers log at info. */
     static void quietLogsForTools(String[] args) {
         String cmd = args.length == 0 ? "" : args[0];
-        if (!cmd.equals("run") && !cmd.equals("demo")) {
+        if (!cmd.equals("run") && !cmd.equals("demo") && !cmd.equals("origin")) {
             System.setProperty("io.streamgate.LEVEL", "WARN");
             System.setProperty("org.eclipse.jetty.LEVEL", "WARN");
         } else {

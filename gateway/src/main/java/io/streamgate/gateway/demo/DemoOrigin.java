@@ -96,6 +96,11 @@ public final class DemoOrigin implements AutoCloseable {
         return connector.getLocalPort();
     }
 
+    /** Blocks until the origin is stopped ({@link #close()}). */
+    public void join() throws InterruptedException {
+        server.join();
+    }
+
     public String httpBase() {
         return "http://127.0.0.1:" + port();
     }

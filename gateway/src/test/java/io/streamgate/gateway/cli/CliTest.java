@@ -63,8 +63,8 @@ class CliTest {
     @Test
     void helpWorksEverywhere() {
         assertThat(run("--help")).isZero();
-        assertThat(out()).contains("demo", "run", "keygen", "mint", "verify", "check-config");
-        for (String cmd : new String[] {"run", "demo", "keygen", "mint", "verify", "check-config"}) {
+        assertThat(out()).contains("demo", "run", "keygen", "mint", "verify", "check-config", "origin");
+        for (String cmd : new String[] {"run", "demo", "keygen", "mint", "verify", "check-config", "origin"}) {
             assertThat(run(cmd, "--help")).as(cmd).isZero();
             assertThat(out()).as(cmd).contains("Usage:");
         }
