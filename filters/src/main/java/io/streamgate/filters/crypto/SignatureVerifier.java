@@ -3,12 +3,10 @@ package io.streamgate.filters.crypto;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.Provider;
 import java.security.PublicKey;
 import java.security.Security;
-import java.security.spec.ECGenParameterSpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -264,33 +262,8 @@ public final class SignatureVerifier {
 
     private static final Map<JwsAlgorithm.KeyType, KeyPair> TEST_KEYS = new EnumMap<>(JwsAlgorithm.KeyType.class);
 
-    private static synchronized KeyPair testKey(JwsAlgorithm.KeyType type) throws GeneralSecurityException {
-        KeyPair kp = TEST_KEYS.get(type);
-        if (kp == null) {
-            KeyPairGenerator g;
-            switch (type) {
-                case RSA -> {
-                    g = KeyPairGenerator.getInstance("RSA");
-                    g.initialize(2048);
-                }
-                case EC_P256 -> {
-                    g = KeyPairGenerator.getInstance("EC");
-                    g.initialize(new ECGenParameterSpec("secp256r1"));
-                }
-                case EC_P384 -> {
-                    g = KeyPairGenerator.getInstance("EC");
-                    g.initialize(new ECGenParameterSpec("secp384r1"));
-                }
-                case EC_P521 -> {
-                    g = KeyPairGenerator.getInstance("EC");
-                    g.initialize(new ECGenParameterSpec("secp521r1"));
-                }
-                default -> g = KeyPairGenerator.getInstance("Ed25519");
-            }
-            kp = g.generateKeyPair();
-            TEST_KEYS.put(type, kp);
-        }
-        return kp;
+    private static synchronized KeyPair testKey(JwsAlgorithm.KeyType type) {
+        return TEST_KEYS.computeIfAbsent(type, KeyPairs::generate);
     }
 
     /**

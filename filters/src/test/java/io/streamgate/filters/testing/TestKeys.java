@@ -1,9 +1,7 @@
 package io.streamgate.filters.testing;
 
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.PublicKey;
-import java.security.spec.ECGenParameterSpec;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -54,31 +52,7 @@ public final class TestKeys {
     }
 
     private static KeyPair generate(JwsAlgorithm alg) {
-        try {
-            KeyPairGenerator g;
-            switch (alg.keyType()) {
-                case RSA -> {
-                    g = KeyPairGenerator.getInstance("RSA");
-                    g.initialize(2048);
-                }
-                case EC_P256 -> {
-                    g = KeyPairGenerator.getInstance("EC");
-                    g.initialize(new ECGenParameterSpec("secp256r1"));
-                }
-                case EC_P384 -> {
-                    g = KeyPairGenerator.getInstance("EC");
-                    g.initialize(new ECGenParameterSpec("secp384r1"));
-                }
-                case EC_P521 -> {
-                    g = KeyPairGenerator.getInstance("EC");
-                    g.initialize(new ECGenParameterSpec("secp521r1"));
-                }
-                default -> g = KeyPairGenerator.getInstance("Ed25519");
-            }
-            return g.generateKeyPair();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return io.streamgate.filters.crypto.KeyPairs.generate(alg);
     }
 
     public String kid() {

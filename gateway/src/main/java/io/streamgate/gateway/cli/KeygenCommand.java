@@ -4,8 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.spec.ECGenParameterSpec;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +17,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import io.streamgate.filters.ConfigException;
+import io.streamgate.filters.crypto.JwsAlgorithm;
+import io.streamgate.filters.crypto.KeyPairs;
 
 /** {@code keygen --alg ES256|RS256|EdDSA --kid KID --out DIR}: private.pem, public.pem, jwks.json. */
 @Command(name = "keygen", mixinStandardHelpOptions = true,
@@ -65,20 +65,11 @@ final class KeygenCommand implements Callable<Integer> {
         return Main.OK;
     }
 
-    static KeyPair generate(String alg) throws Exception {
-        KeyPairGenerator g;
-        switch (alg.toUpperCase(java.util.Locale.ROOT)) {
-            case "ES256" -> {
-                g = KeyPairGenerator.getInstance("EC");
-                g.initialize(new ECGenParameterSpec("secp256r1"));
-            }
-            case "RS256" -> {
-                g = KeyPairGenerator.getInstance("RSA");
-                g.initialize(2048);
-            }
-            case "EDDSA" -> g = KeyPairGenerator.getInstance("Ed25519");
-            default -> throw new ConfigException("--alg", "must be ES256, RS256 or EdDSA, was \"" + alg + "\"");
+    static KeyPair generate(String alg) {
+        JwsAlgorithm a = JwsAlgorithm.fromConfigName(alg);
+        if (a != JwsAlgorithm.ES256 && a != JwsAlgorithm.RS256 && a != JwsAlgorithm.EdDSA) {
+            throw new ConfigException("--alg", "must be ES256, RS256 or EdDSA, was \"" + alg + "\"");
         }
-        return g.generateKeyPair();
+        return KeyPairs.generate(a);
     }
 }

@@ -6,8 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
@@ -51,9 +49,7 @@ public final class Demo implements AutoCloseable {
     public static Demo start(int port, int adminPort, Clock clock) throws Exception {
         DemoOrigin origin = DemoOrigin.start("127.0.0.1", 0, clock);
         Path dir = Files.createTempDirectory("streamgate-demo");
-        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-        g.initialize(new ECGenParameterSpec("secp256r1"));
-        KeyPair key = g.generateKeyPair();
+        KeyPair key = io.streamgate.filters.crypto.KeyPairs.generate(JwsAlgorithm.ES256);
         Path pub = dir.resolve("demo-public.pem");
         Files.writeString(pub, "-----BEGIN PUBLIC KEY-----\n"
                 + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(key.getPublic().getEncoded())
