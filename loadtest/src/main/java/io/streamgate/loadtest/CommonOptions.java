@@ -1,0 +1,169 @@
+package io.streamgate.loadtest;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import picocli.CommandLine.Option;
+
+import io.streamgate.filters.crypto.JwsAlgorithm;
+import io.streamgate.gateway.config.Durations;
+
+/** The options every scenario shares (a picocli mixin). */
+public final class CommonOptions {
+    @Option(names = "--target", required = true, paramLabel = "[NAME=]URL",
+            description = "Where to send (repeatable with --compare), e.g. gateway=http://127.0.0.1:8080/live/demo/master.m3u8."
+                    + " Loopback only unless --allow-host.")
+    List<String> targets = new ArrayList<>();
+
+    @Option(names = "--compare",
+            description = "Run against all targets in one run, interleaved round-robin, and print ratios to the first.")
+    boolean compare;
+
+    @Option(names = "--duration", paramLabel = "D",
+            description = "Stop after this long, e.g. 500ms, 30s, 5m (default: 10s; join-storm: --over + --timeout).")
+    String duration;
+
+    @Option(names = "--max-requests", paramLabel = "N", defaultValue = "1000000",
+            description = "At most this many requests (or sessions) per target (default ${DEFAULT-VALUE}).")
+    long maxRequests;
+
+    @Option(names = "--timeout", paramLabel = "D", defaultValue = "10s",
+            description = "Per-request timeout (also connect and WebSocket handshake; default ${DEFAULT-VALUE}).")
+    String timeout;
+
+    @Option(names = "--connections", paramLabel = "N", defaultValue = "10000",
+            description = "Max connections per destination (default ${DEFAULT-VALUE}).")
+    int connections;
+
+    @Option(names = "--allow-host", paramLabel = "HOST",
+            description = "Also allow this non-loopback host (exact name or address; repeatable).")
+    List<String> allowHosts = new ArrayList<>();
+
+    @Option(names = "--insecure", description = "Trust any TLS certificate (self-signed test set-ups).")
+    boolean insecure;
+
+    @Option(names = "--key", paramLabel = "PEM", description = "PKCS#8 PEM private key: mint tokens (fresh jti each).")
+    Path key;
+
+    @Option(names = "--kid", description = "kid of minted tokens (required with --key).")
+    String kid;
+
+    @Option(names = "--alg", description = "Algorithm of minted tokens (default: from the key).")
+    String alg;
+
+    @Option(names = "--sub", defaultValue = "streamgate-loadtest", description = "sub of minted tokens (default ${DEFAULT-VALUE}).")
+    String sub;
+
+    @Option(names = "--iss", description = "iss of minted tokens.")
+    String iss;
+
+    @Option(names = "--aud", description = "aud of minted tokens.")
+    String aud;
+
+    @Option(names = "--ttl", defaultValue = "1h", description = "Lifetime of minted tokens (default ${DEFAULT-VALUE}).")
+    String ttl;
+
+    @Option(names = "--streams", split = ",", description = "Claim \"streams\" of minted tokens, e.g. demo,other.")
+    List<String> streams;
+
+    @Option(names = "--claim", paramLabel = "NAME=JSON",
+            description = "Extra claim of minted tokens, e.g. --claim 'roles=[{\"eventId\":\"demo\"}]' (repeatable).")
+    List<String> claims = new ArrayList<>();
+
+    @Option(names = "--token-file", paramLabel = "FILE",
+            description = "Tokens to use instead of minting: one a line (a TOKEN= prefix is allowed), used in turn.")
+    Path tokenFile;
+
+    @Option(names = "--token-in", paramLabel = "WHERE", defaultValue = "query:token",
+            description = "query:NAME, header:NAME, cookie:NAME or websocket-protocol (default ${DEFAULT-VALUE}).")
+    String tokenIn;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the report as JSON to this file.")
+    Path json;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress lines on stderr.")
+    boolean quiet;
+
+    /** The parsed and checked targets (throws {@link UsageException}). */
+    List<Target> targets(TargetPolicy policy) {
+        List<Target> list = Target.parseAll(targets);
+        if (list.isEmpty()) {
+            throw new UsageException("--target: at least one is required");
+        }
+        if (list.size() > 1 && !compare) {
+            throw new UsageException("several --target values need --compare (they are then interleaved in one run)");
+        }
+        if (compare && list.size() < 2) {
+            throw new UsageException("--compare needs two or more --target values");
+        }
+        for (Target t : list) {
+            policy.check(t.uri());
+        }
+        return list;
+    }
+
+    TargetPolicy policy() {
+        return new TargetPolicy(allowHosts);
+    }
+
+    Duration duration(Duration fallback) {
+        return duration == null ? fallback : parse("--duration", duration);
+    }
+
+    Duration timeout() {
+        return parse("--timeout", timeout);
+    }
+
+    TokenPlacement placement() {
+        return TokenPlacement.parse(tokenIn);
+    }
+
+    /** The token source the options describe. */
+    TokenSource tokens() {
+        if (key != null && tokenFile != null) {
+            throw new UsageException("--key and --token-file exclude each other");
+        }
+        if (tokenFile != null) {
+            return TokenSource.fromFile(tokenFile);
+        }
+        if (key == null) {
+            if (kid != null || !claims.isEmpty() || streams != null) {
+                throw new UsageException("--kid, --claim and --streams need --key");
+            }
+            return TokenSource.none();
+        }
+        if (kid == null) {
+            throw new UsageException("--key needs --kid");
+        }
+        JwsAlgorithm a = null;
+        if (alg != null) {
+            a = JwsAlgorithm.fromConfigName(alg);
+            if (a == null) {
+                throw new UsageException("--alg: unsupported algorithm \"" + alg + "\"");
+            }
+        }
+        Duration life = parse("--ttl", ttl);
+        return new TokenMinter(TokenMinter.readPrivateKey(key), a, kid, sub, iss, aud, life, streams, claims,
+                Clock.systemUTC());
+    }
+
+    /** Like {@link #parse} but {@code 0}/{@code 0s} is allowed (no ramp, no warm-up). */
+    static Duration parseOrZero(String option, String text) {
+        String t = text == null ? "" : text.trim();
+        if (t.equals("0") || t.matches("0+(ms|s|m|h|d)")) {
+            return Duration.ZERO;
+        }
+        return parse(option, text);
+    }
+
+    static Duration parse(String option, String text) {
+        Duration d = text == null ? null : Durations.parse(text);
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new UsageException(option + ": not a duration: \"" + text + "\" (use e.g. 500ms, 30s, 5m)");
+        }
+        return d;
+    }
+}

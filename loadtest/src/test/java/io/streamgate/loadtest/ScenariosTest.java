@@ -1,0 +1,219 @@
+package io.streamgate.loadtest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.streamgate.filters.testing.TestKeys;
+import io.streamgate.gateway.config.ConfigLoader;
+import io.streamgate.gateway.config.GatewayConfig;
+import io.streamgate.gateway.demo.Demo;
+import io.streamgate.gateway.server.GatewayServer;
+
+/**
+ * Every scenario end to end through the command line, against real servers on loopback:
+ * the demo (gateway + embedded origin, its token in a token file) and a second gateway with
+ * a test key and one-time tokens, for the join storm's minted tokens.
+ */
+class ScenariosTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TestKeys KEY = TestKeys.es256("loadtest");
+
+    @TempDir
+    static Path dir;
+
+    static Demo demo;
+    static GatewayServer onceGateway;
+    static Path tokenFile;
+    static Path keyFile;
+
+    @BeforeAll
+    static void start() throws Exception {
+        demo = Demo.start(0, 0, Clock.systemUTC());
+        tokenFile = dir.resolve("token.txt");
+        Files.writeString(tokenFile, demo.token() + "\n");
+        keyFile = dir.resolve("private.pem");
+        Files.writeString(keyFile, KEY.privatePem());
+        Path gwDir = Files.createDirectories(dir.resolve("gw"));
+        Files.writeString(gwDir.resolve("key.pem"), KEY.publicPem());
+        String yaml = "listen: {host: 127.0.0.1, port: 0}\n"
+                + "admin: {host: 127.0.0.1, port: 0}\n"
+                + "keys: [{kid: " + KEY.kid() + ", file: key.pem}]\n"
+                + "replay: {mode: once}\n"
+                + "routes:\n"
+                + "  - name: hls\n"
+                + "    path: /live/\n"
+                + "    type: hls\n"
+                + "    upstream: " + demo.origin().httpBase() + "/live/\n"
+                + "    require:\n"
+                + "      - { claim: \"roles[].eventId\", contains: \"{path.0}\" }\n";
+        GatewayConfig config = new ConfigLoader(System::getenv).parse(yaml, gwDir);
+        onceGateway = GatewayServer.start(config, Clock.systemUTC());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (onceGateway != null) {
+            onceGateway.close();
+        }
+        if (demo != null) {
+            demo.close();
+        }
+    }
+
+    /** Runs the tool; returns the parsed JSON report. Asserts exit 0 and that no token was printed. */
+    private static JsonNode run(String name, String... args) throws Exception {
+        Path json = dir.resolve(name + ".json");
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--json", json.toString()));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.execute(new PrintStream(out, true), new PrintStream(err, true), all.toArray(String[]::new));
+        String stdout = out.toString(StandardCharsets.UTF_8);
+        String stderr = err.toString(StandardCharsets.UTF_8);
+        assertThat(code).as("exit code; stderr:\n%s", stderr).isZero();
+        assertThat(stdout).contains("| target |").contains("p99.9 ms");
+        assertThat(stdout + stderr).doesNotContain(demo.token()).doesNotContain("token=ey");
+        String text = Files.readString(json);
+        assertThat(text).doesNotContain(demo.token());
+        return JSON.readTree(text);
+    }
+
+    private static String gateway() {
+        return demo.gateway().uri().toString();
+    }
+
+    private static void assertSanePercentiles(JsonNode target) {
+        JsonNode lat = target.get("latencyMicros");
+        assertThat(lat.get("count").asLong()).isPositive();
+        long p50 = lat.get("p50").asLong();
+        long p99 = lat.get("p99").asLong();
+        long p999 = lat.get("p999").asLong();
+        long max = lat.get("max").asLong();
+        assertThat(p50).isPositive().isLessThanOrEqualTo(p99);
+        assertThat(p99).isLessThanOrEqualTo(p999);
+        assertThat(p999).isLessThanOrEqualTo(max);
+        assertThat(p50).isLessThan(1_000_000); // under a second on loopback
+    }
+
+    @Test
+    void httpRateKeepsTheRateAndRecordsLatencies() throws Exception {
+        JsonNode report = run("http-rate", "http-rate", "--rate", "200", "--duration", "2s",
+                "--target", "gateway=" + gateway() + "/live/demo/master.m3u8", "--token-file", tokenFile.toString());
+        assertThat(report.get("scenario").asText()).isEqualTo("http-rate");
+        assertThat(report.get("elapsedSeconds").asDouble()).isBetween(1.9, 6.0);
+        JsonNode t = report.get("targets").get(0);
+        assertThat(t.get("name").asText()).isEqualTo("gateway");
+        assertThat(t.get("url").asText()).endsWith("/live/demo/master.m3u8");
+        assertThat(t.get("requests").asLong()).isBetween(390L, 401L);
+        assertThat(t.get("statusCounts").get("200").asLong()).isEqualTo(t.get("requests").asLong());
+        assertThat(t.get("errors").asLong()).isZero();
+        assertThat(t.get("errorsByStatus").size()).isZero();
+        assertThat(t.get("throughput").asDouble()).isBetween(100.0, 210.0);
+        assertThat(t.get("bytes").asLong()).isPositive();
+        assertSanePercentiles(t);
+        assertThat(report.has("ratios")).isFalse();
+    }
+
+    @Test
+    void compareInterleavesTargetsAndPrintsRatios() throws Exception {
+        JsonNode report = run("compare", "http-rate", "--rate", "100", "--duration", "1s", "--warmup", "500ms", "--compare",
+                "--target", "origin=" + demo.origin().httpBase() + "/live/demo/master.m3u8",
+                "--target", "gateway=" + gateway() + "/live/demo/master.m3u8",
+                "--target", "denied=" + gateway() + "/live/other/master.m3u8",
+                "--token-file", tokenFile.toString());
+        assertThat(report.get("parameters").get("warmup").asText()).isEqualTo("500ms");
+        assertThat(report.get("elapsedSeconds").asDouble()).isBetween(0.9, 3.0); // the warm-up is not measured
+        JsonNode targets = report.get("targets");
+        assertThat(targets).hasSize(3);
+        for (JsonNode t : targets) {
+            assertThat(t.get("requests").asLong()).as(t.get("name").asText()).isBetween(95L, 101L);
+        }
+        assertThat(targets.get(0).get("ok").asLong()).isEqualTo(targets.get(0).get("requests").asLong());
+        assertThat(targets.get(1).get("ok").asLong()).isEqualTo(targets.get(1).get("requests").asLong());
+        // the token grants "demo" only: every request to "other" is a 403, reported by status
+        assertThat(targets.get(2).get("ok").asLong()).isZero();
+        assertThat(targets.get(2).get("errorsByStatus").get("403").asLong())
+                .isEqualTo(targets.get(2).get("requests").asLong());
+        JsonNode ratios = report.get("ratios");
+        assertThat(ratios).hasSize(2);
+        assertThat(ratios.get(0).get("target").asText()).isEqualTo("gateway");
+        assertThat(ratios.get(0).get("baseline").asText()).isEqualTo("origin");
+        assertThat(ratios.get(0).get("throughput").asDouble()).isBetween(0.9, 1.1);
+        assertThat(ratios.get(0).get("p50").asDouble()).isPositive();
+        assertThat(ratios.get(1).get("throughput").asDouble()).isZero();
+    }
+
+    @Test
+    void hlsViewersFollowRewrittenUrisAndFetchSegments() throws Exception {
+        JsonNode report = run("hls", "hls-viewers", "--viewers", "3", "--duration", "4s", "--ramp", "200ms",
+                "--target", "gateway=" + gateway() + "/live/demo/master.m3u8", "--token-file", tokenFile.toString());
+        JsonNode t = report.get("targets").get(0);
+        assertThat(t.get("errors").asLong()).as(t.toString()).isZero();
+        assertThat(t.get("bytes").asLong()).isPositive();
+        JsonNode counters = t.get("counters");
+        // each viewer: master + media at least twice in 4 s (2 s target duration), 3 start segments and more
+        assertThat(counters.get("playlists").asLong()).isGreaterThanOrEqualTo(3 * 3);
+        assertThat(counters.get("segments").asLong()).isGreaterThanOrEqualTo(3 * 3);
+        assertThat(t.get("statusCounts").get("200").asLong()).isEqualTo(t.get("requests").asLong());
+        assertSanePercentiles(t);
+        // the child requests rode on the session credential: the origin saw no token
+        assertThat(demo.origin().lastRequestLine()).doesNotContain("token=");
+    }
+
+    @Test
+    void wsViewersCountFrames() throws Exception {
+        String ws = gateway().replaceFirst("^http", "ws") + "/h5live/authstream?streamname=demo";
+        JsonNode report = run("ws", "ws-viewers", "--viewers", "2", "--duration", "2s", "--ramp", "100ms",
+                "--target", "gateway=" + ws, "--token-file", tokenFile.toString());
+        JsonNode t = report.get("targets").get(0);
+        assertThat(t.get("statusCounts").get("101").asLong()).isEqualTo(2);
+        assertThat(t.get("errors").asLong()).as(t.toString()).isZero();
+        assertThat(t.get("counters").get("frames").asLong()).isGreaterThan(10); // ~10 frames/s each
+        assertThat(t.get("bytes").asLong()).isGreaterThan(10 * 1024);
+        assertThat(t.get("throughput").asDouble()).isPositive();
+        assertThat(report.get("throughputUnit").asText()).isEqualTo("frames/s");
+    }
+
+    @Test
+    void wsViewersReportRefusedUpgradesByStatus() throws Exception {
+        String ws = gateway().replaceFirst("^http", "ws") + "/h5live/authstream?streamname=other";
+        JsonNode report = run("ws-denied", "ws-viewers", "--viewers", "2", "--duration", "1s", "--ramp", "100ms",
+                "--target", ws, "--token-file", tokenFile.toString());
+        JsonNode t = report.get("targets").get(0);
+        assertThat(t.get("errorsByStatus").get("403").asLong()).isEqualTo(2);
+        assertThat(t.get("ok").asLong()).isZero();
+    }
+
+    @Test
+    void joinStormAdmitsEveryViewerWithItsOwnMintedToken() throws Exception {
+        // one-time tokens at the gateway: a token used twice would be 401 replayed
+        JsonNode report = run("join", "join-storm", "--viewers", "50", "--over", "2s", "--media",
+                "--target", "once=" + onceGateway.uri() + "/live/demo/master.m3u8",
+                "--key", keyFile.toString(), "--kid", KEY.kid(),
+                "--claim", "roles=[{\"name\":\"ROLE_ATTENDEE\",\"eventId\":\"demo\"}]", "--sub", "storm");
+        assertThat(report.get("throughputUnit").asText()).isEqualTo("admitted/s");
+        assertThat(report.get("parameters").get("tokens").asText()).startsWith("minted ES256");
+        JsonNode t = report.get("targets").get(0);
+        assertThat(t.get("requests").asLong()).isEqualTo(50);
+        assertThat(t.get("counters").get("admitted").asLong()).as(t.toString()).isEqualTo(50);
+        assertThat(t.get("errors").asLong()).isZero();
+        assertThat(t.get("throughput").asDouble()).isBetween(10.0, 30.0); // 50 joins over ~2 s
+        assertSanePercentiles(t);
+    }
+}
