@@ -3,14 +3,9 @@ package io.streamgate.loadtest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyFactory;
 import java.security.PrivateKey;
-import java.security.interfaces.ECPrivateKey;
-import java.security.interfaces.RSAPrivateKey;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.streamgate.filters.crypto.JwsAlgorithm;
 import io.streamgate.filters.crypto.JwsSigner;
+import io.streamgate.filters.crypto.KeyPairs;
 
 /**
  * Signs tokens like the gateway CLI's {@code mint}: header {@code {"alg","typ":"JWT","kid"}},
@@ -96,40 +92,16 @@ public final class TokenMinter implements TokenSource {
     }
 
     static PrivateKey parsePrivateKey(String text, String where) {
-        int begin = text.indexOf("-----BEGIN PRIVATE KEY-----");
-        int end = text.indexOf("-----END PRIVATE KEY-----");
-        if (begin < 0 || end < begin) {
-            throw new UsageException("--key: " + where + " is not a PKCS#8 PEM private key (BEGIN PRIVATE KEY)");
-        }
-        byte[] der;
         try {
-            der = Base64.getMimeDecoder().decode(text.substring(begin + 27, end));
+            return KeyPairs.readPrivateKeyPem(text);
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--key: " + where + ": bad base64");
+            throw new UsageException("--key: " + where + ": " + e.getMessage());
         }
-        for (String type : new String[] {"EC", "RSA", "Ed25519", "Ed448"}) {
-            try {
-                return KeyFactory.getInstance(type).generatePrivate(new PKCS8EncodedKeySpec(der));
-            } catch (Exception e) {
-                // next type
-            }
-        }
-        throw new UsageException("--key: " + where + ": unsupported private key type");
     }
 
     /** The natural JWS algorithm of a private key. */
     public static JwsAlgorithm defaultAlgorithm(PrivateKey key) {
-        if (key instanceof RSAPrivateKey) {
-            return JwsAlgorithm.RS256;
-        }
-        if (key instanceof ECPrivateKey ec) {
-            return switch (ec.getParams().getCurve().getField().getFieldSize()) {
-                case 384 -> JwsAlgorithm.ES384;
-                case 521 -> JwsAlgorithm.ES512;
-                default -> JwsAlgorithm.ES256;
-            };
-        }
-        return JwsAlgorithm.EdDSA;
+        return KeyPairs.defaultAlgorithm(key);
     }
 
     @Override
