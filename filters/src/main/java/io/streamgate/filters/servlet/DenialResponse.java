@@ -47,6 +47,30 @@ public final class DenialResponse {
         response.flushBuffer();
     }
 
+    /**
+     * 400 for a request path that is not in canonical form (dot segments, {@code ;} parameters):
+     * {@code {"error":"invalid_request","reason":"malformed_path","requestId":...}}.
+     */
+    public static void writeMalformedPath(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (response.isCommitted()) {
+            return;
+        }
+        String requestId = requestId(request);
+        response.resetBuffer();
+        response.setStatus(400);
+        Cors.apply(request, response);
+        response.setHeader("X-Request-Id", requestId);
+        response.setHeader("Cache-Control", "no-store");
+        response.setContentType("application/json");
+        byte[] body = ("{\"error\":\"invalid_request\",\"reason\":\"malformed_path\",\"requestId\":\"" + requestId
+                + "\"}").getBytes(StandardCharsets.UTF_8);
+        response.setContentLength(body.length);
+        if (!"HEAD".equals(request.getMethod())) {
+            response.getOutputStream().write(body);
+        }
+        response.flushBuffer();
+    }
+
     /** The {@code WWW-Authenticate} value, or null where none applies (503, 502, 504). */
     public static String challenge(DenialReason reason) {
         return switch (reason.category()) {

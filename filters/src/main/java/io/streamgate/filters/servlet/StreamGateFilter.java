@@ -30,7 +30,9 @@ import io.streamgate.filters.Verdict;
  * {@code REQUEST} and {@code ASYNC} dispatcher types.
  *
  * <p>CORS preflights pass without a token (browsers never send credentials on them).
- * Requests for which the route selector returns null are not this filter's business and pass.
+ * Requests for which the route selector returns null are not this filter's business and pass
+ * (with CORS headers). A path with dot segments, empty segments or {@code ;} parameters is
+ * refused with 400 before anything else (see {@link io.streamgate.filters.PathSafety}).
  */
 public final class StreamGateFilter implements Filter {
     /** Request attribute holding the allowed {@link Verdict}. */
@@ -72,8 +74,13 @@ public final class StreamGateFilter implements Filter {
             chain.doFilter(request, response); // already authorised (a forward or include)
             return;
         }
+        if (!io.streamgate.filters.PathSafety.isCanonical(request.getRequestURI())) {
+            DenialResponse.writeMalformedPath(request, response);
+            return;
+        }
         RoutePolicy route = routes.apply(request);
         if (route == null) {
+            Cors.apply(request, response); // every response carries CORS, unprotected ones too
             chain.doFilter(request, response);
             return;
         }

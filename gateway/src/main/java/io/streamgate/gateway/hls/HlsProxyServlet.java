@@ -41,7 +41,7 @@ public final class HlsProxyServlet extends HttpProxyServlet {
     private final transient ReplayGuard replay;
     private final transient StreamGateMetrics decisions;
 
-    public HlsProxyServlet(GatewayConfig.Route route, GatewayConfig.Proxy settings, boolean stripToken,
+    public HlsProxyServlet(GatewayConfig.Route route, GatewayConfig.Proxy settings, java.util.List<io.streamgate.filters.token.TokenSource> stripToken,
                            ClientAddress trust, GatewayMetrics metrics, SessionCredentials credentials,
                            int maxPlaylistBytes, ReplayGuard replay, StreamGateMetrics decisions) {
         super(route, settings, stripToken, trust, metrics);
@@ -73,6 +73,7 @@ public final class HlsProxyServlet extends HttpProxyServlet {
         super.service(request, response);
     }
 
+    /** One playlist test for leases and renewals: the (canonical) path ends in .m3u8, any case. */
     static boolean isPlaylistPath(HttpServletRequest request) {
         return request.getRequestURI().toLowerCase(Locale.ROOT).endsWith(".m3u8");
     }
@@ -147,8 +148,11 @@ public final class HlsProxyServlet extends HttpProxyServlet {
             Claims c = v.token().claims();
             String path = request.getRequestURI();
             String prefix = path.substring(0, path.lastIndexOf('/') + 1);
-            metrics.hlsSession(route.name(), "issued");
             Object lease = request.getAttribute(LEASE_ATTRIBUTE);
+            if (lease == null && replay.mode() == ReplayMode.LIMIT) {
+                return null; // under limit, no session without a lease: the children must carry the token
+            }
+            metrics.hlsSession(route.name(), "issued");
             return credentials.issue(route.name(), prefix, c.iss(), c.jti(), c.sub(),
                     c.exp() == Claims.ABSENT ? Long.MAX_VALUE : c.exp(), lease == null ? "" : (String) lease);
         }

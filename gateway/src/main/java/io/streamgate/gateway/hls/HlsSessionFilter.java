@@ -54,10 +54,14 @@ public final class HlsSessionFilter implements Filter {
             chain.doFilter(req, res);
             return;
         }
+        if (!io.streamgate.filters.PathSafety.isCanonical(request.getRequestURI())) {
+            DenialResponse.writeMalformedPath(request, (HttpServletResponse) res);
+            return;
+        }
         SessionCredentials.Check check = credentials.check(credential, route.name(), request.getRequestURI());
         if (check.failure() == null && !check.session().lease().isEmpty()
                 && authorizer.replay().mode() == io.streamgate.filters.replay.ReplayMode.LIMIT
-                && request.getRequestURI().endsWith(".m3u8")) {
+                && HlsProxyServlet.isPlaylistPath(request)) {
             // A playlist reload keeps the viewer's session lease alive; segments do not need to.
             SessionCredentials.Session s = check.session();
             long exp = s.tokenExpiresAt() == Long.MAX_VALUE ? io.streamgate.filters.verify.Claims.ABSENT : s.tokenExpiresAt();

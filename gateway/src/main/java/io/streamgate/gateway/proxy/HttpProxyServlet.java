@@ -35,12 +35,12 @@ public class HttpProxyServlet extends AsyncMiddleManServlet {
 
     protected final transient GatewayConfig.Route route;
     private final transient GatewayConfig.Proxy settings;
-    protected final boolean strip;
+    protected final transient java.util.List<io.streamgate.filters.token.TokenSource> strip;
     private final transient ClientAddress trust;
     protected final transient GatewayMetrics metrics;
     protected final String upstream;
 
-    public HttpProxyServlet(GatewayConfig.Route route, GatewayConfig.Proxy settings, boolean stripToken,
+    public HttpProxyServlet(GatewayConfig.Route route, GatewayConfig.Proxy settings, java.util.List<io.streamgate.filters.token.TokenSource> stripToken,
                             ClientAddress trust, GatewayMetrics metrics) {
         this.route = route;
         this.settings = settings;

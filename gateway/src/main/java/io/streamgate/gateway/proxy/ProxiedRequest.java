@@ -36,7 +36,7 @@ public final class ProxiedRequest {
      * The upstream URI for a request: {@code upstream} + the path after {@code routePath} +
      * the query without the token's parameter.
      */
-    public static String target(String upstream, String routePath, HttpServletRequest request, boolean strip) {
+    public static String target(String upstream, String routePath, HttpServletRequest request, List<TokenSource> strip) {
         String uri = request.getRequestURI();
         String rest = uri.startsWith(routePath) ? uri.substring(routePath.length()) : "";
         StringBuilder sb = new StringBuilder(upstream.length() + rest.length() + 32).append(upstream);
@@ -52,9 +52,8 @@ public final class ProxiedRequest {
             }
         }
         String query = request.getQueryString();
-        Verdict v = verdict(request);
-        if (strip && v != null) {
-            query = TokenExtractor.stripQuery(query, v.extracted().source());
+        for (TokenSource s : strip) {
+            query = TokenExtractor.stripQuery(query, s);
         }
         if (query != null && !query.isEmpty()) {
             sb.append('?').append(query);
@@ -62,9 +61,13 @@ public final class ProxiedRequest {
         return sb.toString();
     }
 
-    /** True when a client header must not reach upstream for this request. */
+    /**
+     * True when a client header must not reach upstream. Every configured token header is
+     * dropped, not only the one the token was taken from: a player may send the token in
+     * several places, and session or {@code auth: none} requests have no verdict at all.
+     */
     public static boolean dropHeader(String name, HttpServletRequest request, Map<String, String> claimHeaders,
-                                     boolean strip) {
+                                     List<TokenSource> strip) {
         String lower = name.toLowerCase(java.util.Locale.ROOT);
         if (HOP_BY_HOP.contains(lower) || lower.equals("forwarded") || lower.startsWith("x-forwarded-")) {
             return true;
@@ -74,21 +77,21 @@ public final class ProxiedRequest {
                 return true; // a viewer must not set X-Viewer-Id themselves
             }
         }
-        Verdict v = verdict(request);
-        if (strip && v != null) {
-            TokenSource s = v.extracted().source();
-            return s.kind() == TokenSource.Kind.HEADER && s.name().equalsIgnoreCase(name);
+        for (TokenSource s : strip) {
+            if (s.kind() == TokenSource.Kind.HEADER && s.name().equalsIgnoreCase(name)) {
+                return true;
+            }
         }
         return false;
     }
 
-    /** The Cookie header value to send upstream (the token's cookie removed), or null for none. */
-    public static String cookie(String value, HttpServletRequest request, boolean strip) {
-        Verdict v = verdict(request);
-        if (!strip || v == null) {
-            return value;
+    /** The Cookie header value to send upstream (every token cookie removed), or null for none. */
+    public static String cookie(String value, HttpServletRequest request, List<TokenSource> strip) {
+        String v = value;
+        for (TokenSource s : strip) {
+            v = TokenExtractor.stripCookie(v, s);
         }
-        return TokenExtractor.stripCookie(value, v.extracted().source());
+        return v;
     }
 
     /** {@code X-Forwarded-For}: the peer appended to the chain when the peer is a trusted proxy, else the peer alone. */

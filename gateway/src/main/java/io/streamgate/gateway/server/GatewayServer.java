@@ -160,14 +160,18 @@ public final class GatewayServer implements AutoCloseable {
         wsClient.setIdleTimeout(config.proxy().idleTimeout());
         server.addBean(wsClient);
 
+        server.setErrorHandler(new JsonErrors.ForServer());
         ServletContextHandler ctx = new ServletContextHandler();
         ctx.setContextPath("/");
         ctx.setVirtualHosts(List.of("@public"));
+        ctx.setErrorHandler(new JsonErrors.ForContext());
         Map<String, RoutePolicy> policies = new HashMap<>();
         Map<String, GatewayConfig.Route> hlsRoutes = new HashMap<>();
+        java.util.Set<String> websocketRoutes = new java.util.HashSet<>();
         SessionCredentials credentials = sessionCredentials(config, clock);
         for (GatewayConfig.Route r : config.routes()) {
-            boolean strip = config.tokens().stripBeforeUpstream();
+            List<io.streamgate.filters.token.TokenSource> strip = config.tokens().stripBeforeUpstream()
+                    ? config.tokens().from() : List.of();
             HttpServlet servlet = switch (r.type()) {
                 case WEBSOCKET -> new WebSocketRouteServlet(r, config.proxy(), strip, trust, gwMetrics, wsClient,
                         scheduler, authorizer.replay(), sgMetrics);
@@ -186,6 +190,9 @@ public final class GatewayServer implements AutoCloseable {
                 if (r.type() == GatewayConfig.RouteType.HLS) {
                     hlsRoutes.put(holder.getName(), r);
                 }
+                if (r.type() == GatewayConfig.RouteType.WEBSOCKET) {
+                    websocketRoutes.add(holder.getName());
+                }
             }
             LOG.info("route {}: {} {} -> {}{}", r.name(), r.type().name().toLowerCase(java.util.Locale.ROOT),
                     r.path(), r.upstream(), r.authRequired() ? "" : " (auth: none)");
@@ -195,15 +202,23 @@ public final class GatewayServer implements AutoCloseable {
         }
         customizer.accept(ctx);
         Map<String, RoutePolicy> routeByServlet = Map.copyOf(policies);
+        java.util.Set<String> wsServlets = java.util.Set.copyOf(websocketRoutes);
         // 1. HLS session credentials (an HMAC check) admit child playlists and segments;
         FilterHolder sessions = new FilterHolder(new HlsSessionFilter(Map.copyOf(hlsRoutes), credentials, authorizer,
                 gwMetrics));
         sessions.setAsyncSupported(true);
         ctx.addFilter(sessions, "/*", EnumSet.of(DispatcherType.REQUEST));
         // 2. everything else needs a token: the library's filter, exactly as its users get it.
-        FilterHolder filter = new FilterHolder(new StreamGateFilter(authorizer,
-                req -> req.getAttribute(HlsSessionFilter.SESSION_ATTRIBUTE) != null ? null
-                        : routeByServlet.get(req.getHttpServletMapping().getServletName())));
+        // A plain GET on a websocket route is answered 426 by its servlet without authorising:
+        // otherwise a link preview would consume a one-time token before the player's upgrade.
+        FilterHolder filter = new FilterHolder(new StreamGateFilter(authorizer, req -> {
+            String servlet = req.getHttpServletMapping().getServletName();
+            if (req.getAttribute(HlsSessionFilter.SESSION_ATTRIBUTE) != null
+                    || (wsServlets.contains(servlet) && !"websocket".equalsIgnoreCase(req.getHeader("Upgrade")))) {
+                return null;
+            }
+            return routeByServlet.get(servlet);
+        }));
         filter.setAsyncSupported(true);
         ctx.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
         JettyWebSocketServletContainerInitializer.configure(ctx, null);
@@ -251,6 +266,7 @@ public final class GatewayServer implements AutoCloseable {
 
         @Override
         protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            io.streamgate.filters.servlet.Cors.apply(req, resp);
             resp.setStatus(404);
             resp.setContentType("application/json");
             resp.getWriter().write("{\"error\":\"not_found\",\"reason\":\"no_route\"}");

@@ -49,6 +49,9 @@ final class SessionLease {
             }
             // A store error keeps the session: a Redis blip must not disconnect viewers.
         }), period, period, TimeUnit.MILLISECONDS);
+        if (released.get()) {
+            renewal.cancel(false); // released while we were scheduling: never renew a released lease
+        }
     }
 
     void release() {

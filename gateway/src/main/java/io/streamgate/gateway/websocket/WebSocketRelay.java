@@ -66,7 +66,7 @@ public final class WebSocketRelay {
     private void finish() {
         if (finished.compareAndSet(false, true)) {
             if (downstream.session != null) {
-                active.decrementAndGet();
+                active.decrementAndGet(); // counted once the viewer's side opened, and only then
             }
             ScheduledFuture<?> f = expiry;
             if (f != null) {
@@ -172,6 +172,11 @@ public final class WebSocketRelay {
 
         @Override
         public void onWebSocketOpen(Session s) {
+            if (finished.get()) {
+                // The origin side already failed or closed before the viewer's side opened.
+                s.close(StatusCode.SERVER_ERROR, "upstream closed", Callback.NOOP);
+                return;
+            }
             session = s;
             configure(s, idleTimeout, maxFrameSize);
             active.incrementAndGet();

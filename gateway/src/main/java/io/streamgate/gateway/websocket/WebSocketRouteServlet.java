@@ -50,7 +50,7 @@ public final class WebSocketRouteServlet extends HttpServlet {
 
     private final transient GatewayConfig.Route route;
     private final transient GatewayConfig.Proxy settings;
-    private final boolean strip;
+    private final transient java.util.List<io.streamgate.filters.token.TokenSource> strip;
     private final transient ClientAddress trust;
     private final transient GatewayMetrics metrics;
     private final transient WebSocketClient client;
@@ -58,7 +58,7 @@ public final class WebSocketRouteServlet extends HttpServlet {
     private final transient ReplayGuard replay;
     private final transient StreamGateMetrics decisions;
 
-    public WebSocketRouteServlet(GatewayConfig.Route route, GatewayConfig.Proxy settings, boolean strip,
+    public WebSocketRouteServlet(GatewayConfig.Route route, GatewayConfig.Proxy settings, java.util.List<io.streamgate.filters.token.TokenSource> strip,
                                  ClientAddress trust, GatewayMetrics metrics, WebSocketClient client,
                                  ScheduledExecutorService scheduler, ReplayGuard replay, StreamGateMetrics decisions) {
         this.route = route;
@@ -167,20 +167,40 @@ public final class WebSocketRouteServlet extends HttpServlet {
             request.setHeader("X-Forwarded-Host", req.getHeader("Host"));
         }
         ProxiedRequest.claimHeaders(ProxiedRequest.verdict(req), route.claimHeaders(), request::setHeader);
-        long timeout = settings.connectTimeout().toMillis() + settings.idleTimeout().toMillis();
+        // The origin must answer the handshake within the connect timeout: this holds a servlet
+        // thread (never a selector thread), so it is kept short and bounded.
+        long timeout = settings.connectTimeout().toMillis();
         request.setTimeout(timeout, TimeUnit.MILLISECONDS);
         URI target = URI.create(ProxiedRequest.target(route.upstream().toString(), route.path(), req, strip));
         long start = System.nanoTime();
+        java.util.concurrent.atomic.AtomicBoolean gaveUp = new java.util.concurrent.atomic.AtomicBoolean();
         Session up;
+        java.util.concurrent.CompletableFuture<Session> connecting;
         try {
-            up = client.connect(relay.upstream, target, request).get(timeout, TimeUnit.MILLISECONDS);
+            connecting = client.connect(relay.upstream, target, request);
+        } catch (IOException | RuntimeException e) {
+            metrics.upstream(route.name(), 0, System.nanoTime() - start);
+            return DenialReason.UPSTREAM_UNAVAILABLE;
+        }
+        // A session that opens after we gave up is closed at once, never left dangling.
+        connecting.whenComplete((late, e) -> {
+            if (late != null && gaveUp.get()) {
+                late.close(org.eclipse.jetty.websocket.api.StatusCode.NORMAL, "gateway gave up", org.eclipse.jetty.websocket.api.Callback.NOOP);
+            }
+        });
+        try {
+            up = connecting.get(timeout, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
+            gaveUp.set(true);
+            connecting.cancel(true);
             metrics.upstream(route.name(), 0, System.nanoTime() - start);
             return DenialReason.UPSTREAM_TIMEOUT;
         } catch (InterruptedException e) {
+            gaveUp.set(true);
             Thread.currentThread().interrupt();
             return DenialReason.UPSTREAM_UNAVAILABLE;
-        } catch (ExecutionException | IOException | RuntimeException e) {
+        } catch (ExecutionException | RuntimeException e) {
+            gaveUp.set(true);
             metrics.upstream(route.name(), 0, System.nanoTime() - start);
             Throwable c = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             LOG.debug("route {}: upstream WebSocket connect failed: {}", route.name(), c.toString());

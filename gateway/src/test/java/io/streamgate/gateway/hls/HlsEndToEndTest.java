@@ -131,6 +131,26 @@ class HlsEndToEndTest {
     }
 
     @Test
+    void credentialWithATrailingDotSegmentIsRefused() throws Exception {
+        String media = firstUri(get("/live/ev1/master.m3u8?token=" + token()).body());
+        String cred = media.substring(media.indexOf('?'));
+        HttpResponse<String> r = get("/live/ev1/.." + cred);
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(origin.lastRequestLine()).doesNotContain("/live/ev1/..");
+    }
+
+    @Test
+    void sessionRequestsNeverForwardATokenTheyAlsoCarry() throws Exception {
+        String t = token();
+        String media = firstUri(get("/live/ev1/master.m3u8?token=" + t).body());
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(gateway.uri().resolve("/live/ev1/" + media + "&token=" + t))
+                .header("Authorization", "Bearer " + t).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(origin.lastRequestLine()).doesNotContain(t).doesNotContain("sg_session");
+        assertThat(origin.lastRequestHeaders()).doesNotContain(t);
+    }
+
+    @Test
     void credentialOutsideItsStreamIsForbidden() throws Exception {
         String media = firstUri(get("/live/ev1/master.m3u8?token=" + token()).body());
         HttpResponse<String> r = get("/live/ev2/" + media);

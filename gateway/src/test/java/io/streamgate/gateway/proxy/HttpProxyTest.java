@@ -128,7 +128,7 @@ class HttpProxyTest {
 
     private void gateway(String upstream, String extra) throws Exception {
         gateway = GatewayHarness.start(dir, key, GatewayHarness.head(key, 0)
-                + "tokens: {from: [query:token, header:Authorization, cookie:sg_token]}\n"
+                + "tokens: {from: [query:token, query:jwtoken, header:Authorization, cookie:sg_token]}\n"
                 + "proxy: {connectTimeout: 2s, idleTimeout: 1s}\n"
                 + "routes:\n"
                 + "  - {name: media, path: /media/, type: http, upstream: '" + upstream + "/origin/',"
@@ -175,6 +175,59 @@ class HttpProxyTest {
         assertThat(seen.get("headers")).doesNotContain(t).doesNotContain("authorization");
         assertThat(get("/media/a", "Cookie", "lang=de; sg_token=" + t + "; theme=dark").statusCode()).isEqualTo(200);
         assertThat(seen.get("headers")).doesNotContain(t).contains("cookie: lang=de; theme=dark");
+    }
+
+    @Test
+    void everyConfiguredTokenSourceIsStrippedNotOnlyTheOneUsed() throws Exception {
+        gateway("http://127.0.0.1:" + originPort, "");
+        String t = token();
+        String other = token();
+        assertThat(get("/media/a?token=" + t + "&jwtoken=" + other + "&x=1", "Authorization", "Bearer " + other,
+                "Cookie", "sg_token=" + other + "; lang=de").statusCode()).isEqualTo(200);
+        assertThat(seen.get("line")).isEqualTo("/origin/a?x=1");
+        assertThat(seen.get("headers")).doesNotContain(t).doesNotContain(other).contains("cookie: lang=de");
+    }
+
+    @Test
+    void authNoneRoutesStripTokensToo() throws Exception {
+        gateway("http://127.0.0.1:" + originPort, "");
+        String t = token();
+        assertThat(get("/open/status?token=" + t, "Authorization", "Bearer " + t).statusCode()).isEqualTo(200);
+        assertThat(seen.get("line")).isEqualTo("/pub/status");
+        assertThat(seen.get("headers")).doesNotContain(t);
+    }
+
+    @Test
+    void dotSegmentPathsAreRefusedBeforeRulesAndNeverReachTheOrigin() throws Exception {
+        gateway("http://127.0.0.1:" + originPort, "");
+        String t = token();
+        for (String path : new String[] {"/media/ev1/../ev2/x", "/media/ev1/..", "/media/x;y", "/media//x"}) {
+            HttpResponse<String> r = get(path + "?token=" + t, "Origin", "https://player.example");
+            assertThat(r.statusCode()).as(path).isEqualTo(400);
+            assertThat(r.body()).as(path).doesNotContain(t);
+            assertThat(r.headers().firstValue("Access-Control-Allow-Origin")).as(path).isPresent();
+        }
+        assertThat(seen).isEmpty();
+    }
+
+    @Test
+    void jettyErrorPagesNeverEchoTheToken() throws Exception {
+        gateway("http://127.0.0.1:" + originPort, "");
+        String t = token();
+        HttpResponse<String> r = get("/media/ev1/%2e%2e/ev2/x?token=" + t, "Origin", "https://player.example");
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).doesNotContain(t).doesNotContain("eyJ").doesNotContain("<html");
+        assertThat(r.headers().firstValue("Access-Control-Allow-Origin")).isPresent();
+        assertThat(seen).isEmpty();
+    }
+
+    @Test
+    void notFoundAndUnprotectedResponsesCarryCors() throws Exception {
+        gateway("http://127.0.0.1:" + originPort, "");
+        assertThat(get("/nothing", "Origin", "https://player.example").headers()
+                .firstValue("Access-Control-Allow-Origin")).contains("https://player.example");
+        assertThat(get("/open/status", "Origin", "https://player.example").headers()
+                .firstValue("Access-Control-Allow-Origin")).contains("https://player.example");
     }
 
     @Test

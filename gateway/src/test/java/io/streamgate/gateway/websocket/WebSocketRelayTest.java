@@ -347,6 +347,21 @@ class WebSocketRelayTest {
     }
 
     @Test
+    void aPlainGetDoesNotConsumeAOneTimeTokenBeforeTheUpgrade() throws Exception {
+        gateway("", "replay: {mode: once}\n");
+        String t = token().sign();
+        java.net.http.HttpResponse<String> preview = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
+                        + "/ws/live?streamname=s1&token=" + t)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(preview.statusCode()).isEqualTo(426);
+        Viewer v = connect("streamname=s1&token=" + t, true);
+        assertThat(v.session.isOpen()).as("the player's upgrade still admits the one-time token").isTrue();
+        assertThatThrownBy(() -> connect("streamname=s1&token=" + t, true))
+                .hasCauseInstanceOf(UpgradeException.class)
+                .satisfies(e -> assertThat(((UpgradeException) e.getCause()).getResponseStatusCode()).isEqualTo(401));
+    }
+
+    @Test
     void nonUpgradeRequestToAWebSocketRouteIs426() throws Exception {
         gateway("", "");
         java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(

@@ -1,0 +1,93 @@
+package io.streamgate.gateway.server;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * Jetty's error pages replaced by a small JSON body — {@code {"error": "...", "status": N}} —
+ * with CORS headers. Jetty's own pages show the request URI, which carries the token on a
+ * {@code ?token=} request (e.g. a 400 for an ambiguous path), and are HTML a player cannot
+ * read. Never echoes the URI, the message or a stack.
+ */
+final class JsonErrors {
+    private JsonErrors() {
+    }
+
+    static String body(int code) {
+        String error = switch (code) {
+            case 400 -> "bad_request";
+            case 404 -> "not_found";
+            case 405 -> "method_not_allowed";
+            case 408 -> "request_timeout";
+            case 413 -> "payload_too_large";
+            case 414 -> "uri_too_long";
+            case 431 -> "headers_too_large";
+            case 503 -> "temporarily_unavailable";
+            default -> code >= 500 ? "server_error" : "http_" + code;
+        };
+        return "{\"error\":\"" + error + "\",\"status\":" + code + "}";
+    }
+
+    static void cors(Request request, Response response) {
+        String origin = request.getHeaders().get("Origin");
+        boolean printable = origin != null && !origin.isEmpty() && origin.length() <= 512
+                && origin.chars().allMatch(c -> c >= 0x20 && c < 0x7f);
+        response.getHeaders().put("Access-Control-Allow-Origin", printable ? origin : "*");
+        if (printable) {
+            response.getHeaders().add("Vary", "Origin");
+        }
+        response.getHeaders().put("Access-Control-Expose-Headers", "WWW-Authenticate, X-Request-Id");
+    }
+
+    /** For the server (errors before any context, e.g. a malformed request line). */
+    static final class ForServer extends org.eclipse.jetty.server.handler.ErrorHandler {
+        ForServer() {
+            setShowStacks(false);
+            setShowMessageInTitle(false);
+        }
+
+        @Override
+        protected boolean generateAcceptableResponse(Request request, Response response, Callback callback,
+                                                     String contentType, List<Charset> charsets, int code,
+                                                     String message, Throwable cause) throws IOException {
+            cors(request, response);
+            return super.generateAcceptableResponse(request, response, callback, "application/json",
+                    List.of(StandardCharsets.UTF_8), code, HttpStatus.getMessage(code), null);
+        }
+
+        @Override
+        protected void writeErrorJson(Request request, PrintWriter writer, int code, String message, Throwable cause) {
+            writer.write(body(code));
+        }
+    }
+
+    /** For the servlet context (sendError, unmapped paths, ambiguous URIs). */
+    static final class ForContext extends org.eclipse.jetty.ee10.servlet.ErrorHandler {
+        ForContext() {
+            setShowStacks(false);
+            setShowMessageInTitle(false);
+        }
+
+        @Override
+        protected boolean generateAcceptableResponse(Request request, Response response, Callback callback,
+                                                     String contentType, List<Charset> charsets, int code,
+                                                     String message, Throwable cause) throws IOException {
+            cors(request, response);
+            return super.generateAcceptableResponse(request, response, callback, "application/json",
+                    List.of(StandardCharsets.UTF_8), code, HttpStatus.getMessage(code), null);
+        }
+
+        @Override
+        protected void writeErrorJson(Request request, PrintWriter writer, int code, String message, Throwable cause) {
+            writer.write(body(code));
+        }
+    }
+}
