@@ -221,21 +221,39 @@ public final class DemoOrigin implements AutoCloseable {
                 if (!offered.isEmpty()) {
                     upResp.setAcceptedSubProtocol(offered.get(0));
                 }
-                return new FrameSource();
+                return new FrameSource(framePeriodMillis(upReq.getHttpServletRequest().getParameter("fps")));
             });
         }
     }
 
-    /** Sends a 1 KiB binary frame every 100 ms, its first 8 bytes a counter; echoes text. */
+    /** {@code ?fps=N} (0.1 to 50, default 10) sets the frame rate, e.g. low for many idle viewers. */
+    static long framePeriodMillis(String fps) {
+        double f = 10;
+        try {
+            if (fps != null) {
+                f = Math.max(0.1, Math.min(50, Double.parseDouble(fps)));
+            }
+        } catch (NumberFormatException e) {
+            // default
+        }
+        return Math.round(1000 / f);
+    }
+
+    /** Sends a 1 KiB binary frame every period (100 ms by default), its first 8 bytes a counter; echoes text. */
     public final class FrameSource implements Session.Listener.AutoDemanding {
+        private final long periodMillis;
         private volatile Session session;
         private volatile ScheduledFuture<?> task;
         private long n;
 
+        FrameSource(long periodMillis) {
+            this.periodMillis = periodMillis;
+        }
+
         @Override
         public void onWebSocketOpen(Session s) {
             session = s;
-            task = ticker.scheduleAtFixedRate(this::send, 0, 100, TimeUnit.MILLISECONDS);
+            task = ticker.scheduleAtFixedRate(this::send, 0, periodMillis, TimeUnit.MILLISECONDS);
         }
 
         private void send() {
