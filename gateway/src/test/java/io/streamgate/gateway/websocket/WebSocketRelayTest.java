@@ -340,9 +340,10 @@ class WebSocketRelayTest {
     @Test
     void onExpiryCloseEndsTheSessionWith1008() throws Exception {
         gateway(", onExpiry: close", "verify: {leeway: 0s}\n");
-        long now = System.currentTimeMillis() / 1000;
-        Viewer v = connect("streamname=s1&token=" + Tokens.signedBy(key, now).claim("streams", List.of("s1"))
-                .claim("exp", now + 2).sign(), true);
+        // nbf/iat from the gateway's clock (leeway 0: a wall-clock nbf a second ahead would be
+        // not_yet_valid); exp 2 s of real time ahead, since the relay closes on real time.
+        Viewer v = connect("streamname=s1&token=" + Tokens.signedBy(key, clock).claim("streams", List.of("s1"))
+                .claim("exp", System.currentTimeMillis() / 1000 + 2).sign(), true);
         assertThat(v.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
     }
 
