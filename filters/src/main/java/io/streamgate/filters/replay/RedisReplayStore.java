@@ -142,10 +142,6 @@ public final class RedisReplayStore implements ReplayStore {
         return "redis";
     }
 
-    public boolean isOpen() {
-        return connection.isOpen();
-    }
-
     @Override
     public void close() {
         try {

@@ -61,12 +61,4 @@ public final class VerifiedTokenCache {
             cache.put(token, verified);
         }
     }
-
-    public void invalidate(String token) {
-        cache.invalidate(token);
-    }
-
-    public long estimatedSize() {
-        return cache.estimatedSize();
-    }
 }

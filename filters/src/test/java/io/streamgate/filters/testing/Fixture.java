@@ -1,7 +1,5 @@
 package io.streamgate.filters.testing;
 
-import java.util.List;
-
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -64,9 +62,5 @@ public final class Fixture {
     /** A default authorizer over the given keys with the given clock. */
     public static Authorizer.Builder authorizer(MutableClock clock, StreamGateMetrics metrics, TestKeys... keys) {
         return Authorizer.builder(registry(keys), crypto()).clock(clock).metrics(metrics);
-    }
-
-    public static List<String> lines(String s) {
-        return s.lines().toList();
     }
 }

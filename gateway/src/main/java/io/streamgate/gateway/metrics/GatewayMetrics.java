@@ -39,10 +39,6 @@ public final class GatewayMetrics {
         this.registry = registry;
     }
 
-    public MeterRegistry registry() {
-        return registry;
-    }
-
     public void upstream(String route, int status, long nanos) {
         String s = status <= 0 ? "error" : (status / 100) + "xx";
         upstream.computeIfAbsent(route + '\0' + s, k -> Timer.builder("streamgate.upstream")

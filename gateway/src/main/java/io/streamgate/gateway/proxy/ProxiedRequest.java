@@ -7,7 +7,6 @@ import jakarta.servlet.http.HttpServletRequest;
 
 import io.streamgate.filters.ClientAddress;
 import io.streamgate.filters.Verdict;
-import io.streamgate.filters.token.ExtractedToken;
 import io.streamgate.filters.token.TokenExtractor;
 import io.streamgate.filters.token.TokenSource;
 import io.streamgate.filters.servlet.StreamGateFilter;
@@ -120,10 +119,5 @@ public final class ProxiedRequest {
                 }
             }
         });
-    }
-
-    /** For logging: where the token was found, never the token. */
-    public static String describe(ExtractedToken t) {
-        return t == null ? "-" : t.source().toString();
     }
 }

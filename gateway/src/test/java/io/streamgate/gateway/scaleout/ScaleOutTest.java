@@ -131,6 +131,17 @@ class ScaleOutTest {
         }
     }
 
+    /** Bounded poll: true once a WebSocket viewer with this token is admitted at {@code g}. */
+    private boolean admittedEventually(GatewayServer g, String token) throws InterruptedException {
+        return eventually(() -> {
+            try {
+                return connect(g, token) instanceof Session;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
     static boolean eventually(BooleanSupplier c) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         while (System.nanoTime() < deadline) {
@@ -171,13 +182,7 @@ class ScaleOutTest {
         Thread.sleep(2500); // longer than two 1 s leases, on purpose: the renewal must have happened
         assertThat(connect(b, t)).isEqualTo(401);
         ((Session) first).close(1000, "bye", Callback.NOOP);
-        assertThat(eventually(() -> {
-            try {
-                return connect(b, t) instanceof Session;
-            } catch (Exception e) {
-                return false;
-            }
-        })).as("the released lease admits the next session").isTrue();
+        assertThat(admittedEventually(b, t)).as("the released lease admits the next session").isTrue();
     }
 
     @Test
@@ -191,13 +196,7 @@ class ScaleOutTest {
                     1000, System.currentTimeMillis() + 60_000).toCompletableFuture().get(5, TimeUnit.SECONDS)).isTrue();
         }
         assertThat(connect(b, t)).isEqualTo(401);
-        assertThat(eventually(() -> {
-            try {
-                return connect(b, t) instanceof Session;
-            } catch (Exception e) {
-                return false;
-            }
-        })).as("admitted once the dead replica's lease lapsed").isTrue();
+        assertThat(admittedEventually(b, t)).as("admitted once the dead replica's lease lapsed").isTrue();
     }
 
     @Test
