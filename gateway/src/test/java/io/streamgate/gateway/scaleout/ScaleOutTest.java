@@ -59,12 +59,19 @@ class ScaleOutTest {
 
     @AfterEach
     void stop() throws Exception {
-        ws.stop();
+        // Without redis-server, start() was aborted before anything else started.
+        if (ws != null) {
+            ws.stop();
+        }
         for (GatewayServer g : gateways) {
             g.close();
         }
-        origin.close();
-        redis.close();
+        if (origin != null) {
+            origin.close();
+        }
+        if (redis != null) {
+            redis.close();
+        }
     }
 
     private GatewayServer replica(String replay, int adminPort) throws Exception {
