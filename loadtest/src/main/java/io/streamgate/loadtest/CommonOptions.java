@@ -87,6 +87,12 @@ public final class CommonOptions {
     @Option(names = {"-q", "--quiet"}, description = "No progress lines on stderr.")
     boolean quiet;
 
+    @Option(names = "--cpu-of", paramLabel = "NAME=PID",
+            description = "Also report the CPU time this local process used while measuring, in total and per"
+                    + " request or viewer, e.g. gateway=$(pgrep -f 'streamgate.jar run') (Linux; repeatable)."
+                    + " The load generator's own is always reported.")
+    List<String> cpuOf = new ArrayList<>();
+
     /** The parsed and checked targets (throws {@link UsageException}). */
     List<Target> targets(TargetPolicy policy) {
         List<Target> list = Target.parseAll(targets);
@@ -101,6 +107,16 @@ public final class CommonOptions {
         }
         for (Target t : list) {
             policy.check(t.uri());
+        }
+        return list;
+    }
+
+    /** The processes whose CPU time is reported: the generator itself, then each {@code --cpu-of}. */
+    List<ProcessCpu> cpuOf() {
+        List<ProcessCpu> list = new ArrayList<>();
+        list.add(ProcessCpu.self());
+        for (String spec : cpuOf) {
+            list.add(ProcessCpu.parse(spec));
         }
         return list;
     }

@@ -19,6 +19,9 @@ import picocli.CommandLine.Option;
  * time to its last response, so a backlog shows (coordinated-omission safe). Throughput is
  * admitted viewers per second. With {@code --new-connections} every join sends
  * {@code Connection: close}, as viewers on their own machines would not share connections.
+ * {@code --warmup D} first lets viewers join at the storm's rate for D, with tokens of their
+ * own, and drops what they recorded: the generator's and the gateway's JIT compilers are then
+ * done before the storm (a fresh JVM spends its first seconds compiling, on the same cores).
  */
 @Command(name = "join-storm", mixinStandardHelpOptions = true,
         description = "N new viewers per target within T seconds, each with a fresh token (cold verification).")
@@ -37,6 +40,11 @@ final class JoinStormScenario extends Scenario {
     @Option(names = "--new-connections", description = "Send Connection: close, so no join reuses a connection.")
     boolean newConnections;
 
+    @Option(names = "--warmup", paramLabel = "D", defaultValue = "0s",
+            description = "First, viewers join at the storm's rate for this long with tokens of their own;"
+                    + " what they recorded is dropped (default ${DEFAULT-VALUE}).")
+    String warmup;
+
     private Duration overTime() {
         return CommonOptions.parse("--over", over);
     }
@@ -44,6 +52,10 @@ final class JoinStormScenario extends Scenario {
     @Override
     Duration defaultDuration() {
         return overTime().plus(CommonOptions.parse("--timeout", common.timeout));
+    }
+
+    private Duration warmupTime() {
+        return CommonOptions.parseOrZero("--warmup", warmup);
     }
 
     @Override
@@ -57,20 +69,41 @@ final class JoinStormScenario extends Scenario {
         run.parameters.put("media", media);
         run.parameters.put("newConnections", newConnections);
         run.throughput("admitted/s", r -> r.count("admitted"));
-        if (run.tokens.distinct() < total) {
-            run.err.println("warning: " + total + " viewers but tokens from " + run.tokens.describe()
+        Duration warm = warmupTime();
+        // as many warm-up joins as the storm's rate gives in the warm-up time
+        int warmJoins = (int) Math.min(Integer.MAX_VALUE - total,
+                Math.round(total * (warm.toNanos() / (double) spread.toNanos())));
+        if (warmJoins > 0) {
+            run.parameters.put("warmup", warmup);
+            run.parameters.put("warmupJoins", warmJoins);
+        }
+        if (run.tokens.distinct() < warmJoins + total) {
+            run.err.println("warning: " + (warmJoins + total) + " viewers but tokens from " + run.tokens.describe()
                     + ": reused tokens are verified warm (or refused as replayed), not cold; mint with --key/--kid");
         }
-        List<String> tokens = run.tokens.take(total); // before the clock: minting never counts
+        List<String> tokens = run.tokens.take(warmJoins + total); // before the clock: minting never counts
         List<URI> masters = run.targets.stream().map(Target::httpUri).toList();
         for (Recorder r : run.recorders) {
             r.counter("admitted");
         }
-        long start = run.start();
-        long deadline = run.deadlineNanos();
+        long start = run.start(warm);
+        if (warmJoins > 0) {
+            storm(run, masters, tokens.subList(0, warmJoins), start, warm, start + warm.toNanos());
+            run.awaitIdle(run.timeout.plus(Duration.ofSeconds(1)));
+            run.beginMeasurement();
+            start = run.startNanos();
+        }
+        storm(run, masters, tokens.subList(warmJoins, tokens.size()), start, spread, run.deadlineNanos());
+        run.awaitIdle(run.timeout.multipliedBy(2).plus(Duration.ofSeconds(1)));
+    }
+
+    /** Joins {@code tokens.size()} viewers spread uniformly over {@code spread} from {@code start}. */
+    private void storm(LoadRun run, List<URI> masters, List<String> tokens, long start, Duration spread, long until) {
+        int k = run.targets.size();
+        int total = tokens.size();
         for (int j = 0; j < total; j++) {
             long intended = start + spread.toNanos() * j / total;
-            if (intended >= deadline) {
+            if (intended >= until) {
                 break;
             }
             run.sleepUntil(intended);
@@ -83,7 +116,6 @@ final class JoinStormScenario extends Scenario {
             }
             join(run, r, masters.get(j % k), tokens.get(j), intended);
         }
-        run.awaitIdle(run.timeout.multipliedBy(2).plus(Duration.ofSeconds(1)));
     }
 
     private void join(LoadRun run, Recorder r, URI master, String token, long intended) {

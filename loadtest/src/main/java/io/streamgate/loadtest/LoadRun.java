@@ -53,6 +53,8 @@ final class LoadRun implements AutoCloseable {
     final Map<String, Object> parameters = new LinkedHashMap<>();
     final AtomicLong inFlight = new AtomicLong();
     private final QueuedThreadPool pool;
+    private final List<ProcessCpu> cpu;
+    private final double[] cpuAtStart;
     private volatile WebSocketClient webSockets;
     private volatile long startNanos;
     private volatile long deadlineNanos = Long.MAX_VALUE;
@@ -75,6 +77,8 @@ final class LoadRun implements AutoCloseable {
         this.timeout = o.timeout();
         this.placement = o.placement();
         this.tokens = o.tokens();
+        this.cpu = o.cpuOf();
+        this.cpuAtStart = new double[cpu.size()];
         this.recorders = new ArrayList<>();
         for (Target t : targets) {
             recorders.add(new Recorder(t, o.maxRequests));
@@ -150,6 +154,7 @@ final class LoadRun implements AutoCloseable {
         deadlineNanos = startNanos + warmup.toNanos() + duration.toNanos();
         warming = !warmup.isZero();
         lastTick = startNanos;
+        sampleCpu();
         if (!quiet) {
             progress = timer.scheduleAtFixedRate(this::printProgress, 1, 1, TimeUnit.SECONDS);
         }
@@ -160,19 +165,30 @@ final class LoadRun implements AutoCloseable {
         return startNanos;
     }
 
-    /** Ends the warm-up: everything recorded so far is dropped and elapsed time counts from now. */
+    /**
+     * Ends the warm-up: everything recorded so far is dropped, and elapsed time and the
+     * measured {@code duration} count from now.
+     */
     synchronized void beginMeasurement() {
         for (Recorder r : recorders) {
             r.reset();
         }
         startedAt = Instant.now();
         startNanos = System.nanoTime();
+        deadlineNanos = startNanos + duration.toNanos();
         lastTick = startNanos;
         java.util.Arrays.fill(lastCompleted, 0);
+        sampleCpu();
         warming = false;
         if (!quiet) {
             err.println("warm-up over: measuring");
             err.flush();
+        }
+    }
+
+    private void sampleCpu() {
+        for (int i = 0; i < cpu.size(); i++) {
+            cpuAtStart[i] = cpu.get(i).seconds();
         }
     }
 
@@ -365,7 +381,18 @@ final class LoadRun implements AutoCloseable {
             results.add(new Report.TargetResult(r.target().name(), r.target().display(), r.completed(), r.ok(),
                     r.errors(), r.outcomes(), throughputCount.applyAsLong(r) / elapsed, r.bytes(), r.counters(), h));
         }
-        return new Report(scenario, startedAt, elapsed, throughputUnit, parameters, results);
+        long units = 0;
+        for (Recorder r : recorders) {
+            units += throughputCount.applyAsLong(r);
+        }
+        List<Report.CpuUse> cpuUse = new ArrayList<>();
+        for (int i = 0; i < cpu.size(); i++) {
+            double now = cpu.get(i).seconds();
+            if (now >= 0 && cpuAtStart[i] >= 0) {
+                cpuUse.add(new Report.CpuUse(cpu.get(i).name(), cpu.get(i).pid(), now - cpuAtStart[i], elapsed, units));
+            }
+        }
+        return new Report(scenario, startedAt, elapsed, throughputUnit, parameters, results, cpuUse);
     }
 
     @Override

@@ -43,21 +43,43 @@ public final class Report {
         }
     }
 
+    /**
+     * CPU time a local process used while the run measured: {@code seconds} over {@code elapsed}
+     * is the cores it kept busy; per unit is per request, viewer or session of the throughput
+     * column, summed over the targets.
+     */
+    public record CpuUse(String name, long pid, double seconds, double elapsed, long units) {
+        public double cores() {
+            return seconds / elapsed;
+        }
+
+        /** Microseconds of CPU per unit, NaN when nothing completed. */
+        public double microsPerUnit() {
+            return units == 0 ? Double.NaN : seconds * 1e6 / units;
+        }
+    }
+
     private final String scenario;
     private final Instant startedAt;
     private final double elapsedSeconds;
     private final String throughputUnit;
     private final Map<String, Object> parameters;
     private final List<TargetResult> results;
+    private final List<CpuUse> cpu;
 
     Report(String scenario, Instant startedAt, double elapsedSeconds, String throughputUnit,
-           Map<String, Object> parameters, List<TargetResult> results) {
+           Map<String, Object> parameters, List<TargetResult> results, List<CpuUse> cpu) {
         this.scenario = scenario;
         this.startedAt = startedAt;
         this.elapsedSeconds = elapsedSeconds;
         this.throughputUnit = throughputUnit;
         this.parameters = new LinkedHashMap<>(parameters);
         this.results = List.copyOf(results);
+        this.cpu = List.copyOf(cpu);
+    }
+
+    public List<CpuUse> cpu() {
+        return cpu;
     }
 
     public List<TargetResult> results() {
@@ -127,6 +149,17 @@ public final class Report {
             }
             root.put("ratios", ratios);
         }
+        List<Object> cpuJson = new ArrayList<>();
+        for (CpuUse c : cpu) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", c.name());
+            m.put("pid", c.pid());
+            m.put("cpuSeconds", round(c.seconds(), 2));
+            m.put("cores", round(c.cores(), 3));
+            m.put("cpuMicrosPerUnit", Double.isNaN(c.microsPerUnit()) ? null : round(c.microsPerUnit(), 1));
+            cpuJson.add(m);
+        }
+        root.put("cpu", cpuJson);
         return root;
     }
 
@@ -176,6 +209,19 @@ public final class Report {
                         .append(" | ").append(fmt(ratio(r.percentileMicros(99), base.percentileMicros(99))))
                         .append(" | ").append(fmt(ratio(r.percentileMicros(99.9), base.percentileMicros(99.9))))
                         .append(" |\n");
+            }
+        }
+        if (!cpu.isEmpty()) {
+            String unit = throughputUnit.replace("/s", "").replace("ok req", "request").trim();
+            unit = unit.endsWith("s") ? unit.substring(0, unit.length() - 1) : unit; // frames -> frame
+            sb.append("\nCPU while measuring (user + system, from /proc; 10 ms resolution):\n\n");
+            sb.append("| process | pid | CPU s | cores | CPU µs per ").append(unit).append(" |\n|---|---:|---:|---:|---:|\n");
+            for (CpuUse c : cpu) {
+                sb.append("| ").append(c.name()).append(" | ").append(c.pid())
+                        .append(" | ").append(String.format(Locale.ROOT, "%.2f", c.seconds()))
+                        .append(" | ").append(String.format(Locale.ROOT, "%.2f", c.cores()))
+                        .append(" | ").append(Double.isNaN(c.microsPerUnit()) ? "-"
+                                : String.format(Locale.ROOT, "%.0f", c.microsPerUnit())).append(" |\n");
             }
         }
         return sb.toString();

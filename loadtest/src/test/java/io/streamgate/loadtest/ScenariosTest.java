@@ -216,4 +216,38 @@ class ScenariosTest {
         assertThat(t.get("throughput").asDouble()).isBetween(10.0, 30.0); // 50 joins over ~2 s
         assertSanePercentiles(t);
     }
+
+    @Test
+    void joinStormWarmsUpWithTokensOfItsOwnAndReportsCpuPerViewer() throws Exception {
+        // one-time tokens: had the warm-up and the storm shared one, the storm would see 401 replayed
+        String self = Long.toString(ProcessHandle.current().pid());
+        JsonNode report = run("join-warm", "join-storm", "--viewers", "30", "--over", "1s", "--warmup", "1s",
+                "--target", "once=" + onceGateway.uri() + "/live/demo/master.m3u8",
+                "--key", keyFile.toString(), "--kid", KEY.kid(),
+                "--claim", "roles=[{\"eventId\":\"demo\"}]", "--cpu-of", "gateway=" + self);
+        assertThat(report.get("parameters").get("warmupJoins").asInt()).isEqualTo(30);
+        JsonNode t = report.get("targets").get(0);
+        assertThat(t.get("requests").asLong()).as("warm-up joins are not counted").isEqualTo(30);
+        assertThat(t.get("counters").get("admitted").asLong()).as(t.toString()).isEqualTo(30);
+        assertThat(t.get("errors").asLong()).isZero();
+        JsonNode cpu = report.get("cpu");
+        assertThat(cpu).hasSize(2);
+        assertThat(cpu.get(0).get("name").asText()).startsWith("loadtest");
+        assertThat(cpu.get(1).get("name").asText()).isEqualTo("gateway");
+        assertThat(cpu.get(1).get("pid").asLong()).isEqualTo(ProcessHandle.current().pid());
+        if (Files.exists(Path.of("/proc/self/stat"))) {
+            assertThat(cpu.get(1).get("cpuSeconds").asDouble()).isPositive();
+            assertThat(cpu.get(1).get("cpuMicrosPerUnit").asDouble())
+                    .isEqualTo(cpu.get(1).get("cpuSeconds").asDouble() * 1e6 / 30, org.assertj.core.data.Offset.offset(400.0));
+        }
+    }
+
+    @Test
+    void cpuOfAProcessThatIsNotThereIsAUsageError() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.execute(new PrintStream(new ByteArrayOutputStream(), true), new PrintStream(err, true),
+                "http-rate", "--target", gateway() + "/live/demo/master.m3u8", "--cpu-of", "gateway=999999999");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--cpu-of").contains("999999999");
+    }
 }

@@ -313,6 +313,20 @@ public final class SignatureVerifier {
         }
     }
 
+    /**
+     * Signs with the provider this verifier chose for {@code alg} (which passed the self-test),
+     * falling back to the JDK's default where none was chosen. For tools that mint many tokens:
+     * the load generator signs ES256 about 20 times faster with Conscrypt than with SunEC.
+     */
+    public byte[] signWithChosen(JwsAlgorithm alg, PrivateKey key, byte[] input) throws Exception {
+        Choice c = choices.get(alg);
+        if (c == null) {
+            return sign(alg, key, input);
+        }
+        CryptoPrimitive primitive = c.jose.prepareForSign(key, c.context);
+        return c.jose.sign(primitive, input);
+    }
+
     /** Signs with the JDK's default provider; used by the self-test and by the CLI's mint. */
     public static byte[] sign(JwsAlgorithm alg, PrivateKey key, byte[] input) throws Exception {
         JsonWebSignatureAlgorithm jose = jose(alg);

@@ -178,6 +178,27 @@ class SignatureVerifierTest {
         }
     }
 
+    /** A token minted with a chosen provider (the load generator's) is an ordinary JWS any provider accepts. */
+    @ParameterizedTest(name = "{0} {2}")
+    @MethodSource("verifiersAndAlgorithms")
+    void signaturesMadeWithTheChosenProviderVerifyEverywhere(String name, SignatureVerifier v, JwsAlgorithm alg)
+            throws Exception {
+        PublicKey pub = key(alg).publicKey();
+        int len = KeyFit.signatureLength(alg, pub);
+        byte[] sig = v.signWithChosen(alg, key(alg).pair().getPrivate(), INPUT);
+        assertThat(sig).hasSize(len);
+        List<Arguments> all = verifiers().toList();
+        for (Arguments other : all) {
+            SignatureVerifier o = (SignatureVerifier) other.get()[1];
+            if (o.supports(alg)) {
+                assertThat(o.verify(alg, o.prepare(alg, pub), len, INPUT, sig)).as("verified by " + other.get()[0]).isTrue();
+            }
+        }
+        byte[] tampered = sig.clone();
+        tampered[len / 2] ^= 0x01;
+        assertThat(v.verify(alg, v.prepare(alg, pub), len, INPUT, tampered)).isFalse();
+    }
+
     @ParameterizedTest(name = "{0} {2}")
     @MethodSource("verifiersAndAlgorithms")
     void preparedKeyVerifiesExactlyAsTheOriginalKey(String name, SignatureVerifier v, JwsAlgorithm alg) throws Exception {
