@@ -278,10 +278,11 @@ public final class ConfigLoader {
     }
 
     private GatewayConfig.Proxy proxy(ConfigNode n) {
-        n.expectObject(Set.of("connectTimeout", "idleTimeout", "maxConnectionsPerUpstream"));
+        n.expectObject(Set.of("connectTimeout", "idleTimeout", "maxConnectionsPerUpstream", "maxQueuedPerUpstream"));
         return new GatewayConfig.Proxy(n.duration("connectTimeout", Duration.ofSeconds(5)),
                 n.duration("idleTimeout", Duration.ofSeconds(30)),
-                n.integer("maxConnectionsPerUpstream", 256, 1, 100_000));
+                n.integer("maxConnectionsPerUpstream", 256, 1, 100_000),
+                n.integer("maxQueuedPerUpstream", 8192, 1, 1_000_000));
     }
 
     private List<GatewayConfig.Route> routes(ConfigNode n) {

@@ -50,8 +50,12 @@ public record GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, Ve
     public record Hls(String sessionSecret, Duration sessionTtl, int maxPlaylistBytes) {
     }
 
-    /** Upstream connection settings shared by all routes. */
-    public record Proxy(Duration connectTimeout, Duration idleTimeout, int maxConnectionsPerUpstream) {
+    /**
+     * Upstream connection settings shared by all routes. {@code maxQueuedPerUpstream} bounds the
+     * authorised requests waiting for one of an upstream's connections; past it they are 502.
+     */
+    public record Proxy(Duration connectTimeout, Duration idleTimeout, int maxConnectionsPerUpstream,
+                        int maxQueuedPerUpstream) {
     }
 
     public enum RouteType { WEBSOCKET, HLS, HTTP }

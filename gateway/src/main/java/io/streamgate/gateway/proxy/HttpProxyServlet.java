@@ -56,6 +56,9 @@ public class HttpProxyServlet extends AsyncMiddleManServlet {
         client.setConnectTimeout(settings.connectTimeout().toMillis());
         client.setIdleTimeout(settings.idleTimeout().toMillis());
         client.setMaxConnectionsPerDestination(settings.maxConnectionsPerUpstream());
+        // Jetty's default (1,024) overflows in a join storm: while every thread verifies new
+        // tokens, responses of admitted viewers wait, so do their connections, and the queue fills.
+        client.setMaxRequestsQueuedPerDestination(settings.maxQueuedPerUpstream());
         client.setFollowRedirects(false);
         client.setUserAgentField(null);
         return client;

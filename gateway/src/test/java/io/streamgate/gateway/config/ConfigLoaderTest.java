@@ -88,6 +88,15 @@ class ConfigLoaderTest {
         assertThat(c.admin().port()).isEqualTo(9090);
         assertThat(c.routes().get(0).authRequired()).isTrue();
         assertThat(c.proxy().idleTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.proxy().maxConnectionsPerUpstream()).isEqualTo(256);
+        assertThat(c.proxy().maxQueuedPerUpstream()).isEqualTo(8192);
+    }
+
+    @Test
+    void upstreamQueueBoundIsCheckedAndNamed() throws IOException {
+        assertThat(parse(minimal("proxy: {maxQueuedPerUpstream: 100}")).proxy().maxQueuedPerUpstream()).isEqualTo(100);
+        assertThat(problems(minimal("proxy: {maxQueuedPerUpstream: 0}")))
+                .anyMatch(p -> p.startsWith("proxy.maxQueuedPerUpstream: "));
     }
 
     @Test

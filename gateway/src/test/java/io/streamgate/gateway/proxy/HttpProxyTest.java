@@ -55,6 +55,7 @@ class HttpProxyTest {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final Map<String, String> seen = new ConcurrentHashMap<>();
     private final CountDownLatch release = new CountDownLatch(1);
+    private final CountDownLatch entered = new CountDownLatch(1);
     private Server origin;
     private int originPort;
     private GatewayServer gateway;
@@ -71,6 +72,14 @@ class HttpProxyTest {
             }
             seen.put("headers", h.toString());
             String path = req.getRequestURI();
+            if (path.endsWith("/hold")) {
+                entered.countDown();
+                try {
+                    release.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             if (path.endsWith("/big")) {
                 long size = Long.parseLong(req.getParameter("mb")) << 20;
                 resp.setContentType("video/mp2t");
@@ -340,4 +349,30 @@ class HttpProxyTest {
         assertThat(get("/media/fine?token=" + token()).body()).isEqualTo("fine");
     }
 
+
+    @Test
+    void authorisedRequestsWaitForABusyUpstreamUpToTheQueueBoundThenGet502() throws Exception {
+        gateway = GatewayHarness.start(dir, key, GatewayHarness.head(key, 0)
+                + "proxy: {idleTimeout: 20s, maxConnectionsPerUpstream: 1, maxQueuedPerUpstream: 2}\n"
+                + "routes:\n  - {name: media, path: /media/, type: http, upstream: 'http://127.0.0.1:" + originPort
+                + "/origin/'}\n", clock);
+        java.util.function.Supplier<java.util.concurrent.CompletableFuture<HttpResponse<String>>> send = () -> http.sendAsync(
+                HttpRequest.newBuilder(gateway.uri().resolve("/media/hold?token=" + token())).timeout(Duration.ofSeconds(30))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+        var first = send.get();
+        assertThat(entered.await(10, TimeUnit.SECONDS)).as("the origin holds the only connection").isTrue();
+        // three more while it is busy: two wait in the queue, whichever comes third is refused
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> more = List.of(send.get(), send.get(), send.get());
+        HttpResponse<String> refused = (HttpResponse<String>) java.util.concurrent.CompletableFuture
+                .anyOf(more.toArray(java.util.concurrent.CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+        assertThat(refused.statusCode()).isEqualTo(502);
+        assertThat(refused.body()).contains("\"reason\":\"upstream_unavailable\"");
+        release.countDown();
+        assertThat(first.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        long ok = 0;
+        for (var f : more) {
+            ok += f.get(10, TimeUnit.SECONDS).statusCode() == 200 ? 1 : 0;
+        }
+        assertThat(ok).as("the queued requests are served once the upstream is free").isEqualTo(2);
+    }
 }
