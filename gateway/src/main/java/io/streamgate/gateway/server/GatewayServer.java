@@ -19,7 +19,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
-import org.eclipse.jetty.ee10.websocket.server.config.JettyWebSocketServletContainerInitializer;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -31,7 +30,9 @@ import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.eclipse.jetty.websocket.client.WebSocketClient;
+import org.eclipse.jetty.websocket.core.client.WebSocketCoreClient;
+import org.eclipse.jetty.websocket.core.server.WebSocketMappings;
+import org.eclipse.jetty.websocket.core.server.WebSocketServerComponents;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +58,7 @@ import io.streamgate.gateway.hls.HlsSessionFilter;
 import io.streamgate.gateway.hls.SessionCredentials;
 import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.gateway.proxy.HttpProxyServlet;
+import io.streamgate.gateway.websocket.RelayTracker;
 import io.streamgate.gateway.websocket.WebSocketRouteServlet;
 
 /**
@@ -155,16 +157,20 @@ public final class GatewayServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        WebSocketClient wsClient = new WebSocketClient();
-        wsClient.setConnectTimeout(config.proxy().connectTimeout().toMillis());
-        wsClient.setIdleTimeout(config.proxy().idleTimeout());
+        WebSocketCoreClient wsClient = new WebSocketCoreClient();
+        wsClient.getHttpClient().setConnectTimeout(config.proxy().connectTimeout().toMillis());
+        wsClient.getHttpClient().setIdleTimeout(config.proxy().idleTimeout().toMillis());
         server.addBean(wsClient);
+        RelayTracker relays = new RelayTracker(); // closes relayed sessions with 1001 on a graceful stop
+        server.addBean(relays);
 
         server.setErrorHandler(new JsonErrors.ForServer());
         ServletContextHandler ctx = new ServletContextHandler();
         ctx.setContextPath("/");
         ctx.setVirtualHosts(List.of("@public"));
         ctx.setErrorHandler(new JsonErrors.ForContext());
+        WebSocketServerComponents.ensureWebSocketComponents(server, ctx);
+        WebSocketMappings upgrades = WebSocketMappings.ensureMappings(ctx);
         Map<String, RoutePolicy> policies = new HashMap<>();
         Map<String, GatewayConfig.Route> hlsRoutes = new HashMap<>();
         java.util.Set<String> websocketRoutes = new java.util.HashSet<>();
@@ -173,8 +179,8 @@ public final class GatewayServer implements AutoCloseable {
             List<io.streamgate.filters.token.TokenSource> strip = config.tokens().stripBeforeUpstream()
                     ? config.tokens().from() : List.of();
             HttpServlet servlet = switch (r.type()) {
-                case WEBSOCKET -> new WebSocketRouteServlet(r, config.proxy(), strip, trust, gwMetrics, wsClient,
-                        scheduler, authorizer.replay(), sgMetrics);
+                case WEBSOCKET -> new WebSocketRouteServlet(r, config.proxy(), strip, trust, gwMetrics, upgrades,
+                        wsClient, relays, scheduler, authorizer.replay(), sgMetrics);
                 case HLS -> new HlsProxyServlet(r, config.proxy(), strip, trust, gwMetrics, credentials,
                         config.hls().maxPlaylistBytes(), authorizer.replay(), sgMetrics);
                 case HTTP -> new HttpProxyServlet(r, config.proxy(), strip, trust, gwMetrics);
@@ -221,7 +227,6 @@ public final class GatewayServer implements AutoCloseable {
         }));
         filter.setAsyncSupported(true);
         ctx.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
-        JettyWebSocketServletContainerInitializer.configure(ctx, null);
 
         ContextHandlerCollection contexts = new ContextHandlerCollection();
         contexts.addHandler(new GracefulHandler(ctx));

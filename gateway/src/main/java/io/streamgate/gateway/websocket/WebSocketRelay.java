@@ -1,30 +1,42 @@
 package io.streamgate.gateway.websocket;
 
-import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.eclipse.jetty.websocket.api.Callback;
-import org.eclipse.jetty.websocket.api.Session;
-import org.eclipse.jetty.websocket.api.StatusCode;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.websocket.core.CloseStatus;
+import org.eclipse.jetty.websocket.core.CoreSession;
+import org.eclipse.jetty.websocket.core.Frame;
+import org.eclipse.jetty.websocket.core.FrameHandler;
+import org.eclipse.jetty.websocket.core.OpCode;
+import org.eclipse.jetty.websocket.core.exception.MessageTooLargeException;
 
 import io.micrometer.core.instrument.Counter;
 
 /**
  * Relays one WebSocket session: the viewer's ({@link Downstream}, server side) and the
- * origin's ({@link Upstream}, client side). Text and binary frames, fragments included, are
- * forwarded as they come, and each side demands its next frame only after the forwarded
- * write has completed — back-pressure end to end, so a slow viewer slows the origin's
- * reads instead of growing the gateway's memory. Close codes are mirrored (1005/1006/1015,
- * which must not be sent, become 1000/1011). With {@code onExpiry: close}, the session ends
- * with 1008 when the token expires.
+ * origin's ({@link Upstream}, client side), as two websocket-core {@link FrameHandler}s.
+ * Frames — text, binary, continuations, pings and pongs — are forwarded as they come, and
+ * each side demands its next frame only after the forwarded write has completed:
+ * back-pressure end to end, so a slow viewer slows the origin's reads instead of growing the
+ * gateway's memory. Close codes are mirrored (1005/1006/1015, which must not be sent, become
+ * 1000/1011). With {@code onExpiry: close}, the session ends with 1008 when the token expires.
+ *
+ * <p>Why websocket-core and not Jetty's {@code Session} API: that API keeps each leg's upgrade
+ * request and response for {@code Session.getUpgradeRequest()} — on the viewer's leg the
+ * whole servlet request, its HTTP/1 connection, parser and headers (the token among them), on
+ * the origin's leg the client request with the copied headers. That was about 15 of the
+ * 26 KB a relayed session held; on the core API a session holds about 10 KB (see
+ * {@code docs/benchmarks.md}). Text frames are forwarded as bytes, unchanged: the gateway
+ * does not decode them, the far end validates UTF-8.
  */
 public final class WebSocketRelay {
     /** RFC 6455 1008: policy violation — the token expired. */
-    static final int TOKEN_EXPIRED = StatusCode.POLICY_VIOLATION;
+    static final int TOKEN_EXPIRED = CloseStatus.POLICY_VIOLATION;
 
     final Downstream downstream = new Downstream();
     final Upstream upstream = new Upstream();
@@ -33,32 +45,35 @@ public final class WebSocketRelay {
     private final Counter bytesUp;
     private final long closeAtMillis;
     private final ScheduledExecutorService scheduler;
-    private final java.time.Duration idleTimeout;
-    private final long maxFrameSize;
+    private final Duration idleTimeout;
+    private final long maxMessageSize;
     private final AtomicBoolean finished = new AtomicBoolean();
     private final SessionLease lease;
+    private final RelayTracker tracker;
     private volatile ScheduledFuture<?> expiry;
 
     /**
      * @param closeAtMillis when to close with 1008 (token expiry), or {@code Long.MAX_VALUE} for never
+     * @param lease         the token's session lease under {@code replay.mode: limit}, else null
      */
     WebSocketRelay(AtomicInteger active, Counter bytesDown, Counter bytesUp, long closeAtMillis,
-                   ScheduledExecutorService scheduler, java.time.Duration idleTimeout, long maxFrameSize,
-                   SessionLease lease) {
-        this.lease = lease;
+                   ScheduledExecutorService scheduler, Duration idleTimeout, long maxMessageSize,
+                   SessionLease lease, RelayTracker tracker) {
         this.active = active;
         this.bytesDown = bytesDown;
         this.bytesUp = bytesUp;
         this.closeAtMillis = closeAtMillis;
         this.scheduler = scheduler;
         this.idleTimeout = idleTimeout;
-        this.maxFrameSize = maxFrameSize;
+        this.maxMessageSize = maxMessageSize;
+        this.lease = lease;
+        this.tracker = tracker;
     }
 
     static int forwardable(int code) {
         return switch (code) {
-            case StatusCode.NO_CODE -> StatusCode.NORMAL;
-            case StatusCode.NO_CLOSE, StatusCode.FAILED_TLS_HANDSHAKE -> StatusCode.SERVER_ERROR;
+            case CloseStatus.NO_CODE -> CloseStatus.NORMAL;
+            case CloseStatus.NO_CLOSE, CloseStatus.FAILED_TLS_HANDSHAKE -> CloseStatus.SERVER_ERROR;
             default -> code;
         };
     }
@@ -67,6 +82,7 @@ public final class WebSocketRelay {
         if (finished.compareAndSet(false, true)) {
             if (downstream.session != null) {
                 active.decrementAndGet(); // counted once the viewer's side opened, and only then
+                tracker.remove(this);
             }
             ScheduledFuture<?> f = expiry;
             if (f != null) {
@@ -80,89 +96,115 @@ public final class WebSocketRelay {
 
     /** Closes the upstream session when the viewer's side never opened (a failed upgrade). */
     void abandon() {
-        Session up = upstream.session;
-        if (up != null && up.isOpen()) {
-            up.close(StatusCode.NORMAL, "client gone", Callback.NOOP);
+        CoreSession up = upstream.session;
+        if (up != null && up.isOutputOpen()) {
+            up.close(CloseStatus.NORMAL, "client gone", Callback.NOOP);
         }
     }
 
-    private static void configure(Session s, java.time.Duration idle, long maxFrame) {
-        s.setIdleTimeout(idle);
-        s.setMaxFrameSize(maxFrame);
-        s.setMaxBinaryMessageSize(maxFrame);
-        s.setMaxTextMessageSize(maxFrame);
+    /** Graceful stop: both legs close with 1001. */
+    void shutdown() {
+        closeBoth(CloseStatus.SHUTDOWN, "gateway shutting down");
+    }
+
+    private void closeBoth(int code, String reason) {
+        for (CoreSession s : new CoreSession[] {downstream.session, upstream.session}) {
+            if (s != null && s.isOutputOpen()) {
+                s.close(code, reason, Callback.NOOP);
+            }
+        }
+    }
+
+    private void configure(CoreSession s) {
+        s.setIdleTimeout(idleTimeout);
+        s.setMaxFrameSize(maxMessageSize);
+        s.setMaxBinaryMessageSize(maxMessageSize);
+        s.setMaxTextMessageSize(maxMessageSize);
+        s.setAutoFragment(false); // frames pass as they came
     }
 
     /** One side of the relay: forwards what it reads to the other side's session. */
-    public abstract class Side implements Session.Listener {
-        volatile Session session;
+    abstract class Side implements FrameHandler {
+        volatile CoreSession session;
+        private long messageBytes; // of the message being forwarded; frames of one side arrive in order
+        private boolean closeSeen;
 
-        abstract Session other();
+        abstract Side other();
 
         abstract Counter bytes();
 
         @Override
-        public void onWebSocketPartialBinary(ByteBuffer payload, boolean last, Callback callback) {
-            int n = payload.remaining();
-            other().sendPartialBinary(payload, last, Callback.from(() -> {
-                bytes().increment(n);
-                callback.succeed(); // the payload buffer is recycled only now
+        public void onFrame(Frame frame, Callback callback) {
+            byte op = frame.getOpCode();
+            switch (op) {
+                case OpCode.CLOSE -> {
+                    CloseStatus cs = CloseStatus.getCloseStatus(frame);
+                    mirrorClose(cs == null ? CloseStatus.NO_CODE : cs.getCode(), cs == null ? null : cs.getReason());
+                    callback.succeeded(); // websocket-core answers the close itself
+                }
+                case OpCode.PING, OpCode.PONG -> forward(new Frame(op, true, frame.getPayload()), 0, callback);
+                case OpCode.TEXT, OpCode.BINARY, OpCode.CONTINUATION -> {
+                    int n = frame.getPayloadLength();
+                    messageBytes = op == OpCode.CONTINUATION ? messageBytes + n : n;
+                    // the core parser limits frames; a message of many frames is limited here (1009)
+                    if (maxMessageSize > 0 && messageBytes > maxMessageSize) {
+                        callback.failed(new MessageTooLargeException("message larger than " + maxMessageSize));
+                        return;
+                    }
+                    forward(new Frame(op, frame.isFin(), frame.getPayload()), n, callback);
+                }
+                default -> callback.failed(new IllegalStateException("unexpected opcode " + op));
+            }
+        }
+
+        private void forward(Frame out, int n, Callback callback) {
+            other().session.sendFrame(out, Callback.from(() -> {
+                if (n > 0) {
+                    bytes().increment(n);
+                }
+                callback.succeeded(); // the payload buffer is recycled only now
                 session.demand();
             }, x -> {
-                callback.fail(x);
+                callback.failed(x);
                 failed();
-            }));
+            }), false);
         }
 
-        @Override
-        public void onWebSocketPartialText(String payload, boolean last) {
-            int n = payload.length();
-            other().sendPartialText(payload, last, Callback.from(() -> {
-                bytes().increment(n);
-                session.demand();
-            }, x -> failed()));
-        }
-
-        @Override
-        public void onWebSocketPing(ByteBuffer payload) {
-            other().sendPing(payload, Callback.from(session::demand, x -> failed()));
-        }
-
-        @Override
-        public void onWebSocketPong(ByteBuffer payload) {
-            other().sendPong(payload, Callback.from(session::demand, x -> failed()));
-        }
-
-        @Override
-        public void onWebSocketClose(int statusCode, String reason, Callback callback) {
-            Session o = other();
-            if (o != null && o.isOpen()) {
-                o.close(forwardable(statusCode), reason, Callback.NOOP);
+        private void mirrorClose(int code, String reason) {
+            if (closeSeen) {
+                return;
+            }
+            closeSeen = true;
+            CoreSession o = other().session;
+            if (o != null && o.isOutputOpen()) {
+                o.close(forwardable(code), reason, Callback.NOOP);
             }
             finish();
-            callback.succeed();
         }
 
         @Override
-        public void onWebSocketError(Throwable cause) {
+        public void onError(Throwable cause, Callback callback) {
             failed();
+            callback.succeeded();
+        }
+
+        @Override
+        public void onClosed(CloseStatus closeStatus, Callback callback) {
+            mirrorClose(closeStatus.getCode(), closeStatus.getReason());
+            callback.succeeded();
         }
 
         void failed() {
-            for (Session s : new Session[] {downstream.session, upstream.session}) {
-                if (s != null && s.isOpen()) {
-                    s.close(StatusCode.SERVER_ERROR, "relay failed", Callback.NOOP);
-                }
-            }
+            closeBoth(CloseStatus.SERVER_ERROR, "relay failed");
             finish();
         }
     }
 
     /** The viewer's side (server session). */
-    public final class Downstream extends Side {
+    final class Downstream extends Side {
         @Override
-        Session other() {
-            return upstream.session;
+        Side other() {
+            return upstream;
         }
 
         @Override
@@ -171,15 +213,17 @@ public final class WebSocketRelay {
         }
 
         @Override
-        public void onWebSocketOpen(Session s) {
+        public void onOpen(CoreSession s, Callback callback) {
             if (finished.get()) {
                 // The origin side already failed or closed before the viewer's side opened.
-                s.close(StatusCode.SERVER_ERROR, "upstream closed", Callback.NOOP);
+                callback.succeeded();
+                s.close(CloseStatus.SERVER_ERROR, "upstream closed", Callback.NOOP);
                 return;
             }
             session = s;
-            configure(s, idleTimeout, maxFrameSize);
+            configure(s);
             active.incrementAndGet();
+            tracker.add(WebSocketRelay.this);
             if (closeAtMillis != Long.MAX_VALUE) {
                 long delay = Math.max(0, closeAtMillis - System.currentTimeMillis());
                 expiry = scheduler.schedule(() -> s.close(TOKEN_EXPIRED, "token expired", Callback.NOOP),
@@ -188,6 +232,7 @@ public final class WebSocketRelay {
             if (lease != null) {
                 lease.keepAlive(() -> s.close(TOKEN_EXPIRED, "session limit", Callback.NOOP));
             }
+            callback.succeeded();
             // Both sides are open now: start reading each.
             s.demand();
             upstream.session.demand();
@@ -195,10 +240,10 @@ public final class WebSocketRelay {
     }
 
     /** The origin's side (client session); it reads nothing until the viewer's side opens. */
-    public final class Upstream extends Side {
+    final class Upstream extends Side {
         @Override
-        Session other() {
-            return downstream.session;
+        Side other() {
+            return downstream;
         }
 
         @Override
@@ -207,9 +252,10 @@ public final class WebSocketRelay {
         }
 
         @Override
-        public void onWebSocketOpen(Session s) {
+        public void onOpen(CoreSession s, Callback callback) {
             session = s;
-            configure(s, idleTimeout, maxFrameSize);
+            configure(s);
+            callback.succeeded();
         }
     }
 }

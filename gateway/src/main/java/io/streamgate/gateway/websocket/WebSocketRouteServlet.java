@@ -14,12 +14,18 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
-import org.eclipse.jetty.ee10.websocket.server.JettyServerUpgradeRequest;
-import org.eclipse.jetty.ee10.websocket.server.JettyServerUpgradeResponse;
-import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServerContainer;
-import org.eclipse.jetty.websocket.api.Session;
-import org.eclipse.jetty.websocket.client.ClientUpgradeRequest;
-import org.eclipse.jetty.websocket.client.WebSocketClient;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
+import org.eclipse.jetty.util.Blocker;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.websocket.core.CloseStatus;
+import org.eclipse.jetty.websocket.core.CoreSession;
+import org.eclipse.jetty.websocket.core.FrameHandler;
+import org.eclipse.jetty.websocket.core.client.CoreClientUpgradeRequest;
+import org.eclipse.jetty.websocket.core.client.WebSocketCoreClient;
+import org.eclipse.jetty.websocket.core.server.ServerUpgradeRequest;
+import org.eclipse.jetty.websocket.core.server.ServerUpgradeResponse;
+import org.eclipse.jetty.websocket.core.server.WebSocketMappings;
+import org.eclipse.jetty.websocket.core.server.WebSocketNegotiator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +49,12 @@ import io.streamgate.gateway.proxy.ProxiedRequest;
  * removed — and only when the origin accepted answers the viewer's upgrade, selecting the
  * origin's subprotocol (else the first other entry), never the token. An origin that is down
  * or too slow gives a 502/504 JSON denial instead of a 101 followed by a close.
+ *
+ * <p>Both legs use websocket-core ({@link WebSocketMappings} to upgrade, {@link WebSocketCoreClient}
+ * to connect), which keeps no upgrade request once the session is open (see {@link WebSocketRelay}).
+ * The viewer's leg declines every extension: permessage-deflate, which browsers offer, would cost
+ * a zlib context (about 116 KB of native memory) per session and CPU to recompress media that is
+ * compressed already.
  */
 public final class WebSocketRouteServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
@@ -53,20 +65,25 @@ public final class WebSocketRouteServlet extends HttpServlet {
     private final transient java.util.List<io.streamgate.filters.token.TokenSource> strip;
     private final transient ClientAddress trust;
     private final transient GatewayMetrics metrics;
-    private final transient WebSocketClient client;
+    private final transient WebSocketMappings upgrades;
+    private final transient WebSocketCoreClient client;
+    private final transient RelayTracker tracker;
     private final transient ScheduledExecutorService scheduler;
     private final transient ReplayGuard replay;
     private final transient StreamGateMetrics decisions;
 
     public WebSocketRouteServlet(GatewayConfig.Route route, GatewayConfig.Proxy settings, java.util.List<io.streamgate.filters.token.TokenSource> strip,
-                                 ClientAddress trust, GatewayMetrics metrics, WebSocketClient client,
+                                 ClientAddress trust, GatewayMetrics metrics, WebSocketMappings upgrades,
+                                 WebSocketCoreClient client, RelayTracker tracker,
                                  ScheduledExecutorService scheduler, ReplayGuard replay, StreamGateMetrics decisions) {
         this.route = route;
         this.settings = settings;
         this.strip = strip;
         this.trust = trust;
         this.metrics = metrics;
+        this.upgrades = upgrades;
         this.client = client;
+        this.tracker = tracker;
         this.scheduler = scheduler;
         this.replay = replay;
         this.decisions = decisions;
@@ -94,20 +111,32 @@ public final class WebSocketRouteServlet extends HttpServlet {
             }
         }
         SessionLease held = lease;
-        JettyWebSocketServerContainer container = JettyWebSocketServerContainer.getContainer(getServletContext());
+        ServletContextRequest scr = ServletContextRequest.getServletContextRequest(req);
         DenialReason[] failure = new DenialReason[1];
         WebSocketRelay[] relayRef = new WebSocketRelay[1];
-        boolean handled = container.upgrade((upReq, upResp) -> {
-            WebSocketRelay relay = newRelay(req, held);
-            relayRef[0] = relay;
-            DenialReason f = connectUpstream(req, upReq, upResp, relay);
-            if (f != null) {
-                failure[0] = f;
-                upResp.setStatusCode(f.status());
-                return null;
+        WebSocketNegotiator negotiator = new WebSocketNegotiator.AbstractNegotiator() {
+            @Override
+            public FrameHandler negotiate(ServerUpgradeRequest upReq, ServerUpgradeResponse upResp, Callback cb) {
+                WebSocketRelay relay = newRelay(req, held);
+                relayRef[0] = relay;
+                DenialReason f = connectUpstream(req, upResp, relay);
+                if (f != null) {
+                    failure[0] = f;
+                    upResp.setStatus(f.status());
+                    cb.succeeded();
+                    return null;
+                }
+                upResp.setExtensions(List.of());
+                return relay.downstream;
             }
-            return relay.downstream;
-        }, req, resp);
+        };
+        boolean handled;
+        try (Blocker.Callback blocker = Blocker.callback()) {
+            handled = upgrades.upgrade(negotiator, scr, scr.getServletContextResponse(), blocker, null);
+            if (handled) {
+                blocker.block();
+            }
+        }
         if (failure[0] != null && !resp.isCommitted()) {
             DenialResponse.write(req, resp, failure[0]);
         } else if (!handled && !resp.isCommitted()) {
@@ -131,14 +160,14 @@ public final class WebSocketRouteServlet extends HttpServlet {
         metrics.websocketOpened(route.name());
         return new WebSocketRelay(metrics.websocketSessions(route.name()),
                 metrics.relayedBytes(route.name(), "downstream"), metrics.relayedBytes(route.name(), "upstream"),
-                closeAt, scheduler, route.idleTimeout(), route.maxMessageSize(), lease);
+                closeAt, scheduler, route.idleTimeout(), route.maxMessageSize(), lease, tracker);
     }
 
     /** Connects to the origin (bounded by the connect timeout); null on success, else the denial. */
-    private DenialReason connectUpstream(HttpServletRequest req, JettyServerUpgradeRequest upReq,
-                                         JettyServerUpgradeResponse upResp, WebSocketRelay relay) {
+    private DenialReason connectUpstream(HttpServletRequest req, ServerUpgradeResponse upResp, WebSocketRelay relay) {
         List<String> offered = TokenExtractor.stripProtocols(Collections.list(req.getHeaders("Sec-WebSocket-Protocol")));
-        ClientUpgradeRequest request = new ClientUpgradeRequest();
+        URI target = URI.create(ProxiedRequest.target(route.upstream().toString(), route.path(), req, strip));
+        CoreClientUpgradeRequest request = CoreClientUpgradeRequest.from(client, target, relay.upstream);
         if (!offered.isEmpty()) {
             request.setSubProtocols(offered);
         }
@@ -158,26 +187,29 @@ public final class WebSocketRouteServlet extends HttpServlet {
                 }
             }
             if (!values.isEmpty()) {
-                request.setHeader(name, values);
+                request.headers(h -> h.put(name, values));
             }
         }
-        request.setHeader("X-Forwarded-For", ProxiedRequest.forwardedFor(req, trust));
-        request.setHeader("X-Forwarded-Proto", req.isSecure() ? "https" : "http");
-        if (req.getHeader("Host") != null) {
-            request.setHeader("X-Forwarded-Host", req.getHeader("Host"));
-        }
-        ProxiedRequest.claimHeaders(ProxiedRequest.verdict(req), route.claimHeaders(), request::setHeader);
+        String forwardedFor = ProxiedRequest.forwardedFor(req, trust);
+        String host = req.getHeader("Host");
+        request.headers(h -> {
+            h.put("X-Forwarded-For", forwardedFor);
+            h.put("X-Forwarded-Proto", req.isSecure() ? "https" : "http");
+            if (host != null) {
+                h.put("X-Forwarded-Host", host);
+            }
+            ProxiedRequest.claimHeaders(ProxiedRequest.verdict(req), route.claimHeaders(), h::put);
+        });
         // The origin must answer the handshake within the connect timeout: this holds a servlet
         // thread (never a selector thread), so it is kept short and bounded.
         long timeout = settings.connectTimeout().toMillis();
-        request.setTimeout(timeout, TimeUnit.MILLISECONDS);
-        URI target = URI.create(ProxiedRequest.target(route.upstream().toString(), route.path(), req, strip));
+        request.timeout(timeout, TimeUnit.MILLISECONDS);
         long start = System.nanoTime();
         java.util.concurrent.atomic.AtomicBoolean gaveUp = new java.util.concurrent.atomic.AtomicBoolean();
-        Session up;
-        java.util.concurrent.CompletableFuture<Session> connecting;
+        CoreSession up;
+        java.util.concurrent.CompletableFuture<CoreSession> connecting;
         try {
-            connecting = client.connect(relay.upstream, target, request);
+            connecting = client.connect(request);
         } catch (IOException | RuntimeException e) {
             metrics.upstream(route.name(), 0, System.nanoTime() - start);
             return DenialReason.UPSTREAM_UNAVAILABLE;
@@ -185,7 +217,7 @@ public final class WebSocketRouteServlet extends HttpServlet {
         // A session that opens after we gave up is closed at once, never left dangling.
         connecting.whenComplete((late, e) -> {
             if (late != null && gaveUp.get()) {
-                late.close(org.eclipse.jetty.websocket.api.StatusCode.NORMAL, "gateway gave up", org.eclipse.jetty.websocket.api.Callback.NOOP);
+                late.close(CloseStatus.NORMAL, "gateway gave up", Callback.NOOP);
             }
         });
         try {
@@ -208,7 +240,7 @@ public final class WebSocketRouteServlet extends HttpServlet {
                     ? DenialReason.UPSTREAM_TIMEOUT : DenialReason.UPSTREAM_UNAVAILABLE;
         }
         metrics.upstream(route.name(), 101, System.nanoTime() - start);
-        String chosen = up.getUpgradeResponse() == null ? null : up.getUpgradeResponse().getAcceptedSubProtocol();
+        String chosen = up.getNegotiatedSubProtocol();
         if (chosen == null && !offered.isEmpty()) {
             chosen = offered.get(0);
         }

@@ -371,4 +371,34 @@ class WebSocketRelayTest {
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(426);
     }
+
+    @Test
+    void permessageDeflateOfferedByTheViewerIsDeclined() throws Exception {
+        // media frames are compressed already; a zlib context per session would cost ~116 KB
+        gateway("", "");
+        Viewer v = new Viewer(true);
+        ClientUpgradeRequest req = new ClientUpgradeRequest();
+        req.addExtensions("permessage-deflate");
+        client.connect(v, uri("streamname=s1&token=" + token().sign()), req).get(10, TimeUnit.SECONDS);
+        assertThat(v.session.getUpgradeResponse().getExtensions()).isEmpty();
+        v.session.sendText("still relayed", Callback.NOOP);
+        assertThat(v.next()).isEqualTo("still relayed");
+    }
+
+    @Test
+    void aMessageOverTheLimitSentInSmallFramesIsClosedWith1009() throws Exception {
+        gateway(", maxMessageSize: 1024", "");
+        Viewer v = connect("streamname=s1&token=" + token().sign(), true);
+        v.session.sendText("under the limit", Callback.NOOP);
+        assertThat(v.next()).isEqualTo("under the limit");
+        // three 512-byte frames of one message: each frame fits, the message does not
+        CompletableFuture<Void> sent = new CompletableFuture<>();
+        ByteBuffer part = ByteBuffer.allocate(512);
+        v.session.sendPartialBinary(part.duplicate(), false, Callback.from(() ->
+                v.session.sendPartialBinary(part.duplicate(), false, Callback.from(() ->
+                        v.session.sendPartialBinary(part.duplicate(), true, Callback.from(() -> sent.complete(null),
+                                x -> sent.complete(null))), x -> sent.complete(null))), x -> sent.complete(null)));
+        assertThat(v.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1009);
+        assertThat(originCloses.poll(10, TimeUnit.SECONDS)).as("the origin's leg ends too").isNotNull();
+    }
 }

@@ -1,0 +1,53 @@
+package io.streamgate.gateway.websocket;
+
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.eclipse.jetty.util.component.Graceful;
+
+/**
+ * The relayed sessions a gateway holds, so that a graceful stop can close each with 1001
+ * (websocket-core sessions are not tracked by Jetty's container). Registered as a bean of the
+ * server: {@code Server.stop()} calls {@link #shutdown()}, whose future completes once every
+ * session has finished or the server's stop timeout runs out.
+ */
+public final class RelayTracker implements Graceful {
+    private final Set<WebSocketRelay> relays = ConcurrentHashMap.newKeySet();
+    private final CompletableFuture<Void> drained = new CompletableFuture<>();
+    private volatile boolean shutdown;
+
+    void add(WebSocketRelay relay) {
+        relays.add(relay);
+        if (shutdown) {
+            relay.shutdown(); // opened while stopping
+        }
+    }
+
+    void remove(WebSocketRelay relay) {
+        relays.remove(relay);
+        if (shutdown && relays.isEmpty()) {
+            drained.complete(null);
+        }
+    }
+
+    /** Live relayed sessions. */
+    public int size() {
+        return relays.size();
+    }
+
+    @Override
+    public CompletableFuture<Void> shutdown() {
+        shutdown = true;
+        relays.forEach(WebSocketRelay::shutdown);
+        if (relays.isEmpty()) {
+            drained.complete(null);
+        }
+        return drained;
+    }
+
+    @Override
+    public boolean isShutdown() {
+        return shutdown;
+    }
+}
