@@ -90,6 +90,7 @@ public final class CommonOptions {
     @Option(names = "--cpu-of", paramLabel = "NAME=PID",
             description = "Also report the CPU time this local process used while measuring, in total and per"
                     + " request or viewer, e.g. gateway=$(pgrep -f 'streamgate.jar run') (Linux; repeatable)."
+                    + " Named like a --target, it is counted per unit of that target alone, else of all."
                     + " The load generator's own is always reported.")
     List<String> cpuOf = new ArrayList<>();
 

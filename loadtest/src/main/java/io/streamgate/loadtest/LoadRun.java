@@ -389,7 +389,15 @@ final class LoadRun implements AutoCloseable {
         for (int i = 0; i < cpu.size(); i++) {
             double now = cpu.get(i).seconds();
             if (now >= 0 && cpuAtStart[i] >= 0) {
-                cpuUse.add(new Report.CpuUse(cpu.get(i).name(), cpu.get(i).pid(), now - cpuAtStart[i], elapsed, units));
+                // a process named like a target (--cpu-of gateway=PID --target gateway=...) is that
+                // target's server: its CPU is per unit of that target alone
+                long per = units;
+                for (Recorder r : recorders) {
+                    if (r.target().name().equals(cpu.get(i).name())) {
+                        per = throughputCount.applyAsLong(r);
+                    }
+                }
+                cpuUse.add(new Report.CpuUse(cpu.get(i).name(), cpu.get(i).pid(), now - cpuAtStart[i], elapsed, per));
             }
         }
         return new Report(scenario, startedAt, elapsed, throughputUnit, parameters, results, cpuUse);

@@ -45,8 +45,8 @@ public final class Report {
 
     /**
      * CPU time a local process used while the run measured: {@code seconds} over {@code elapsed}
-     * is the cores it kept busy; per unit is per request, viewer or session of the throughput
-     * column, summed over the targets.
+     * is the cores it kept busy; per unit is per request, viewer or frame of the throughput
+     * column: of the target with the process's name, else summed over the targets.
      */
     public record CpuUse(String name, long pid, double seconds, double elapsed, long units) {
         public double cores() {

@@ -136,8 +136,16 @@ class ScenariosTest {
                 "--target", "origin=" + demo.origin().httpBase() + "/live/demo/master.m3u8",
                 "--target", "gateway=" + gateway() + "/live/demo/master.m3u8",
                 "--target", "denied=" + gateway() + "/live/other/master.m3u8",
-                "--token-file", tokenFile.toString());
+                "--token-file", tokenFile.toString(), "--cpu-of", "gateway=" + ProcessHandle.current().pid());
         assertThat(report.get("parameters").get("warmup").asText()).isEqualTo("500ms");
+        // named like a target: CPU per request of that target alone (the loadtest's own: per request of all)
+        JsonNode cpu = report.get("cpu").get(1);
+        assertThat(cpu.get("name").asText()).isEqualTo("gateway");
+        if (cpu.get("cpuSeconds").asDouble() > 0) {
+            assertThat(cpu.get("cpuMicrosPerUnit").asDouble()).isCloseTo(
+                    cpu.get("cpuSeconds").asDouble() * 1e6 / report.get("targets").get(1).get("throughput").asDouble()
+                            / report.get("elapsedSeconds").asDouble(), org.assertj.core.data.Percentage.withPercentage(5));
+        }
         assertThat(report.get("elapsedSeconds").asDouble()).isBetween(0.9, 3.0); // the warm-up is not measured
         JsonNode targets = report.get("targets");
         assertThat(targets).hasSize(3);

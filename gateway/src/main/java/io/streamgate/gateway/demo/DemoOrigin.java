@@ -221,7 +221,8 @@ public final class DemoOrigin implements AutoCloseable {
                 if (!offered.isEmpty()) {
                     upResp.setAcceptedSubProtocol(offered.get(0));
                 }
-                return new FrameSource(framePeriodMillis(upReq.getHttpServletRequest().getParameter("fps")));
+                return new FrameSource(framePeriodMillis(upReq.getHttpServletRequest().getParameter("fps")),
+                        frameSize(upReq.getHttpServletRequest().getParameter("size")));
             });
         }
     }
@@ -239,15 +240,29 @@ public final class DemoOrigin implements AutoCloseable {
         return Math.round(1000 / f);
     }
 
-    /** Sends a 1 KiB binary frame every period (100 ms by default), its first 8 bytes a counter; echoes text. */
+    /**
+     * {@code ?size=N} (16 to 65536 bytes, default 1024) sets the frame size, e.g. 10 KB as a
+     * 2 Mbit/s stream at 25 frames/s sends.
+     */
+    static int frameSize(String size) {
+        try {
+            return size == null ? 1024 : Math.max(16, Math.min(65536, Integer.parseInt(size)));
+        } catch (NumberFormatException e) {
+            return 1024;
+        }
+    }
+
+    /** Sends a binary frame (1 KiB by default) every period (100 ms by default), its first 8 bytes a counter; echoes text. */
     public final class FrameSource implements Session.Listener.AutoDemanding {
         private final long periodMillis;
+        private final int frameSize;
         private volatile Session session;
         private volatile ScheduledFuture<?> task;
         private long n;
 
-        FrameSource(long periodMillis) {
+        FrameSource(long periodMillis, int frameSize) {
             this.periodMillis = periodMillis;
+            this.frameSize = frameSize;
         }
 
         @Override
@@ -261,7 +276,7 @@ public final class DemoOrigin implements AutoCloseable {
             if (s == null || !s.isOpen()) {
                 return;
             }
-            ByteBuffer frame = ByteBuffer.allocate(1024);
+            ByteBuffer frame = ByteBuffer.allocate(frameSize);
             frame.putLong(0, n++);
             s.sendBinary(frame, Callback.NOOP);
         }
