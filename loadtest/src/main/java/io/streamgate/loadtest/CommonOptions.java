@@ -1,14 +1,13 @@
 package io.streamgate.loadtest;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import io.streamgate.filters.crypto.JwsAlgorithm;
 import io.streamgate.gateway.config.Durations;
 
 /** The options every scenario shares (a picocli mixin). */
@@ -45,33 +44,8 @@ public final class CommonOptions {
     @Option(names = "--insecure", description = "Trust any TLS certificate (self-signed test set-ups).")
     boolean insecure;
 
-    @Option(names = "--key", paramLabel = "PEM", description = "PKCS#8 PEM private key: mint tokens (fresh jti each).")
-    Path key;
-
-    @Option(names = "--kid", description = "kid of minted tokens (required with --key).")
-    String kid;
-
-    @Option(names = "--alg", description = "Algorithm of minted tokens (default: from the key).")
-    String alg;
-
-    @Option(names = "--sub", defaultValue = "streamgate-loadtest", description = "sub of minted tokens (default ${DEFAULT-VALUE}).")
-    String sub;
-
-    @Option(names = "--iss", description = "iss of minted tokens.")
-    String iss;
-
-    @Option(names = "--aud", description = "aud of minted tokens.")
-    String aud;
-
-    @Option(names = "--ttl", defaultValue = "1h", description = "Lifetime of minted tokens (default ${DEFAULT-VALUE}).")
-    String ttl;
-
-    @Option(names = "--streams", split = ",", description = "Claim \"streams\" of minted tokens, e.g. demo,other.")
-    List<String> streams;
-
-    @Option(names = "--claim", paramLabel = "NAME=JSON",
-            description = "Extra claim of minted tokens, e.g. --claim 'roles=[{\"eventId\":\"demo\"}]' (repeatable).")
-    List<String> claims = new ArrayList<>();
+    @Mixin
+    MintOptions mint = new MintOptions();
 
     @Option(names = "--token-file", paramLabel = "FILE",
             description = "Tokens to use instead of minting: one a line (a TOKEN= prefix is allowed), used in turn.")
@@ -140,31 +114,13 @@ public final class CommonOptions {
 
     /** The token source the options describe. */
     TokenSource tokens() {
-        if (key != null && tokenFile != null) {
+        if (mint.key != null && tokenFile != null) {
             throw new UsageException("--key and --token-file exclude each other");
         }
         if (tokenFile != null) {
             return TokenSource.fromFile(tokenFile);
         }
-        if (key == null) {
-            if (kid != null || !claims.isEmpty() || streams != null) {
-                throw new UsageException("--kid, --claim and --streams need --key");
-            }
-            return TokenSource.none();
-        }
-        if (kid == null) {
-            throw new UsageException("--key needs --kid");
-        }
-        JwsAlgorithm a = null;
-        if (alg != null) {
-            a = JwsAlgorithm.fromConfigName(alg);
-            if (a == null) {
-                throw new UsageException("--alg: unsupported algorithm \"" + alg + "\"");
-            }
-        }
-        Duration life = parse("--ttl", ttl);
-        return new TokenMinter(TokenMinter.readPrivateKey(key), a, kid, sub, iss, aud, life, streams, claims,
-                Clock.systemUTC());
+        return mint.key == null ? mint.none() : mint.minter();
     }
 
     /** Like {@link #parse} but {@code 0}/{@code 0s} is allowed (no ramp, no warm-up). */

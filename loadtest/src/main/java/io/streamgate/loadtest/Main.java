@@ -32,6 +32,8 @@ import picocli.CommandLine.Command;
  * <li>{@code join-storm --viewers N --over T [--media]}: N viewers per target join within T,
  *     each with its own freshly minted token (minted before the clock starts); admitted/s and
  *     join latency.</li>
+ * <li>{@code tokens --count N --out FILE}: N freshly minted tokens, one a line, for
+ *     generators that cannot sign (wrk with {@code loadtest/wrk/tokens.lua}).</li>
  * </ul>
  *
  * <h2>Common options</h2>
@@ -89,7 +91,7 @@ import picocli.CommandLine.Command;
 @Command(name = "streamgate-loadtest", mixinStandardHelpOptions = true, version = "streamgate-loadtest 0.1.0",
         description = "Load generator for StreamGate: HLS and WebSocket viewers, join storms, fixed-rate HTTP.",
         subcommands = {HttpRateScenario.class, HlsViewersScenario.class, WsViewersScenario.class,
-            JoinStormScenario.class, CommandLine.HelpCommand.class})
+            JoinStormScenario.class, TokensCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0;
     public static final int FAILURE = 1;

@@ -258,4 +258,24 @@ class ScenariosTest {
         assertThat(code).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--cpu-of").contains("999999999");
     }
+
+    @Test
+    void tokensWritesDistinctTokensThatTheGatewayAdmitsOnceEach() throws Exception {
+        Path file = dir.resolve("tokens.txt");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.execute(new PrintStream(out, true), new PrintStream(err, true), "tokens", "--count", "40",
+                "--out", file.toString(), "--key", keyFile.toString(), "--kid", KEY.kid(),
+                "--claim", "roles=[{\"eventId\":\"demo\"}]");
+        assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
+        List<String> lines = Files.readAllLines(file);
+        assertThat(lines).hasSize(40).doesNotHaveDuplicates().allMatch(t -> t.split("\\.").length == 3);
+        assertThat(out.toString(StandardCharsets.UTF_8) + err).doesNotContain(lines.get(0));
+        // one-time tokens at the gateway: each line is admitted once, so all 40 are distinct and valid
+        JsonNode report = run("tokens-join", "join-storm", "--viewers", "40", "--over", "1s",
+                "--target", "once=" + onceGateway.uri() + "/live/demo/master.m3u8", "--token-file", file.toString());
+        assertThat(report.get("targets").get(0).get("counters").get("admitted").asLong()).isEqualTo(40);
+        assertThat(Main.execute(new PrintStream(out, true), new PrintStream(err, true), "tokens", "--count", "1",
+                "--out", file.toString())).as("minting needs --key").isEqualTo(2);
+    }
 }
