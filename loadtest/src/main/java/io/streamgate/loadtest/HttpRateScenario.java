@@ -64,6 +64,7 @@ final class HttpRateScenario extends Scenario {
             if (!measuring && intended >= measureFrom) {
                 measuring = true;
                 run.beginMeasurement();
+                deadline = run.deadlineNanos(); // the measured --duration counts from now, even when behind
             }
             int t = (int) (i % k);
             Recorder r = run.recorders.get(t);

@@ -47,7 +47,7 @@ public final class WebSocketRelay {
     private final ScheduledExecutorService scheduler;
     private final Duration idleTimeout;
     private final long maxMessageSize;
-    private final AtomicBoolean finished = new AtomicBoolean();
+    private boolean finished; // guarded by this, with downstream.session's first assignment
     private final SessionLease lease;
     private final RelayTracker tracker;
     private volatile ScheduledFuture<?> expiry;
@@ -78,28 +78,53 @@ public final class WebSocketRelay {
         };
     }
 
+    /**
+     * The viewer's side opened: counted and tracked, unless the relay already finished (the
+     * origin's side closed first). Under the same lock as {@link #finish()}, so the gauge and
+     * the tracker are balanced whichever comes first.
+     */
+    private synchronized boolean opened(CoreSession s) {
+        if (finished) {
+            return false;
+        }
+        downstream.session = s;
+        active.incrementAndGet();
+        tracker.add(this);
+        return true;
+    }
+
     private void finish() {
-        if (finished.compareAndSet(false, true)) {
-            if (downstream.session != null) {
-                active.decrementAndGet(); // counted once the viewer's side opened, and only then
-                tracker.remove(this);
+        boolean wasOpen;
+        synchronized (this) {
+            if (finished) {
+                return;
             }
-            ScheduledFuture<?> f = expiry;
-            if (f != null) {
-                f.cancel(false);
-            }
-            if (lease != null) {
-                lease.release();
-            }
+            finished = true;
+            wasOpen = downstream.session != null;
+        }
+        if (wasOpen) {
+            active.decrementAndGet(); // counted once the viewer's side opened, and only then
+            tracker.remove(this);
+        }
+        ScheduledFuture<?> f = expiry;
+        if (f != null) {
+            f.cancel(false);
+        }
+        if (lease != null) {
+            lease.release();
         }
     }
 
-    /** Closes the upstream session when the viewer's side never opened (a failed upgrade). */
+    /**
+     * The viewer's side never opened (a failed or abandoned upgrade): drop the origin's
+     * session at once — nothing would read its close reply — and finish.
+     */
     void abandon() {
         CoreSession up = upstream.session;
-        if (up != null && up.isOutputOpen()) {
-            up.close(CloseStatus.NORMAL, "client gone", Callback.NOOP);
+        if (up != null) {
+            up.abort();
         }
+        finish();
     }
 
     /** Graceful stop: both legs close with 1001. */
@@ -107,8 +132,12 @@ public final class WebSocketRelay {
         closeBoth(CloseStatus.SHUTDOWN, "gateway shutting down");
     }
 
+    /**
+     * Closes both legs, the origin's first: a leg that sent a close (other than 1000) stops
+     * reading, and the origin must get its close frame before the viewer's leg goes.
+     */
     private void closeBoth(int code, String reason) {
-        for (CoreSession s : new CoreSession[] {downstream.session, upstream.session}) {
+        for (CoreSession s : new CoreSession[] {upstream.session, downstream.session}) {
             if (s != null && s.isOutputOpen()) {
                 s.close(code, reason, Callback.NOOP);
             }
@@ -127,7 +156,7 @@ public final class WebSocketRelay {
     abstract class Side implements FrameHandler {
         volatile CoreSession session;
         private long messageBytes; // of the message being forwarded; frames of one side arrive in order
-        private boolean closeSeen;
+        private final AtomicBoolean closeSeen = new AtomicBoolean(); // onFrame(CLOSE) and onClosed race
 
         abstract Side other();
 
@@ -158,23 +187,30 @@ public final class WebSocketRelay {
         }
 
         private void forward(Frame out, int n, Callback callback) {
-            other().session.sendFrame(out, Callback.from(() -> {
+            CoreSession o = other().session;
+            if (!o.isOutputOpen()) {
+                // The other leg is closing: drop the frame. Failing the callback would make
+                // websocket-core drop this leg's connection (1006) before its close goes out.
+                callback.succeeded();
+                session.demand();
+                return;
+            }
+            o.sendFrame(out, Callback.from(() -> {
                 if (n > 0) {
                     bytes().increment(n);
                 }
                 callback.succeeded(); // the payload buffer is recycled only now
                 session.demand();
             }, x -> {
-                callback.failed(x);
+                callback.succeeded(); // this leg is fine: it is closed (1011) by failed(), not dropped
                 failed();
             }), false);
         }
 
         private void mirrorClose(int code, String reason) {
-            if (closeSeen) {
+            if (!closeSeen.compareAndSet(false, true)) {
                 return;
             }
-            closeSeen = true;
             CoreSession o = other().session;
             if (o != null && o.isOutputOpen()) {
                 o.close(forwardable(code), reason, Callback.NOOP);
@@ -182,9 +218,9 @@ public final class WebSocketRelay {
             finish();
         }
 
+        /** websocket-core calls {@link #onClosed} next, with the real code (1009, 1001, 1002...): mirrored there. */
         @Override
         public void onError(Throwable cause, Callback callback) {
-            failed();
             callback.succeeded();
         }
 
@@ -214,23 +250,20 @@ public final class WebSocketRelay {
 
         @Override
         public void onOpen(CoreSession s, Callback callback) {
-            if (finished.get()) {
+            if (!opened(s)) {
                 // The origin side already failed or closed before the viewer's side opened.
                 callback.succeeded();
                 s.close(CloseStatus.SERVER_ERROR, "upstream closed", Callback.NOOP);
                 return;
             }
-            session = s;
             configure(s);
-            active.incrementAndGet();
-            tracker.add(WebSocketRelay.this);
             if (closeAtMillis != Long.MAX_VALUE) {
                 long delay = Math.max(0, closeAtMillis - System.currentTimeMillis());
-                expiry = scheduler.schedule(() -> s.close(TOKEN_EXPIRED, "token expired", Callback.NOOP),
+                expiry = scheduler.schedule(() -> closeBoth(TOKEN_EXPIRED, "token expired"),
                         delay, TimeUnit.MILLISECONDS);
             }
             if (lease != null) {
-                lease.keepAlive(() -> s.close(TOKEN_EXPIRED, "session limit", Callback.NOOP));
+                lease.keepAlive(() -> closeBoth(TOKEN_EXPIRED, "session limit"));
             }
             callback.succeeded();
             // Both sides are open now: start reading each.

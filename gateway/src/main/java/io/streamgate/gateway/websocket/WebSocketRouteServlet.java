@@ -136,18 +136,26 @@ public final class WebSocketRouteServlet extends HttpServlet {
             if (handled) {
                 blocker.block();
             }
+        } catch (IOException | RuntimeException | Error e) {
+            abandon(relayRef[0], held); // e.g. the viewer hung up while the origin's handshake was under way
+            throw e;
         }
         if (failure[0] != null && !resp.isCommitted()) {
             DenialResponse.write(req, resp, failure[0]);
         } else if (!handled && !resp.isCommitted()) {
             resp.sendError(400);
         }
-        WebSocketRelay relay = relayRef[0];
-        if (relay != null && failure[0] == null && relay.downstream.session == null && resp.getStatus() != 101) {
-            relay.abandon();
+        if (resp.getStatus() != 101) {
+            abandon(relayRef[0], held); // the session never started
         }
-        if (held != null && (relay == null || relay.downstream.session == null) && resp.getStatus() != 101) {
-            held.release(); // the session never started
+    }
+
+    /** Ends a session that never started: the origin's leg dropped, the lease released. */
+    private static void abandon(WebSocketRelay relay, SessionLease held) {
+        if (relay != null && relay.downstream.session == null) {
+            relay.abandon(); // finishes the relay, which releases its lease
+        } else if (relay == null && held != null) {
+            held.release();
         }
     }
 

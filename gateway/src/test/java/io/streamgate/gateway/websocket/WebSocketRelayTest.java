@@ -50,6 +50,8 @@ class WebSocketRelayTest {
     private final Map<String, Object> seen = new ConcurrentHashMap<>();
     private final BlockingQueue<Integer> originCloses = new LinkedBlockingQueue<>();
     private final AtomicInteger floodCompleted = new AtomicInteger();
+    private final java.util.concurrent.ScheduledExecutorService ticker =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
     private Server origin;
     private int originPort;
     private GatewayServer gateway;
@@ -70,6 +72,13 @@ class WebSocketRelayTest {
                 session.close(Integer.parseInt(message.substring(6)), "origin closed", Callback.NOOP);
             } else if (message.startsWith("flood:")) {
                 flood(Integer.parseInt(message.substring(6)));
+            } else if (message.equals("stream")) {
+                // 1 KiB every 2 ms until closed: a live stream, so closes race with frames
+                ticker.scheduleAtFixedRate(() -> {
+                    if (session.isOpen()) {
+                        session.sendBinary(ByteBuffer.allocate(1024), Callback.NOOP);
+                    }
+                }, 0, 2, TimeUnit.MILLISECONDS);
             } else {
                 session.sendText(message, Callback.NOOP);
             }
@@ -103,6 +112,13 @@ class WebSocketRelayTest {
         protected void configure(JettyWebSocketServletFactory factory) {
             factory.setMaxBinaryMessageSize(8 << 20);
             factory.setCreator((req, resp) -> {
+                if (String.valueOf(req.getQueryString()).contains("slow=1")) {
+                    try {
+                        Thread.sleep(1500); // a slow origin handshake
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
                 seen.put("protocols", req.getSubProtocols());
                 seen.put("query", String.valueOf(req.getQueryString()));
                 seen.put("headers", req.getHeaders().toString());
@@ -185,6 +201,7 @@ class WebSocketRelayTest {
 
     @AfterEach
     void stop() throws Exception {
+        ticker.shutdownNow();
         client.stop();
         if (gateway != null) {
             gateway.close();
@@ -344,7 +361,38 @@ class WebSocketRelayTest {
         // not_yet_valid); exp 2 s of real time ahead, since the relay closes on real time.
         Viewer v = connect("streamname=s1&token=" + Tokens.signedBy(key, clock).claim("streams", List.of("s1"))
                 .claim("exp", System.currentTimeMillis() / 1000 + 2).sign(), true);
+        v.session.sendText("stream", Callback.NOOP);
         assertThat(v.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
+        // regression: the origin's leg, still streaming, got 1006 (dropped) instead of a close frame
+        assertThat(originCloses.poll(10, TimeUnit.SECONDS)).as("the origin's close code").isEqualTo(1008);
+    }
+
+    @Test
+    void gracefulStopClosesBothLegsWith1001WhileFramesFlow() throws Exception {
+        gateway("", "");
+        Viewer v = connect("streamname=s1&token=" + token().sign(), true);
+        v.session.sendText("stream", Callback.NOOP);
+        assertThat(v.next()).isInstanceOf(ByteBuffer.class); // frames are flowing
+        gateway.close();
+        gateway = null;
+        assertThat(v.closed.get(15, TimeUnit.SECONDS)).isEqualTo(1001);
+        assertThat(originCloses.poll(10, TimeUnit.SECONDS)).as("the origin's close code").isEqualTo(1001);
+    }
+
+    @Test
+    void aViewerHangingUpDuringTheOriginsHandshakeLeavesNoOriginSession() throws Exception {
+        gateway("", "");
+        try (java.net.Socket raw = new java.net.Socket("127.0.0.1", gateway.port())) {
+            raw.getOutputStream().write(("GET /ws/live?streamname=s1&slow=1&token=" + token().sign() + " HTTP/1.1\r\n"
+                    + "Host: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            raw.getOutputStream().flush();
+            Thread.sleep(300); // the gateway is now waiting for the origin's handshake (1.5 s)
+            raw.setSoLinger(true, 0); // then the viewer is gone: RST
+        }
+        // regression: the origin's session stayed open until the route's idle timeout (5 min)
+        assertThat(originCloses.poll(10, TimeUnit.SECONDS)).as("the origin's session is closed").isNotNull();
     }
 
     @Test
@@ -399,6 +447,7 @@ class WebSocketRelayTest {
                         v.session.sendPartialBinary(part.duplicate(), true, Callback.from(() -> sent.complete(null),
                                 x -> sent.complete(null))), x -> sent.complete(null))), x -> sent.complete(null)));
         assertThat(v.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1009);
-        assertThat(originCloses.poll(10, TimeUnit.SECONDS)).as("the origin's leg ends too").isNotNull();
+        // regression: onError closed the origin's leg with 1011 before the real code was known
+        assertThat(originCloses.poll(10, TimeUnit.SECONDS)).as("the origin's close code").isEqualTo(1009);
     }
 }
