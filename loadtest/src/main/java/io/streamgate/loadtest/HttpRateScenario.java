@@ -32,6 +32,8 @@ final class HttpRateScenario extends Scenario {
             description = "Requests outstanding at once before new ones are counted as client_backlog errors (default ${DEFAULT-VALUE}).")
     int maxInFlight;
 
+    private static final long UNSENT_AFTER_NANOS = 100_000_000L;
+
     @Override
     void drive(LoadRun run) {
         if (!(rate > 0) || rate > 1_000_000) {
@@ -57,14 +59,17 @@ final class HttpRateScenario extends Scenario {
                 break;
             }
             run.sleepUntil(intended);
-            if (!run.running()) {
+            // Due before the deadline: sent however late (the lateness is in its latency), unless
+            // the run was stopped or the deadline is well past (the client fell behind: unsent).
+            // A wake-up a few µs after the deadline is scheduling jitter, not an unsent request.
+            if (run.stopped() || System.nanoTime() - deadline > UNSENT_AFTER_NANOS) {
                 unsent(run, i, intervalNanos, start, deadline);
                 break;
             }
             if (!measuring && intended >= measureFrom) {
                 measuring = true;
-                run.beginMeasurement();
-                deadline = run.deadlineNanos(); // the measured --duration counts from now, even when behind
+                run.beginMeasurement(measureFrom); // the measured schedule: measureFrom + --duration
+                deadline = run.deadlineNanos();
             }
             int t = (int) (i % k);
             Recorder r = run.recorders.get(t);

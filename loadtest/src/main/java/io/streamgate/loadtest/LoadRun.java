@@ -169,12 +169,21 @@ final class LoadRun implements AutoCloseable {
      * Ends the warm-up: everything recorded so far is dropped, and elapsed time and the
      * measured {@code duration} count from now.
      */
-    synchronized void beginMeasurement() {
+    void beginMeasurement() {
+        beginMeasurement(System.nanoTime());
+    }
+
+    /**
+     * Ends the warm-up as of {@code fromNanos} ({@link System#nanoTime()}): a scheduled scenario
+     * passes the time its measured schedule starts, so that a late wake-up neither stretches
+     * the measured window nor shortens the elapsed time its rate is divided by.
+     */
+    synchronized void beginMeasurement(long fromNanos) {
         for (Recorder r : recorders) {
             r.reset();
         }
         startedAt = Instant.now();
-        startNanos = System.nanoTime();
+        startNanos = fromNanos;
         deadlineNanos = startNanos + duration.toNanos();
         lastTick = startNanos;
         java.util.Arrays.fill(lastCompleted, 0);
@@ -203,6 +212,11 @@ final class LoadRun implements AutoCloseable {
 
     void stop() {
         stopped = true;
+    }
+
+    /** True once {@link #stop()} was called (whatever the clock says). */
+    boolean stopped() {
+        return stopped;
     }
 
     /** Parks the calling thread until {@code nanos} ({@link System#nanoTime()}), or until the run stops. */
