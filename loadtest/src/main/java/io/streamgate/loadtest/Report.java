@@ -78,9 +78,6 @@ public final class Report {
         this.cpu = List.copyOf(cpu);
     }
 
-    public List<CpuUse> cpu() {
-        return cpu;
-    }
 
     public List<TargetResult> results() {
         return results;

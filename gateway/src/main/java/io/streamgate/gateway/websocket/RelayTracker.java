@@ -31,11 +31,6 @@ public final class RelayTracker implements Graceful {
         }
     }
 
-    /** Live relayed sessions. */
-    public int size() {
-        return relays.size();
-    }
-
     @Override
     public CompletableFuture<Void> shutdown() {
         shutdown = true;
