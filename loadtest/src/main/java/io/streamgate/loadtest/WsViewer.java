@@ -115,9 +115,13 @@ public final class WsViewer implements Session.Listener.AutoDemanding {
         }
     }
 
+    /**
+     * Until the close handshake has completed ({@link #onWebSocketClose}). Not
+     * {@code Session.isOpen()}: that is false as soon as our own close is sent, so the report
+     * was built before the server's close reply and counted those sessions as still open.
+     */
     boolean isOpen() {
-        Session s = session;
-        return s != null && s.isOpen();
+        return session != null;
     }
 
     void close() {

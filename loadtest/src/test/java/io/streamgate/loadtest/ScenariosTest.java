@@ -196,6 +196,8 @@ class ScenariosTest {
         assertThat(t.get("bytes").asLong()).isGreaterThan(10 * 1024);
         assertThat(t.get("throughput").asDouble()).isPositive();
         assertThat(report.get("throughputUnit").asText()).isEqualTo("frames/s");
+        // every close handshake completed before the report (the gateway answered each viewer's close)
+        assertThat(t.get("counters").get("open_sessions").asLong()).isZero();
     }
 
     @Test
