@@ -50,6 +50,7 @@ public final class WebSocketRelay {
     private boolean finished; // guarded by this, with downstream.session's first assignment
     private final SessionLease lease;
     private final RelayTracker tracker;
+    private final AtomicInteger closedLegs = new AtomicInteger();
     private volatile ScheduledFuture<?> expiry;
 
     /**
@@ -104,7 +105,6 @@ public final class WebSocketRelay {
         }
         if (wasOpen) {
             active.decrementAndGet(); // counted once the viewer's side opened, and only then
-            tracker.remove(this);
         }
         ScheduledFuture<?> f = expiry;
         if (f != null) {
@@ -227,6 +227,12 @@ public final class WebSocketRelay {
         @Override
         public void onClosed(CloseStatus closeStatus, Callback callback) {
             mirrorClose(closeStatus.getCode(), closeStatus.getReason());
+            // A tracked relay (both legs opened) leaves the tracker only when both connections
+            // are closed: a graceful stop must not stop the client while the origin's close
+            // frame is still being written (the origin got 1006 instead of 1001).
+            if (closedLegs.incrementAndGet() == 2) {
+                tracker.remove(WebSocketRelay.this);
+            }
             callback.succeeded();
         }
 
