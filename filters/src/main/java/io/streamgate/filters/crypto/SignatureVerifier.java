@@ -270,7 +270,7 @@ public final class SignatureVerifier {
      * Wycheproof ecdsa_secp256r1_sha256_p1363 tcId 257 ("r = 3, x = n + 3 is the smallest
      * possible x with a reduction"), a VALID signature. The JDK 17 SunEC implementation does not
      * reduce x(R) mod n and rejects it (and tcId 115): a provider must verify it to serve ES256.
-     * Source: C2SP/wycheproof, Apache License 2.0 (see shared/testdata/wycheproof).
+     * Source: C2SP/wycheproof, Apache License 2.0 (see filters/src/test/resources/testdata/wycheproof).
      */
     private static final String KAT_ES256_KEY = "3059301306072a8648ce3d020106082a8648ce3d03010703420004ce24c990"
             + "32d52ac6ead23c0ae3ec68ef41e51a281fd457808c83136d7dcce90e8f7a154b551e9f39c59279357aa491b2a62bdebc2b"

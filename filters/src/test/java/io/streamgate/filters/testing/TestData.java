@@ -3,23 +3,34 @@ package io.streamgate.filters.testing;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Locates the public test vectors in {@code ../shared/testdata} beside the clone. */
+/**
+ * Locates the public test vectors kept in the repository under
+ * {@code filters/src/test/resources/testdata} (Wycheproof, JOSE cookbook; sources and
+ * licences in the README beside each set). {@code -Dstreamgate.testdata=DIR} points the
+ * tests at another copy, e.g. a newer upstream checkout.
+ */
 public final class TestData {
     private TestData() {
     }
 
     public static Path dir() {
         String prop = System.getProperty("streamgate.testdata");
-        if (prop != null && Files.isDirectory(Path.of(prop))) {
-            return Path.of(prop);
-        }
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path candidate = p.resolve("../shared/testdata").normalize();
-            if (Files.isDirectory(candidate)) {
-                return candidate;
+        if (prop != null && !prop.isBlank()) {
+            Path p = Path.of(prop);
+            if (!Files.isDirectory(p)) {
+                throw new IllegalStateException("streamgate.testdata is not a directory: " + p);
             }
+            return p;
         }
-        throw new IllegalStateException("../shared/testdata not found (set -Dstreamgate.testdata)");
+        java.net.URL marker = TestData.class.getResource("/testdata/wycheproof/README.md");
+        if (marker == null || !"file".equals(marker.getProtocol())) {
+            throw new IllegalStateException("test vectors not on the test classpath (testdata/)");
+        }
+        try {
+            return Path.of(marker.toURI()).getParent().getParent();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public static Path file(String relative) {
