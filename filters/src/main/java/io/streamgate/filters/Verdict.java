@@ -1,5 +1,6 @@
 package io.streamgate.filters;
 
+import io.streamgate.filters.replay.Admission;
 import io.streamgate.filters.token.ExtractedToken;
 import io.streamgate.filters.verify.VerifiedToken;
 
@@ -15,22 +16,29 @@ public final class Verdict {
         DenialReason[] rs = DenialReason.values();
         DENIALS = new Verdict[rs.length];
         for (DenialReason r : rs) {
-            DENIALS[r.ordinal()] = new Verdict(null, null, r);
+            DENIALS[r.ordinal()] = new Verdict(null, null, r, Admission.NONE);
         }
     }
 
     private final VerifiedToken token;
     private final ExtractedToken extracted;
     private final DenialReason reason;
+    private final Admission admission;
 
-    private Verdict(VerifiedToken token, ExtractedToken extracted, DenialReason reason) {
+    private Verdict(VerifiedToken token, ExtractedToken extracted, DenialReason reason, Admission admission) {
         this.token = token;
         this.extracted = extracted;
         this.reason = reason;
+        this.admission = admission;
     }
 
     public static Verdict allow(VerifiedToken token, ExtractedToken extracted) {
-        return new Verdict(token, extracted, null);
+        return new Verdict(token, extracted, null, Admission.NONE);
+    }
+
+    /** Allowed, holding a reservation the caller must commit or release. */
+    public static Verdict allow(VerifiedToken token, ExtractedToken extracted, Admission admission) {
+        return new Verdict(token, extracted, null, admission);
     }
 
     public static Verdict deny(DenialReason reason) {
@@ -54,6 +62,14 @@ public final class Verdict {
     /** Where the token was found; null when denied. */
     public ExtractedToken extracted() {
         return extracted;
+    }
+
+    /**
+     * What this decision reserved ({@link Admission#NONE} when nothing, and for denials): the
+     * caller commits it when the origin accepted the request and releases it otherwise.
+     */
+    public Admission admission() {
+        return admission;
     }
 
     @Override
