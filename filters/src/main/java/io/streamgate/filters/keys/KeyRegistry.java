@@ -5,9 +5,7 @@ import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -100,7 +98,11 @@ public final class KeyRegistry implements AutoCloseable {
         return byAlg == null ? NONE : byAlg[alg.ordinal()];
     }
 
-    /** True while the key is still configured (a cached verification made with it stays valid). */
+    /**
+     * True while the key, or one equal to it (same kid, algorithms and key bytes), is
+     * configured: a cached verification made with it stays valid across a refresh that
+     * returned the same key.
+     */
     public boolean contains(VerificationKey key) {
         return index.members.contains(key);
     }
@@ -172,9 +174,7 @@ public final class KeyRegistry implements AutoCloseable {
         }
         Map<String, VerificationKey[][]> ix = new HashMap<>();
         byKid.forEach((kid, lists) -> ix.put(kid, toArrays(lists)));
-        Set<VerificationKey> members = Collections.newSetFromMap(new IdentityHashMap<>());
-        members.addAll(all);
-        index = new Index(Map.copyOf(ix), toArrays(every), Collections.unmodifiableSet(members));
+        index = new Index(Map.copyOf(ix), toArrays(every), Set.copyOf(all));
     }
 
     private static List<List<VerificationKey>> newLists() {

@@ -158,14 +158,20 @@ public final class RemoteJwks implements AutoCloseable {
                                 LOG.warn("JWKS {} ({}): skipped keys: {}", source, uri, parsed.problems());
                             }
                             boolean first = !loaded;
-                            keys = List.copyOf(parsed.keys());
+                            List<VerificationKey> next = keepEqual(parsed.keys(), keys);
+                            boolean changed = !next.equals(keys);
+                            keys = next;
                             loaded = true;
                             lastFetchFailed = false;
                             metrics.keyFetch(source, true);
                             if (first) {
                                 LOG.info("JWKS {} ({}): {} keys loaded", source, uri, keys.size());
+                            } else if (changed) {
+                                LOG.info("JWKS {} ({}): keys changed, {} now", source, uri, keys.size());
                             }
-                            onChange.run();
+                            if (changed) {
+                                onChange.run();
+                            }
                         }
                     } finally {
                         inFlight.set(null);
@@ -173,6 +179,26 @@ public final class RemoteJwks implements AutoCloseable {
                     }
                 });
         return mine;
+    }
+
+    /**
+     * The fetched keys, each replaced by the instance already in use when they are equal (same
+     * kid, algorithms and key bytes): an unchanged JWKS keeps the very same key objects, so the
+     * index need not be rebuilt and nothing cached against them is lost.
+     */
+    static List<VerificationKey> keepEqual(List<VerificationKey> fetched, List<VerificationKey> current) {
+        if (current.isEmpty()) {
+            return List.copyOf(fetched);
+        }
+        java.util.Map<VerificationKey, VerificationKey> old = new java.util.HashMap<>();
+        for (VerificationKey k : current) {
+            old.putIfAbsent(k, k);
+        }
+        VerificationKey[] out = new VerificationKey[fetched.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = old.getOrDefault(fetched.get(i), fetched.get(i));
+        }
+        return List.of(out);
     }
 
     private KeyParser.Result read(HttpResponse<byte[]> response) {

@@ -1,7 +1,9 @@
 package io.streamgate.filters.keys;
 
 import java.security.PublicKey;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.Objects;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -13,6 +15,11 @@ import io.streamgate.filters.crypto.SignatureVerifier;
  * One public key a token may be verified with: its {@code kid} (null when the source gave
  * none), the algorithms it may verify (its type's, narrowed by a JWK's {@code alg}), and for
  * each of them the provider-native key and exact signature length, prepared once at load.
+ *
+ * <p>Keys compare by value: kid, algorithms and the SubjectPublicKeyInfo bytes (the config
+ * source is not part of it). A JWKS refresh or a re-parse that yields the same key yields an
+ * equal key, so verifications cached with the old instance stay valid; a key whose bytes
+ * changed under the same kid is a different key.
  */
 public final class VerificationKey {
     private static final JwsAlgorithm[] ALGS = JwsAlgorithm.values();
@@ -23,6 +30,8 @@ public final class VerificationKey {
     private final Set<JwsAlgorithm> algorithms;
     private final PublicKey[] prepared = new PublicKey[ALGS.length];
     private final int[] signatureLengths = new int[ALGS.length];
+    private final byte[] spki;
+    private final int hash;
 
     VerificationKey(String kid, String source, PublicKey publicKey, Set<JwsAlgorithm> algorithms,
                     SignatureVerifier verifier) {
@@ -30,6 +39,8 @@ public final class VerificationKey {
         this.source = source;
         this.publicKey = publicKey;
         this.algorithms = Collections.unmodifiableSet(EnumSet.copyOf(algorithms));
+        this.spki = Objects.requireNonNull(publicKey.getEncoded(), "public key without an encoding");
+        this.hash = (Objects.hashCode(kid) * 31 + this.algorithms.hashCode()) * 31 + Arrays.hashCode(spki);
         for (JwsAlgorithm alg : algorithms) {
             prepared[alg.ordinal()] = verifier.prepare(alg, publicKey);
             signatureLengths[alg.ordinal()] = KeyFit.signatureLength(alg, publicKey);
@@ -64,6 +75,21 @@ public final class VerificationKey {
 
     public int signatureLength(JwsAlgorithm alg) {
         return signatureLengths[alg.ordinal()];
+    }
+
+    /** Same kid, same algorithms, same SubjectPublicKeyInfo bytes. */
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        return o instanceof VerificationKey k && hash == k.hash && Objects.equals(kid, k.kid)
+                && algorithms.equals(k.algorithms) && Arrays.equals(spki, k.spki);
+    }
+
+    @Override
+    public int hashCode() {
+        return hash;
     }
 
     @Override

@@ -144,13 +144,31 @@ class KeyRegistryTest {
         }
     }
 
+    /** Review finding: keys compared by object, so a re-parsed unchanged key lost every cached verification. */
     @Test
-    void containsOnlyKeysOfThisRegistry() {
+    void keysCompareByKidAlgorithmsAndKeyBytesNotByObject() {
         TestKeys ec = TestKeys.es256("reg-ec");
-        try (KeyRegistry r1 = Fixture.registry(ec); KeyRegistry r2 = Fixture.registry(ec)) {
+        TestKeys sameKidOtherBytes = TestKeys.fresh("reg-ec", JwsAlgorithm.ES256);
+        try (KeyRegistry r1 = Fixture.registry(ec); KeyRegistry r2 = Fixture.registry(ec);
+             KeyRegistry asJwk = builder().addStatic(jwkJson(ec), null, "keys[7]").build();
+             KeyRegistry otherKid = builder().addStatic(ec.publicPem(), "reg-ec-2", "keys[0]").build();
+             KeyRegistry rotated = Fixture.registry(sameKidOtherBytes)) {
             VerificationKey k1 = r1.find("reg-ec", JwsAlgorithm.ES256)[0];
+            VerificationKey k2 = r2.find("reg-ec", JwsAlgorithm.ES256)[0];
+            VerificationKey fromJwk = asJwk.find("reg-ec", JwsAlgorithm.ES256)[0];
+            assertThat(k2).isNotSameAs(k1).isEqualTo(k1).hasSameHashCodeAs(k1);
+            assertThat(fromJwk).as("PEM and JWK of one key, other source").isEqualTo(k1);
             assertThat(r1.contains(k1)).isTrue();
-            assertThat(r2.contains(k1)).as("same public key, other registry's instance").isFalse();
+            assertThat(r2.contains(k1)).as("same key parsed again").isTrue();
+            assertThat(otherKid.contains(k1)).as("same bytes, other kid").isFalse();
+            assertThat(rotated.contains(k1)).as("same kid, other bytes").isFalse();
+        }
+        Map<String, Object> ps = new LinkedHashMap<>(TestKeys.rs256("reg-rsa").jwk());
+        ps.put("alg", "PS256");
+        try (KeyRegistry any = builder().addStatic(TestKeys.rs256("reg-rsa").publicPem(), "reg-rsa", "keys[0]").build();
+             KeyRegistry narrowed = builder().addStatic(JsonUtil.toJson(ps), null, "keys[0]").build()) {
+            VerificationKey k = any.find("reg-rsa", JwsAlgorithm.PS256)[0];
+            assertThat(narrowed.contains(k)).as("same bytes, other algorithms").isFalse();
         }
     }
 

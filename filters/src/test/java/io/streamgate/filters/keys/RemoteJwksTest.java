@@ -262,6 +262,91 @@ class RemoteJwksTest {
         assertThat(loadedGauge()).isEqualTo(1);
     }
 
+    private double tokenCache(SimpleMeterRegistry m, String result) {
+        return Fixture.count(m, "streamgate.token.cache.requests", "result", result);
+    }
+
+    /** Review finding: every JWKS refresh used to re-verify every active viewer's token. */
+    @Test
+    void refreshReturningTheSameKeysKeepsCachedVerifications() throws Exception {
+        KeyRegistry r = loaded(k1, k2);
+        SimpleMeterRegistry m = new SimpleMeterRegistry();
+        try (Authorizer a = Authorizer.builder(r, Fixture.crypto()).clock(clock).metrics(new StreamGateMetrics(m))
+                .build()) {
+            String token = Tokens.signedBy(k1, clock).sign();
+            assertThat(authorize(a, token).allowed()).isTrue();
+            assertThat(authorize(a, token).allowed()).isTrue();
+            assertThat(tokenCache(m, "miss")).isEqualTo(1);
+            assertThat(tokenCache(m, "hit")).isEqualTo(1);
+
+            // The same JWKS again, then the same keys in another order with one more.
+            serve(k1, k2);
+            clock.advance(MIN_REFETCH.plusSeconds(1));
+            await(r.refetchForUnknownKid());
+            assertThat(authorize(a, token).allowed()).isTrue();
+            serve(k3, k2, k1);
+            clock.advance(MIN_REFETCH.plusSeconds(1));
+            await(r.refetchForUnknownKid());
+            assertThat(r.find("idp-3", JwsAlgorithm.EdDSA)).hasSize(1);
+            assertThat(authorize(a, token).allowed()).isTrue();
+
+            assertThat(requests()).isEqualTo(3);
+            assertThat(tokenCache(m, "hit")).as("no re-verification after a refresh that kept the key").isEqualTo(3);
+            assertThat(tokenCache(m, "miss")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void refreshThatRotatesAKeyUnderTheSameKidEndsItsCachedVerifications() throws Exception {
+        KeyRegistry r = loaded(k1, k2);
+        SimpleMeterRegistry m = new SimpleMeterRegistry();
+        try (Authorizer a = Authorizer.builder(r, Fixture.crypto()).clock(clock).metrics(new StreamGateMetrics(m))
+                .build()) {
+            String token = Tokens.signedBy(k1, clock).sign();
+            assertThat(authorize(a, token).allowed()).isTrue();
+            assertThat(authorize(a, token).allowed()).isTrue();
+            assertThat(tokenCache(m, "hit")).isEqualTo(1);
+
+            TestKeys rotated = TestKeys.fresh("idp-1", JwsAlgorithm.ES256);
+            serve(rotated, k2);
+            clock.advance(MIN_REFETCH.plusSeconds(1));
+            await(r.refetchForUnknownKid());
+
+            assertThat(authorize(a, token).reason()).isEqualTo(DenialReason.BAD_SIGNATURE);
+            assertThat(tokenCache(m, "hit")).isEqualTo(1);
+            assertThat(tokenCache(m, "miss")).isEqualTo(2);
+            assertThat(authorize(a, Tokens.signedBy(rotated, clock).sign()).allowed()).isTrue();
+        }
+    }
+
+    @Test
+    void refreshThatRemovesAKeyEndsItsCachedVerifications() throws Exception {
+        KeyRegistry r = loaded(k1, k2);
+        SimpleMeterRegistry m = new SimpleMeterRegistry();
+        try (Authorizer a = Authorizer.builder(r, Fixture.crypto()).clock(clock).metrics(new StreamGateMetrics(m))
+                .build()) {
+            String token = Tokens.signedBy(k1, clock).sign();
+            assertThat(authorize(a, token).allowed()).isTrue();
+            serve(k2);
+            clock.advance(MIN_REFETCH.plusSeconds(1));
+            await(r.refetchForUnknownKid());
+
+            assertThat(authorize(a, token).reason()).isEqualTo(DenialReason.UNKNOWN_KEY);
+            assertThat(tokenCache(m, "hit")).isZero();
+            assertThat(tokenCache(m, "miss")).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void refreshReturningTheSameKeysKeepsTheSameKeyObjects() throws Exception {
+        KeyRegistry r = loaded(k1, k2);
+        VerificationKey before = r.find("idp-1", JwsAlgorithm.ES256)[0];
+        serve(k2, k1);
+        clock.advance(MIN_REFETCH.plusSeconds(1));
+        await(r.refetchForUnknownKid());
+        assertThat(r.find("idp-1", JwsAlgorithm.ES256)).singleElement().isSameAs(before);
+    }
+
     @Test
     void tokenSignedByANewlyPublishedKeyIsAllowedAfterTheRefetch() throws Exception {
         KeyRegistry r = loaded(k1);
