@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.streamgate.filters.ConfigException;
+import io.streamgate.filters.Tickers;
 import io.streamgate.filters.crypto.JwsAlgorithm;
 import io.streamgate.filters.crypto.SignatureVerifier;
 import io.streamgate.filters.metrics.StreamGateMetrics;
@@ -64,7 +65,7 @@ public final class KeyRegistry implements AutoCloseable {
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         for (RemoteSpec s : b.remotes) {
             rs.add(new RemoteJwks(s.uri, s.source, s.refresh, s.minRefetch, s.timeout, http, fetchExecutor,
-                    scheduler, b.parser, b.clock, b.metrics, this::rebuild));
+                    scheduler, b.parser, Tickers.of(b.clock), b.metrics, this::rebuild));
         }
         this.remotes = List.copyOf(rs);
         for (VerificationKey k : staticKeys) {
@@ -128,6 +129,15 @@ public final class KeyRegistry implements AutoCloseable {
             return null;
         }
         return n == 1 ? started[0].thenApply(x -> null) : CompletableFuture.allOf(java.util.Arrays.copyOf(started, n));
+    }
+
+    /**
+     * Starts the periodic refresh of each remote source whose {@code refresh} has passed on the
+     * ticker (the scheduler calls this too); completes when their latest fetches are done.
+     */
+    CompletableFuture<Void> refreshIfDue() {
+        return CompletableFuture.allOf(remotes.stream().map(RemoteJwks::refreshIfDue)
+                .toArray(CompletableFuture[]::new));
     }
 
     /** True when some remote source has never loaded or its latest fetch failed. */
@@ -228,6 +238,10 @@ public final class KeyRegistry implements AutoCloseable {
             this.parser = new KeyParser(verifier);
         }
 
+        /**
+         * The wall clock; the refetch throttle and refresh scheduling use the monotonic ticker
+         * derived from it ({@link Tickers#of}).
+         */
         public Builder clock(Clock clock) {
             this.clock = clock;
             return this;

@@ -5,7 +5,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -20,6 +19,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.github.benmanes.caffeine.cache.Ticker;
+
 import io.streamgate.filters.metrics.StreamGateMetrics;
 
 /**
@@ -32,6 +33,12 @@ import io.streamgate.filters.metrics.StreamGateMetrics;
  *
  * <p>No request thread ever waits on the network here: {@link #refetchEarly()} returns a
  * future that the caller composes with.
+ *
+ * <p>Every fetch is one {@link Attempt}, published with a single compare-and-set that both
+ * claims the {@code minRefetch} interval and makes the attempt's future visible: whoever sees
+ * the claim sees the future, so a caller racing a starting fetch shares it and is never told
+ * "no refetch" while one is starting. Elapsed time (the throttle, when a refresh is due) is
+ * read from a monotonic {@link Ticker}, never from the wall clock.
  */
 public final class RemoteJwks implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RemoteJwks.class);
@@ -40,49 +47,82 @@ public final class RemoteJwks implements AutoCloseable {
 
     private final URI uri;
     private final String source;
-    private final Duration refresh;
-    private final Duration minRefetch;
+    private final long refreshNanos;
+    private final long minRefetchNanos;
+    private final long pollMillis;
     private final Duration timeout;
     private final HttpClient http;
     private final Executor parseExecutor;
     private final ScheduledExecutorService scheduler;
     private final KeyParser parser;
-    private final Clock clock;
+    private final Ticker ticker;
     private final StreamGateMetrics metrics;
     private final Runnable onChange;
 
     private volatile List<VerificationKey> keys = List.of();
     private volatile boolean loaded;
     private volatile boolean lastFetchFailed;
-    private final java.util.concurrent.atomic.AtomicLong lastFetchStartMillis =
-            new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE / 2);
-    private final AtomicReference<CompletableFuture<Void>> inFlight = new AtomicReference<>();
+    /** The latest fetch, under way or done; replaced only by compare-and-set. */
+    private final AtomicReference<Attempt> latest;
     private volatile ScheduledFuture<?> refreshTask;
 
     RemoteJwks(URI uri, String source, Duration refresh, Duration minRefetch, Duration timeout,
                HttpClient http, Executor parseExecutor, ScheduledExecutorService scheduler,
-               KeyParser parser, Clock clock, StreamGateMetrics metrics, Runnable onChange) {
+               KeyParser parser, Ticker ticker, StreamGateMetrics metrics, Runnable onChange) {
         this.uri = uri;
         this.source = source;
-        this.refresh = refresh;
-        this.minRefetch = minRefetch;
+        this.refreshNanos = refresh.toNanos();
+        this.minRefetchNanos = minRefetch.toNanos();
+        // The scheduler only wakes the check; whether a refresh is due is the ticker's call.
+        this.pollMillis = Math.max(10, Math.min(refresh.toMillis(), 1000));
         this.timeout = timeout;
         this.http = http;
         this.parseExecutor = parseExecutor;
         this.scheduler = scheduler;
         this.parser = parser;
-        this.clock = clock;
+        this.ticker = ticker;
         this.metrics = metrics;
         this.onChange = onChange;
+        // Never fetched: an early refetch may start at once (refresh waits for start()).
+        this.latest = new AtomicReference<>(new Attempt(ticker.read() - minRefetchNanos,
+                CompletableFuture.completedFuture(null)));
         metrics.keysLoaded(source, () -> keys.size());
+    }
+
+    /** One fetch: when it started on the ticker, and its completion (never exceptional). */
+    private record Attempt(long startedNanos, CompletableFuture<Void> done) {
     }
 
     /** Starts the first fetch and the periodic refresh; returns the first fetch. */
     CompletableFuture<Void> start() {
-        CompletableFuture<Void> first = fetch();
-        long period = refresh.toMillis();
-        refreshTask = scheduler.scheduleWithFixedDelay(this::fetch, period, period, TimeUnit.MILLISECONDS);
+        Attempt cur = latest.get();
+        CompletableFuture<Void> first = cur.done.isDone() ? claim(cur, ticker.read()) : cur.done;
+        refreshTask = scheduler.scheduleWithFixedDelay(this::pollRefresh, pollMillis, pollMillis,
+                TimeUnit.MILLISECONDS);
         return first;
+    }
+
+    private void pollRefresh() {
+        try {
+            refreshIfDue();
+        } catch (RuntimeException e) {
+            // A throwing task would never run again: log and keep polling.
+            LOG.warn("JWKS {} ({}): refresh check failed", source, uri, e);
+        }
+    }
+
+    /**
+     * Starts the periodic refresh when {@code refresh} has passed on the ticker since the
+     * latest fetch started (an early refetch counts); returns the latest fetch's future,
+     * under way, new or already done.
+     */
+    CompletableFuture<Void> refreshIfDue() {
+        Attempt cur = latest.get();
+        if (!cur.done.isDone()) {
+            return cur.done;
+        }
+        long now = ticker.read();
+        return now - cur.startedNanos < refreshNanos ? cur.done : claim(cur, now);
     }
 
     public List<VerificationKey> keys() {
@@ -108,29 +148,41 @@ public final class RemoteJwks implements AutoCloseable {
      * or null when the last fetch started less than {@code minRefetch} ago.
      */
     CompletableFuture<Void> refetchEarly() {
-        CompletableFuture<Void> f = inFlight.get();
-        if (f != null) {
-            return f;
+        Attempt cur = latest.get();
+        if (!cur.done.isDone()) {
+            return cur.done;
         }
-        long now = clock.millis();
-        long last = lastFetchStartMillis.get();
-        if (now - last < minRefetch.toMillis()) {
+        long now = ticker.read();
+        if (now - cur.startedNanos < minRefetchNanos) {
             return null;
         }
-        // Claim this interval: of racing callers exactly one starts a fetch.
-        if (!lastFetchStartMillis.compareAndSet(last, now)) {
-            return inFlight.get();
-        }
-        return fetch();
+        return claim(cur, now);
     }
 
-    private CompletableFuture<Void> fetch() {
-        CompletableFuture<Void> mine = new CompletableFuture<>();
-        if (!inFlight.compareAndSet(null, mine)) {
-            CompletableFuture<Void> other = inFlight.get();
-            return other != null ? other : CompletableFuture.completedFuture(null);
+    /**
+     * Claims the next fetch over {@code seen} and starts it. The claim and its future are one
+     * object set by one compare-and-set, so of racing callers exactly one starts a fetch and
+     * every loser gets the winner's future (possibly already done), never null.
+     */
+    private CompletableFuture<Void> claim(Attempt seen, long now) {
+        Attempt mine = new Attempt(now, new CompletableFuture<>());
+        if (!latest.compareAndSet(seen, mine)) {
+            return latest.get().done;
         }
-        lastFetchStartMillis.set(clock.millis());
+        try {
+            send(mine.done);
+        } catch (RuntimeException e) {
+            // Nothing was sent (e.g. the executors are shut down): a failed fetch, never a
+            // future left pending that every later caller would wait on.
+            if (!mine.done.isDone()) {
+                failed(e.toString());
+                mine.done.complete(null);
+            }
+        }
+        return mine.done;
+    }
+
+    private void send(CompletableFuture<Void> mine) {
         HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout)
                 .header("Accept", "application/jwk-set+json, application/json").GET().build();
         CompletableFuture<HttpResponse<byte[]>> response;
@@ -174,11 +226,9 @@ public final class RemoteJwks implements AutoCloseable {
                             }
                         }
                     } finally {
-                        inFlight.set(null);
                         mine.complete(null);
                     }
                 });
-        return mine;
     }
 
     /**

@@ -380,6 +380,8 @@ class RemoteJwksTest {
         await(jwks.start());
         assertThat(changes.poll(WAIT, TimeUnit.SECONDS)).containsExactly("idp-1");
         serve(k1, k2);
+        // Due by the ticker; the scheduler's next wake-up (every 100 ms here) starts the fetch.
+        clock.advance(Duration.ofMillis(100));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
         Set<String> seen = Set.of();
         while (!seen.contains("idp-2") && System.nanoTime() < deadline) {
@@ -387,6 +389,38 @@ class RemoteJwksTest {
             seen = next == null ? seen : next;
         }
         assertThat(seen).containsExactlyInAnyOrder("idp-1", "idp-2");
+    }
+
+    @Test
+    void refreshIsDueByTheInjectedTickerNotBeforeAndNotByTheWallClock() throws Exception {
+        KeyRegistry r = loaded(k1);
+        serve(k1, k2);
+        await(r.refreshIfDue());
+        clock.set(clock.instant().plus(Duration.ofDays(1)));
+        await(r.refreshIfDue());
+        clock.advance(REFRESH.minusMillis(1));
+        await(r.refreshIfDue());
+        assertThat(requests()).as("wall clock a day ahead, ticker 1 ms short of refresh").isEqualTo(1);
+        clock.advance(Duration.ofMillis(1));
+        await(r.refreshIfDue());
+        assertThat(requests()).isEqualTo(2);
+        assertThat(r.find("idp-2", JwsAlgorithm.RS256)).hasSize(1);
+        await(r.refreshIfDue());
+        assertThat(requests()).isEqualTo(2);
+    }
+
+    /** Review finding: minRefetch was measured on the wall clock, so a step back froze it and a step ahead lifted it. */
+    @Test
+    void wallClockStepsNeitherFreezeNorLiftTheRefetchThrottle() throws Exception {
+        KeyRegistry r = loaded(k1);
+        clock.set(clock.instant().plus(Duration.ofHours(2)));
+        assertThat(r.refetchForUnknownKid()).as("wall clock stepped ahead, no time elapsed").isNull();
+        clock.set(clock.instant().minus(Duration.ofDays(1)));
+        clock.advance(MIN_REFETCH);
+        CompletableFuture<Void> f = r.refetchForUnknownKid();
+        assertThat(f).as("wall clock stepped back, minRefetch elapsed").isNotNull();
+        await(f);
+        assertThat(requests()).isEqualTo(2);
     }
 
     // --- refetch throttle --------------------------------------------------------------------
@@ -503,6 +537,70 @@ class RemoteJwksTest {
         assertThat(jwks.loaded()).isTrue();
         assertThat(jwks.keys()).extracting(VerificationKey::kid).containsExactly("idp-1");
         assertThat(requests()).isEqualTo(1);
+    }
+
+    /**
+     * Review finding: the minRefetch claim was published before the in-flight future, so a
+     * caller that saw the claim but not yet the future was told "no refetch" (null) while one
+     * was starting. The fetch is held in flight by a gated parse executor, so within a round
+     * every caller must get the one future, none null.
+     */
+    @Test
+    void callersRacingARefetchThatIsStartingAllGetItsFutureNeverNull() throws Exception {
+        serve(k1);
+        ExecutorService http = Executors.newFixedThreadPool(2);
+        ExecutorService parse = Executors.newSingleThreadExecutor();
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        closeables.add(scheduler::shutdownNow);
+        closeables.add(parse::shutdownNow);
+        closeables.add(http::shutdownNow);
+        java.util.concurrent.atomic.AtomicReference<CountDownLatch> gate =
+                new java.util.concurrent.atomic.AtomicReference<>(new CountDownLatch(0));
+        java.util.concurrent.Executor gated = task -> parse.execute(() -> {
+            try {
+                gate.get().await(WAIT, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            task.run();
+        });
+        RemoteJwks jwks = new RemoteJwks(uri(), SOURCE, REFRESH, MIN_REFETCH, TIMEOUT,
+                HttpClient.newBuilder().executor(http).build(), gated, scheduler,
+                new KeyParser(Fixture.crypto()), clock, metrics, () -> { });
+        closeables.add(jwks);
+        await(jwks.start());
+
+        int threads = 8;
+        int rounds = 200;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        closeables.add(pool::shutdownNow);
+        for (int round = 0; round < rounds; round++) {
+            CountDownLatch held = new CountDownLatch(1);
+            gate.set(held);
+            clock.advance(MIN_REFETCH);
+            java.util.concurrent.CyclicBarrier go = new java.util.concurrent.CyclicBarrier(threads);
+            List<Future<CompletableFuture<Void>>> calls = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                calls.add(pool.submit(() -> {
+                    go.await(WAIT, TimeUnit.SECONDS);
+                    return jwks.refetchEarly();
+                }));
+            }
+            Set<CompletableFuture<Void>> seen = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            for (Future<CompletableFuture<Void>> c : calls) {
+                CompletableFuture<Void> f = c.get(WAIT, TimeUnit.SECONDS);
+                assertThat(f).as("round %d: a caller got no refetch while one was starting", round).isNotNull();
+                seen.add(f);
+            }
+            assertThat(seen).as("round %d: one fetch, shared", round).hasSize(1);
+            CompletableFuture<Void> f = seen.iterator().next();
+            assertThat(f.isDone()).isFalse();
+            held.countDown();
+            await(f);
+            assertThat(jwks.refetchEarly()).as("round %d: throttled after the fetch", round).isNull();
+        }
+        assertThat(requests()).isEqualTo(rounds + 1);
+        assertThat(fetches("success")).isEqualTo(rounds + 1);
     }
 
     @Test

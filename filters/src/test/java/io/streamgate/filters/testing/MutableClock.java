@@ -6,9 +6,17 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock tests move by hand: expiry and leeway are tested without sleeping. */
-public final class MutableClock extends Clock {
+import com.github.benmanes.caffeine.cache.Ticker;
+
+/**
+ * A clock tests move by hand: expiry and leeway are tested without sleeping. It is also the
+ * monotonic {@link Ticker} the library derives from an injected clock ({@code
+ * io.streamgate.filters.Tickers}): {@link #advance} moves both, {@link #set} moves only the
+ * wall clock (as an NTP step would), so elapsed time never runs backwards.
+ */
+public final class MutableClock extends Clock implements Ticker {
     private volatile long millis;
+    private volatile long nanos;
 
     public MutableClock(Instant start) {
         this.millis = start.toEpochMilli();
@@ -19,10 +27,15 @@ public final class MutableClock extends Clock {
         return new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
     }
 
+    /** Moves wall-clock and elapsed time forward; a negative duration steps the wall clock only. */
     public void advance(Duration d) {
         millis += d.toMillis();
+        if (!d.isNegative()) {
+            nanos += d.toNanos();
+        }
     }
 
+    /** Steps the wall clock only; the ticker does not move. */
     public void set(Instant t) {
         millis = t.toEpochMilli();
     }
@@ -34,6 +47,12 @@ public final class MutableClock extends Clock {
     @Override
     public long millis() {
         return millis;
+    }
+
+    /** Elapsed nanoseconds, moved only by {@link #advance}. */
+    @Override
+    public long read() {
+        return nanos;
     }
 
     @Override
