@@ -45,7 +45,7 @@ public final class Authorizer implements AutoCloseable {
         this.extractor = new TokenExtractor(b.tokenSources);
         this.verifier = new TokenVerifier(b.policy, b.signatures);
         this.keys = b.keys;
-        this.cache = new VerifiedTokenCache(b.cacheSize, b.policy.leeway(), Duration.ofMinutes(5), b.clock);
+        this.cache = new VerifiedTokenCache(b.cacheBytes, b.policy.leeway(), Duration.ofMinutes(5), b.clock);
         this.replay = b.replay;
         this.clientAddress = b.clientAddress;
         this.clock = b.clock;
@@ -198,7 +198,7 @@ public final class Authorizer implements AutoCloseable {
         private ClientAddress clientAddress = ClientAddress.trustingNone();
         private Clock clock = Clock.systemUTC();
         private StreamGateMetrics metrics = StreamGateMetrics.noop();
-        private long cacheSize = 100_000;
+        private long cacheBytes = VerifiedTokenCache.DEFAULT_MAX_BYTES;
 
         private Builder(KeyRegistry keys, SignatureVerifier signatures) {
             this.keys = keys;
@@ -235,9 +235,9 @@ public final class Authorizer implements AutoCloseable {
             return this;
         }
 
-        /** Maximum verified tokens kept (default 100,000). */
-        public Builder cacheSize(long v) {
-            cacheSize = v;
+        /** Budget for the verified-token cache's estimated retained bytes (default 64 MiB). */
+        public Builder cacheBytes(long v) {
+            cacheBytes = v;
             return this;
         }
 
