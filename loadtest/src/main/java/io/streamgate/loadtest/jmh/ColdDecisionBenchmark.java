@@ -40,8 +40,8 @@ import io.streamgate.filters.metrics.StreamGateMetrics;
  * {@link SignatureVerifier} (jose4j, JWS-to-DER conversion, the provider), time claims, cache
  * insertion, metrics — on a route with no rules and replay protection off.
  *
- * <p>The verified-token cache is kept ({@value #CACHE_SIZE} entries) so its insert and
- * eviction are paid as on a busy gateway whose cache is full, but it can never hit: a token
+ * <p>The verified-token cache is kept ({@value #CACHE_BYTES} bytes: a few dozen entries) so
+ * its insert and eviction are paid as on a busy gateway whose cache is full, but it can never hit: a token
  * comes round again only after {@value #RING} others. The trial fails if any lookup hit or any
  * decision was a denial, so the figure is always the cold path that allows.
  *
@@ -69,7 +69,7 @@ public class ColdDecisionBenchmark {
     static final int RING = 16_384;
     private static final int MASK = RING - 1;
     /** Far smaller than the ring: every lookup misses, every insert evicts. */
-    static final int CACHE_SIZE = 64;
+    static final int CACHE_BYTES = 64 * 1024;
 
     @Param({"ES256", "RS256"})
     String alg;
@@ -102,7 +102,7 @@ public class ColdDecisionBenchmark {
         meters = new SimpleMeterRegistry();
         authorizer = Authorizer.builder(keys, verifier)
                 .metrics(new StreamGateMetrics(meters))
-                .cacheSize(CACHE_SIZE)
+                .cacheBytes(CACHE_BYTES)
                 .build();
         route = RoutePolicy.anyValidToken("live", "/live/");
 

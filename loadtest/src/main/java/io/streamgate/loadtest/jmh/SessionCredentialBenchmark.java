@@ -61,7 +61,7 @@ public class SessionCredentialBenchmark {
         SignatureVerifier crypto = SignatureVerifier.select(CryptoProvider.AUTO);
         KeyRegistry keys = KeyRegistry.builder(crypto)
                 .addStatic(BenchmarkTokens.publicPem(pair), BenchmarkTokens.KID, "keys[0]").build();
-        authorizer = Authorizer.builder(keys, crypto).cacheSize(64).build();
+        authorizer = Authorizer.builder(keys, crypto).cacheBytes(64 * 1024).build();
         long now = System.currentTimeMillis() / 1000;
         tokens = new String[16_384];
         for (int i = 0; i < tokens.length; i++) {
