@@ -3,6 +3,7 @@ package io.streamgate.filters;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import io.streamgate.filters.crypto.JwsSigner;
+import io.streamgate.filters.metrics.StreamGateMetrics;
+import io.streamgate.filters.replay.MemoryReplayStore;
+import io.streamgate.filters.replay.ReplayGuard;
+import io.streamgate.filters.replay.ReplayMode;
 import io.streamgate.filters.testing.Fixture;
 import io.streamgate.filters.testing.MutableClock;
 import io.streamgate.filters.testing.TestKeys;
@@ -87,6 +92,63 @@ class AttackCatalogTest {
         String t = Tokens.signedBy(es, clock).sign();
         assertThat(decide(t.substring(0, t.lastIndexOf('.') + 1) + JwsSigner.b64(sig)))
                 .isEqualTo(DenialReason.BAD_SIGNATURE);
+    }
+
+    /** s' = n - s: the other valid ECDSA signature over the same input with the same key. */
+    private static String otherEcdsaSpelling(String token) {
+        java.math.BigInteger n = new java.math.BigInteger(
+                "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551", 16);
+        int dot = token.lastIndexOf('.');
+        byte[] sig = java.util.Base64.getUrlDecoder().decode(token.substring(dot + 1));
+        assertThat(sig).hasSize(64);
+        java.math.BigInteger s = new java.math.BigInteger(1, java.util.Arrays.copyOfRange(sig, 32, 64));
+        byte[] flipped = n.subtract(s).toByteArray();
+        byte[] out = sig.clone();
+        java.util.Arrays.fill(out, 32, 64, (byte) 0);
+        int len = Math.min(32, flipped.length);
+        System.arraycopy(flipped, flipped.length - len, out, 64 - len, len);
+        return token.substring(0, dot + 1) + JwsSigner.b64(out);
+    }
+
+    /**
+     * ECDSA malleability: (r, n - s) verifies wherever (r, s) does, so an ES256 token has two
+     * valid spellings. High-S is deliberately not rejected (JDK, OpenSSL and node signers do not
+     * normalise S; rejecting would deny about half of legitimate tokens). What keeps a one-time
+     * token one-time is that replay protection is keyed by (iss, jti), never by the token
+     * string: the second spelling, in either order, is replayed.
+     */
+    @Test
+    void highSSecondSpellingOfAnEs256TokenIsValidButReplayedUnderModeOnce() {
+        String original = Tokens.signedBy(es, clock).claim("iss", "https://idp.example").sign();
+        String malleated = otherEcdsaSpelling(original);
+        assertThat(malleated).isNotEqualTo(original);
+        assertThat(otherEcdsaSpelling(malleated)).isEqualTo(original);
+        assertThat(decide(original)).as("replay off: first spelling").isNull();
+        assertThat(decide(malleated)).as("replay off: the second spelling verifies too").isNull();
+
+        StreamGateMetrics metrics = Fixture.metrics();
+        try (Authorizer once = Fixture.authorizer(clock, metrics, es, rsa)
+                .replay(new ReplayGuard(ReplayMode.ONCE, new MemoryReplayStore(clock, 1000), false,
+                        Duration.ofSeconds(30), Duration.ofMillis(200), metrics)).build()) {
+            assertThat(decideOnce(once, original)).isNull();
+            assertThat(decideOnce(once, malleated)).isEqualTo(DenialReason.REPLAYED);
+            assertThat(decideOnce(once, original)).isEqualTo(DenialReason.REPLAYED);
+
+            String another = Tokens.signedBy(es, clock).claim("iss", "https://idp.example").sign();
+            assertThat(decideOnce(once, otherEcdsaSpelling(another))).as("second spelling first").isNull();
+            assertThat(decideOnce(once, another)).isEqualTo(DenialReason.REPLAYED);
+        }
+    }
+
+    /** A decision with replay protection; an allowed one is committed, as after the origin accepted it. */
+    private static DenialReason decideOnce(Authorizer a, String token) {
+        Verdict v = a.authorize(ROUTE, BasicRequestView.builder("/live/x")
+                .header("Authorization", "Bearer " + token).build()).toCompletableFuture().join();
+        if (v.allowed()) {
+            v.admission().commit();
+            return null;
+        }
+        return v.reason();
     }
 
     @Test

@@ -9,9 +9,11 @@ import java.nio.charset.StandardCharsets;
  * A compact JWS split and decoded, or null when its shape is wrong. Checked before any
  * parsing: exactly three non-empty dot-separated parts (a five-part JWE is refused, never
  * decrypted), only the base64url alphabet, no padding or whitespace, and canonical encoding
- * (the unused trailing bits of the last character must be zero, RFC 4648 §3.5) — so one
- * token has exactly one spelling, and a cache keyed by the raw token cannot be bypassed by
- * re-encoding it.
+ * (the unused trailing bits of the last character must be zero, RFC 4648 §3.5) — so each
+ * part's bytes have exactly one encoding and a token cannot be re-spelled by re-encoding it.
+ * The signature bytes themselves are not unique: an ECDSA signature (r, s) has a second valid
+ * value (r, n − s), deliberately accepted. Nothing depends on uniqueness: that spelling only
+ * misses the verified-token cache once, and replay protection is keyed by (iss, jti).
  */
 final class JwsParts {
     final byte[] header;
