@@ -5,11 +5,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 
 import io.streamgate.filters.crypto.SignatureVerifier;
 import io.streamgate.filters.keys.KeyRegistry;
 import io.streamgate.filters.keys.VerificationKey;
 import io.streamgate.filters.metrics.StreamGateMetrics;
+import io.streamgate.filters.replay.ReplayDecision;
 import io.streamgate.filters.replay.ReplayGuard;
 import io.streamgate.filters.rules.RuleInput;
 import io.streamgate.filters.token.ExtractedToken;
@@ -25,11 +27,17 @@ import io.streamgate.filters.verify.VerifyPolicy;
 /**
  * The verification pipeline: for one request and route, extract → size and shape → header
  * → key by kid → signature → time claims → issuer/audience → required claims → route rules
- * → replay. Each step can only deny with its own {@link DenialReason}; nothing is recorded
- * for a token that failed an earlier step (the jti is consumed last).
+ * → replay. Each step can only deny with its own {@link DenialReason}; nothing is reserved
+ * for a token that failed an earlier step (replay protection runs last).
+ *
+ * <p>An allowed {@link Verdict} carries the {@link io.streamgate.filters.replay.Admission}
+ * of replay protection (a one-time reservation or a session lease): whoever forwards the
+ * request commits it when the origin accepted the request (status &lt; 500, or {@code 101})
+ * and releases it otherwise.
  *
  * <p>The result is usually complete on return (no thread switch, no blocking); it completes
- * later only when an unknown kid triggers a JWKS refetch or a remote replay store answers.
+ * later only when an unknown kid triggers a JWKS refetch or a remote replay store answers,
+ * and then continues on the {@link Builder#executor(Executor) executor}.
  */
 public final class Authorizer implements AutoCloseable {
     private final TokenExtractor extractor;
@@ -40,6 +48,7 @@ public final class Authorizer implements AutoCloseable {
     private final ClientAddress clientAddress;
     private final Clock clock;
     private final StreamGateMetrics metrics;
+    private final Executor executor;
 
     private Authorizer(Builder b) {
         this.extractor = new TokenExtractor(b.tokenSources);
@@ -50,6 +59,7 @@ public final class Authorizer implements AutoCloseable {
         this.clientAddress = b.clientAddress;
         this.clock = b.clock;
         this.metrics = b.metrics;
+        this.executor = b.executor;
     }
 
     public static Builder builder(KeyRegistry keys, SignatureVerifier signatures) {
@@ -118,13 +128,15 @@ public final class Authorizer implements AutoCloseable {
                 return done(meters, Verdict.deny(unknownKey()));
             }
             // Composed, never awaited: no request thread waits on the identity provider.
-            return refetch.handle((x, e) -> null).thenCompose(x -> {
+            CompletableFuture<Object> fetched = refetch.handle((x, e) -> null);
+            java.util.function.Function<Object, CompletionStage<Verdict>> resume = x -> {
                 VerificationKey[] again = keys.find(decoded.kid(), decoded.algorithm());
                 if (again.length == 0) {
                     return done(meters, Verdict.deny(unknownKey()));
                 }
                 return verified(route, request, extracted, decoded, again, meters, start);
-            });
+            };
+            return fetched.isDone() ? fetched.thenCompose(resume) : fetched.thenComposeAsync(resume, executor);
         }
         return verified(route, request, extracted, decoded, candidates, meters, start);
     }
@@ -157,14 +169,22 @@ public final class Authorizer implements AutoCloseable {
                 && !route.rules().test(token.claims(), new RuleInput(request, route.pathPrefix(), clientAddress))) {
             return done(meters, Verdict.deny(DenialReason.FORBIDDEN));
         }
-        CompletionStage<DenialReason> admitted = replay.admit(token.claims(), now);
-        CompletableFuture<DenialReason> f = admitted.toCompletableFuture();
+        CompletableFuture<ReplayDecision> f = replay.admit(token.claims(), now).toCompletableFuture();
         if (f.isDone()) {
-            DenialReason denied = f.join();
-            return done(meters, denied == null ? Verdict.allow(token, extracted) : Verdict.deny(denied));
+            return done(meters, verdict(f.join(), token, extracted));
         }
-        return f.thenApply(denied -> record(meters, denied == null ? Verdict.allow(token, extracted)
-                : Verdict.deny(denied)));
+        CompletableFuture<Verdict> later = f.thenApplyAsync(d -> record(meters, verdict(d, token, extracted)), executor);
+        // Should the executor refuse the continuation, nothing would ever settle the admission.
+        later.whenComplete((v, e) -> {
+            if (e != null) {
+                f.thenAccept(d -> d.admission().release());
+            }
+        });
+        return later;
+    }
+
+    private static Verdict verdict(ReplayDecision d, VerifiedToken token, ExtractedToken extracted) {
+        return d.allowed() ? Verdict.allow(token, extracted, d.admission()) : Verdict.deny(d.denied());
     }
 
     private static CompletableFuture<Verdict> done(StreamGateMetrics.RouteMeters meters, Verdict v) {
@@ -199,6 +219,7 @@ public final class Authorizer implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private StreamGateMetrics metrics = StreamGateMetrics.noop();
         private long cacheBytes = VerifiedTokenCache.DEFAULT_MAX_BYTES;
+        private Executor executor = Runnable::run;
 
         private Builder(KeyRegistry keys, SignatureVerifier signatures) {
             this.keys = keys;
@@ -238,6 +259,17 @@ public final class Authorizer implements AutoCloseable {
         /** Budget for the verified-token cache's estimated retained bytes (default 64 MiB). */
         public Builder cacheBytes(long v) {
             cacheBytes = v;
+            return this;
+        }
+
+        /**
+         * Where a decision continues after an asynchronous step (a remote replay store answered,
+         * a JWKS refetch finished), so that the rest of the request never runs on the store
+         * client's or the HTTP client's thread. Default: the completing thread. A decision that
+         * is complete at once never switches threads.
+         */
+        public Builder executor(Executor v) {
+            executor = java.util.Objects.requireNonNull(v);
             return this;
         }
 

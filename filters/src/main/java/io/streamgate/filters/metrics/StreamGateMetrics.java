@@ -33,7 +33,9 @@ import io.streamgate.filters.DenialReason;
  * <tr><td>streamgate_keys_loaded</td><td>gauge</td><td>source</td>
  *     <td>keys currently usable from a source (last good set kept on failure)</td></tr>
  * <tr><td>streamgate_replay_operations_total</td><td>counter</td><td>op, result</td>
- *     <td>replay store operations; result first|replayed|limit|error</td></tr>
+ *     <td>replay store operations: op once (reserve; first|replayed|error), commit (ok|lost|error),
+ *     release (ok|error), undo (a reservation or lease of unknown outcome deleted if ours; ok|error),
+ *     acquire and renew (granted|limit|error)</td></tr>
  * <tr><td>streamgate_replay_store_errors_total</td><td>counter</td><td>action</td>
  *     <td>replay store failures and what was done (deny|allow)</td></tr>
  * </table>

@@ -13,7 +13,9 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 
 /**
- * Replay state of one gateway process. Entries expire with their tokens. When full it
+ * Replay state of one gateway process: atomic per key (every operation is one
+ * {@code compute}), answered at once. Entries expire with their tokens, reservations after
+ * their short term, both by the injected clock. When full it
  * refuses new entries (the operation fails, and {@code onStoreError} decides) rather than
  * evicting old ones: forgetting a used jti early would let it be replayed.
  */
@@ -27,50 +29,116 @@ public final class MemoryReplayStore implements ReplayStore {
         }
     }
 
+    /** A one-time entry: reserved by {@code owner} until {@code until}, or consumed until then. */
+    private record Once(String owner, boolean consumed, long until) {
+    }
+
     private final Clock clock;
     private final long maxEntries;
-    private final Cache<String, Long> used;
+    private final Cache<String, Once> once;
     private final ConcurrentHashMap<String, Map<String, Long>> leases = new ConcurrentHashMap<>();
 
     public MemoryReplayStore(Clock clock, long maxEntries) {
         this.clock = clock;
         this.maxEntries = maxEntries;
-        this.used = Caffeine.newBuilder()
+        this.once = Caffeine.newBuilder()
                 .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
                 .executor(Runnable::run)
-                .expireAfter(new Expiry<String, Long>() {
+                .expireAfter(new Expiry<String, Once>() {
                     @Override
-                    public long expireAfterCreate(String key, Long expiresAt, long currentTime) {
-                        return TimeUnit.MILLISECONDS.toNanos(Math.max(0, expiresAt - clock.millis()));
+                    public long expireAfterCreate(String key, Once e, long currentTime) {
+                        return remaining(e);
                     }
 
                     @Override
-                    public long expireAfterUpdate(String key, Long expiresAt, long currentTime, long currentDuration) {
-                        return currentDuration;
+                    public long expireAfterUpdate(String key, Once e, long currentTime, long currentDuration) {
+                        return remaining(e);
                     }
 
                     @Override
-                    public long expireAfterRead(String key, Long expiresAt, long currentTime, long currentDuration) {
+                    public long expireAfterRead(String key, Once e, long currentTime, long currentDuration) {
                         return currentDuration;
                     }
                 })
                 .build();
     }
 
-    @Override
-    public CompletionStage<Boolean> markUsed(String key, long expiresAtMillis) {
-        if (used.estimatedSize() >= maxEntries) {
-            used.cleanUp();
-            if (used.estimatedSize() >= maxEntries) {
-                // A key already recorded is a replay whatever the fill level: answer that rather
-                // than fail, or onStoreError=allow would admit a replayed token while full.
-                if (used.getIfPresent(key) != null) {
-                    return CompletableFuture.completedFuture(false);
-                }
-                return CompletableFuture.failedFuture(new StoreFullException());
-            }
+    private long remaining(Once e) {
+        return TimeUnit.MILLISECONDS.toNanos(Math.max(0, e.until() - clock.millis()));
+    }
+
+    /** The live entry of a key, or null (a lapsed one counts as absent even before Caffeine drops it). */
+    private Once live(Once e, long now) {
+        return e == null || e.until() <= now ? null : e;
+    }
+
+    /** True when a new key may not be added (the store is full); never evicts. */
+    private boolean full(String key) {
+        if (once.estimatedSize() < maxEntries) {
+            return false;
         }
-        return CompletableFuture.completedFuture(used.asMap().putIfAbsent(key, expiresAtMillis) == null);
+        once.cleanUp();
+        return once.estimatedSize() >= maxEntries && live(once.getIfPresent(key), clock.millis()) == null;
+    }
+
+    @Override
+    public CompletionStage<Boolean> reserve(String key, String owner, long reserveMillis, long expiresAtMillis) {
+        long now = clock.millis();
+        long until = Math.min(now + reserveMillis, expiresAtMillis);
+        if (full(key)) {
+            return CompletableFuture.failedFuture(new StoreFullException());
+        }
+        boolean[] taken = {false};
+        once.asMap().compute(key, (k, e) -> {
+            if (live(e, now) != null) {
+                return e; // a known key stays an answer (false), full or not
+            }
+            taken[0] = true;
+            if (until <= now) {
+                return null; // the token is past its end (it cannot pass again): nothing to hold
+            }
+            return new Once(owner, false, until);
+        });
+        return CompletableFuture.completedFuture(taken[0]);
+    }
+
+    @Override
+    public CompletionStage<Boolean> commit(String key, String owner, long expiresAtMillis) {
+        long now = clock.millis();
+        if (full(key)) {
+            return CompletableFuture.failedFuture(new StoreFullException());
+        }
+        boolean[] ours = {false};
+        once.asMap().compute(key, (k, e) -> {
+            Once held = live(e, now);
+            if (held != null && !held.owner().equals(owner)) {
+                return e;
+            }
+            ours[0] = true;
+            if (held != null && held.consumed()) {
+                return held; // already consumed by us: the first commit's expiry stands
+            }
+            return expiresAtMillis <= now ? null : new Once(owner, true, expiresAtMillis);
+        });
+        return CompletableFuture.completedFuture(ours[0]);
+    }
+
+    @Override
+    public CompletionStage<Boolean> releaseIfOwner(String key, String owner) {
+        long now = clock.millis();
+        boolean[] freed = {false};
+        once.asMap().computeIfPresent(key, (k, e) -> {
+            Once held = live(e, now);
+            if (held == null) {
+                return null;
+            }
+            if (!held.consumed() && held.owner().equals(owner)) {
+                freed[0] = true;
+                return null;
+            }
+            return e;
+        });
+        return CompletableFuture.completedFuture(freed[0]);
     }
 
     @Override
@@ -104,7 +172,7 @@ public final class MemoryReplayStore implements ReplayStore {
     }
 
     @Override
-    public CompletionStage<Void> release(String key, String sessionId) {
+    public CompletionStage<Void> releaseLease(String key, String sessionId) {
         leases.computeIfPresent(key, (k, m) -> {
             m.remove(sessionId);
             return m.isEmpty() ? null : m;

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletionStage;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
@@ -24,9 +25,16 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 /**
  * Replay state shared by every replica, in Redis (standalone, Sentinel or Cluster, through
  * Lettuce): one shared asynchronous connection, keys under a prefix, every key with a TTL,
- * atomic operations only — {@code SET NX PX} for one-time use, a Lua script for session
- * leases (a sorted set of session ids scored by lease expiry, read against Redis's own
- * clock so that replicas' clocks do not matter).
+ * atomic operations only — {@code SET NX PX} to reserve a one-time key (value
+ * {@code r:<owner>}), Lua scripts to commit it (value {@code c:<owner>}, TTL the token's
+ * lifetime) and to delete it only while it is still the owner's reservation, and a Lua script
+ * for session leases (a sorted set of session ids scored by lease expiry, read against
+ * Redis's own clock so that replicas' clocks do not matter).
+ *
+ * <p>Scripts run by {@code EVALSHA} (loaded once with {@code SCRIPT LOAD} at connect; on
+ * {@code NOSCRIPT} — a restarted server, {@code SCRIPT FLUSH}, a failover — the call is
+ * retried as {@code EVAL}, which caches the script again). Every key of one token carries
+ * the same hash tag, {@code {<token key>}}, so a script never crosses Cluster slots.
  *
  * <p>Failures are fast: commands issued while disconnected are rejected rather than queued,
  * each command has a timeout, and Lettuce reconnects by itself when Redis returns.
@@ -55,6 +63,41 @@ public final class RedisReplayStore implements ReplayStore {
             return 0
             """;
 
+    /** KEYS[1] the one-time key; ARGV: owner, TTL ms. Consumes it when ours (reserved or consumed) or free. */
+    static final String COMMIT_SCRIPT = """
+            local v = redis.call('GET', KEYS[1])
+            if v == ('c:' .. ARGV[1]) then return 1 end
+            if v and v ~= ('r:' .. ARGV[1]) then return 0 end
+            redis.call('SET', KEYS[1], 'c:' .. ARGV[1], 'PX', ARGV[2])
+            return 1
+            """;
+
+    /** KEYS[1] the one-time key; ARGV: owner. Deletes it only while it is the owner's reservation. */
+    static final String RELEASE_SCRIPT = """
+            if redis.call('GET', KEYS[1]) == ('r:' .. ARGV[1]) then
+              redis.call('DEL', KEYS[1])
+              return 1
+            end
+            return 0
+            """;
+
+    /** A Lua script and its SHA-1, as EVALSHA names it. */
+    record Script(String source, String sha) {
+        static Script of(String source) {
+            try {
+                byte[] d = java.security.MessageDigest.getInstance("SHA-1")
+                        .digest(source.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                return new Script(source, java.util.HexFormat.of().formatHex(d));
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    private static final Script LEASE = Script.of(LEASE_SCRIPT);
+    private static final Script COMMIT = Script.of(COMMIT_SCRIPT);
+    private static final Script RELEASE = Script.of(RELEASE_SCRIPT);
+
     private final AutoCloseable client;
     private final StatefulConnection<String, String> connection;
     private final RedisClusterAsyncCommands<String, String> redis;
@@ -66,6 +109,10 @@ public final class RedisReplayStore implements ReplayStore {
         this.connection = connection;
         this.redis = redis;
         this.prefix = prefix;
+        for (Script script : List.of(LEASE, COMMIT, RELEASE)) {
+            // Best effort: a script missing later (restart, flush) is handled by the EVAL fallback.
+            guard(() -> redis.scriptLoad(script.source()));
+        }
     }
 
     /**
@@ -97,19 +144,40 @@ public final class RedisReplayStore implements ReplayStore {
         return new RedisReplayStore(c::shutdown, conn, conn.async(), keyPrefix);
     }
 
+    /** The one-time key of a token key; hash-tagged like {@link #leaseKey} (same slot in a Cluster). */
+    String onceKey(String key) {
+        return prefix + "once:{" + key + "}";
+    }
+
+    /** The session-lease key of a token key. */
+    String leaseKey(String key) {
+        return prefix + "lease:{" + key + "}";
+    }
+
     @Override
-    public CompletionStage<Boolean> markUsed(String key, long expiresAtMillis) {
-        long ttl = Math.max(1, expiresAtMillis - System.currentTimeMillis());
-        return guard(() -> redis.set(prefix + "once:" + key, "1", SetArgs.Builder.nx().px(ttl))
+    public CompletionStage<Boolean> reserve(String key, String owner, long reserveMillis, long expiresAtMillis) {
+        // A token past its end cannot pass again: a 1 ms reservation holds nothing for long.
+        long ttl = Math.max(1, Math.min(reserveMillis, expiresAtMillis - System.currentTimeMillis()));
+        return guard(() -> redis.set(onceKey(key), "r:" + owner, SetArgs.Builder.nx().px(ttl))
                 .thenApply("OK"::equals));
+    }
+
+    @Override
+    public CompletionStage<Boolean> commit(String key, String owner, long expiresAtMillis) {
+        long ttl = Math.max(1, expiresAtMillis - System.currentTimeMillis());
+        return run(COMMIT, onceKey(key), owner, Long.toString(ttl)).thenApply(r -> r != null && r == 1L);
+    }
+
+    @Override
+    public CompletionStage<Boolean> releaseIfOwner(String key, String owner) {
+        return run(RELEASE, onceKey(key), owner).thenApply(r -> r != null && r == 1L);
     }
 
     @Override
     public CompletionStage<Boolean> acquire(String key, String sessionId, int maxSessions, long leaseMillis,
                                             long expiresAtMillis) {
-        return guard(() -> redis.<Long>eval(LEASE_SCRIPT, ScriptOutputType.INTEGER, new String[] {prefix + "lease:" + key},
-                sessionId, Integer.toString(maxSessions), Long.toString(leaseMillis), Long.toString(expiresAtMillis))
-                .thenApply(r -> r != null && r == 1L));
+        return run(LEASE, leaseKey(key), sessionId, Integer.toString(maxSessions), Long.toString(leaseMillis),
+                Long.toString(expiresAtMillis)).thenApply(r -> r != null && r == 1L);
     }
 
     @Override
@@ -119,8 +187,22 @@ public final class RedisReplayStore implements ReplayStore {
     }
 
     @Override
-    public CompletionStage<Void> release(String key, String sessionId) {
-        return guard(() -> redis.zrem(prefix + "lease:" + key, sessionId).thenApply(x -> (Void) null));
+    public CompletionStage<Void> releaseLease(String key, String sessionId) {
+        return guard(() -> redis.zrem(leaseKey(key), sessionId).thenApply(x -> (Void) null));
+    }
+
+    /** EVALSHA, and EVAL (which caches the script again) when the server does not know it. */
+    private CompletionStage<Long> run(Script script, String key, String... args) {
+        String[] keys = {key};
+        return guard(() -> redis.<Long>evalsha(script.sha(), ScriptOutputType.INTEGER, keys, args))
+                .exceptionallyCompose(e -> {
+                    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                            ? e.getCause() : e;
+                    if (cause instanceof RedisNoScriptException) {
+                        return guard(() -> redis.<Long>eval(script.source(), ScriptOutputType.INTEGER, keys, args));
+                    }
+                    return CompletableFuture.failedFuture(cause);
+                });
     }
 
     @Override

@@ -6,12 +6,35 @@ import java.util.concurrent.CompletionStage;
  * Where replay state lives: in this process ({@link MemoryReplayStore}) or shared by every
  * replica (Redis). Every operation is asynchronous and atomic, so a remote store never blocks
  * a request thread and two replicas can never both admit a one-time token. Every entry
- * expires by itself ({@code expiresAtMillis}: the token's exp plus leeway), so the store
- * stays bounded by the tokens still alive.
+ * expires by itself, so the store stays bounded by the tokens (and reservations) still alive.
+ *
+ * <p>One-time use is a two-step, owner-checked protocol: {@link #reserve} holds a key for a
+ * short time for one owner (a random id per request), then {@link #commit} makes it
+ * permanent (the origin accepted the request) or {@link #releaseIfOwner} frees it (it did
+ * not). A reservation neither committed nor released lapses by itself, so a crashed replica
+ * never burns a token for good. Owner checks make a late or repeated call harmless: nobody
+ * can commit or free someone else's reservation.
  */
 public interface ReplayStore extends AutoCloseable {
-    /** Records the first use of {@code key}; completes with true when this call was the first. */
-    CompletionStage<Boolean> markUsed(String key, long expiresAtMillis);
+    /**
+     * Reserves {@code key} for {@code owner} for {@code reserveMillis} (never past
+     * {@code expiresAtMillis}); completes with true when this call took it, false when it is
+     * reserved by someone else or already consumed.
+     */
+    CompletionStage<Boolean> reserve(String key, String owner, long reserveMillis, long expiresAtMillis);
+
+    /**
+     * Consumes {@code key} until {@code expiresAtMillis} (the token's exp plus leeway) when it is
+     * reserved by {@code owner}, already consumed by {@code owner}, or free again (the
+     * reservation lapsed and nobody took it); completes with false when someone else holds it.
+     */
+    CompletionStage<Boolean> commit(String key, String owner, long expiresAtMillis);
+
+    /**
+     * Frees {@code key} when it is still reserved (not consumed) by {@code owner}; completes with
+     * true when something was freed. A consumed key or another owner's reservation is left alone.
+     */
+    CompletionStage<Boolean> releaseIfOwner(String key, String owner);
 
     /**
      * Takes one of at most {@code maxSessions} leases on {@code key} for {@code sessionId},
@@ -25,8 +48,8 @@ public interface ReplayStore extends AutoCloseable {
     CompletionStage<Boolean> renew(String key, String sessionId, int maxSessions, long leaseMillis,
                                    long expiresAtMillis);
 
-    /** Releases a lease. */
-    CompletionStage<Void> release(String key, String sessionId);
+    /** Releases a session lease (only {@code sessionId}'s, so a late call never frees another session). */
+    CompletionStage<Void> releaseLease(String key, String sessionId);
 
     /** Completes normally when the store answers. */
     CompletionStage<Void> ping();

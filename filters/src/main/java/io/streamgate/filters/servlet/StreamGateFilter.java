@@ -5,6 +5,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -20,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import io.streamgate.filters.Authorizer;
 import io.streamgate.filters.RoutePolicy;
 import io.streamgate.filters.Verdict;
+import io.streamgate.filters.replay.Admission;
 
 /**
  * Servlet 6 adapter of the {@link Authorizer}: extracts nothing itself, asks the core, and
@@ -33,6 +36,15 @@ import io.streamgate.filters.Verdict;
  * Requests for which the route selector returns null are not this filter's business and pass
  * (with CORS headers). A path with dot segments, empty segments or {@code ;} parameters is
  * refused with 400 before anything else (see {@link io.streamgate.filters.PathSafety}).
+ *
+ * <p>Replay protection is settled here, after the application answered: under
+ * {@code replay.mode: once} the jti is consumed ({@link Admission#commit()}) when the response
+ * status is below 500 once the chain returned — for an asynchronous request, when it
+ * completes — and released otherwise (a 5xx, an exception, an async timeout or error), so
+ * the viewer can retry with the same token. Under {@code replay.mode: limit} a request is a
+ * session for its duration: it holds one of the token's leases from the decision until it
+ * ends, and releases it then. The lease is not renewed while the request runs, so a request
+ * longer than the lease period holds it only for that period.
  */
 public final class StreamGateFilter implements Filter {
     /** Request attribute holding the allowed {@link Verdict}. */
@@ -108,6 +120,54 @@ public final class StreamGateFilter implements Filter {
         });
     }
 
+    /**
+     * Settles an admission once the response is decided: committed when the application
+     * answered below 500, released otherwise; a session lease ({@code limit}) is released
+     * either way, as the request — the session — has ended.
+     */
+    static void settle(Admission admission, int status) {
+        if (status < 500) {
+            admission.commit();
+        } else {
+            admission.release();
+        }
+        if (admission.leaseId() != null) {
+            admission.release();
+        }
+    }
+
+    /** Settles an asynchronous request's admission when it completes; a timeout or error releases it. */
+    private static final class Settle implements AsyncListener {
+        private final Admission admission;
+
+        Settle(Admission admission) {
+            this.admission = admission;
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event) {
+            ServletResponse r = event.getSuppliedResponse();
+            int status = r instanceof HttpServletResponse h ? h.getStatus() : 500;
+            settle(admission, status);
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+            admission.release();
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            admission.release();
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+            // Asynchronous again (e.g. after a dispatch): listeners must register anew to hear the end.
+            event.getAsyncContext().addListener(this);
+        }
+    }
+
     private void act(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
                      CompletableFuture<?> decision) throws IOException, ServletException {
         Verdict verdict;
@@ -124,8 +184,22 @@ public final class StreamGateFilter implements Filter {
         }
         if (verdict.allowed()) {
             request.setAttribute(VERDICT_ATTRIBUTE, verdict);
-            Cors.apply(request, response);
-            chain.doFilter(request, response);
+            Admission admission = verdict.admission();
+            try {
+                Cors.apply(request, response);
+                chain.doFilter(request, response);
+            } catch (IOException | ServletException | RuntimeException | Error e) {
+                admission.release();
+                throw e;
+            }
+            if (admission == Admission.NONE) {
+                return;
+            }
+            if (request.isAsyncStarted()) {
+                request.getAsyncContext().addListener(new Settle(admission));
+            } else {
+                settle(admission, response.getStatus());
+            }
             return;
         }
         if (LOG.isDebugEnabled()) {

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import io.streamgate.filters.testing.MutableClock;
 
-/** The in-process replay store: one-time marks, session leases, expiry by the injected clock, a hard bound. */
+/** The in-process replay store: one-time reservations, session leases, expiry by the injected clock, a hard bound. */
 class MemoryReplayStoreTest {
     private static final long LEASE = Duration.ofSeconds(30).toMillis();
 
@@ -41,86 +41,163 @@ class MemoryReplayStoreTest {
         }
     }
 
-    // ---- markUsed ----
+    // ---- one-time use: reserve, commit, release ----
+
+    private static final long RESERVE = Duration.ofSeconds(30).toMillis();
+
+    /** Reserve and commit in one go, as an admitted request the origin accepted. */
+    private boolean use(MemoryReplayStore s, String key, String owner, long exp) {
+        if (!done(s.reserve(key, owner, RESERVE, exp))) {
+            return false;
+        }
+        assertThat(done(s.commit(key, owner, exp))).isTrue();
+        return true;
+    }
 
     @Test
-    void firstMarkIsFirstSecondIsNot() {
+    void aReservedKeyIsRefusedToOthersAndToASecondReserve() {
         long exp = in(Duration.ofHours(1));
-        assertThat(done(store.markUsed("k", exp))).isTrue();
-        assertThat(done(store.markUsed("k", exp))).isFalse();
-        assertThat(done(store.markUsed("k", exp))).isFalse();
+        assertThat(done(store.reserve("k", "o1", RESERVE, exp))).isTrue();
+        assertThat(done(store.reserve("k", "o2", RESERVE, exp))).isFalse();
+        assertThat(done(store.reserve("k", "o1", RESERVE, exp))).as("no second reservation, even for the owner").isFalse();
+    }
+
+    @Test
+    void concurrentFirstUsesReserveExactlyOnce() throws Exception {
+        long exp = in(Duration.ofHours(1));
+        int n = 50;
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(n);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+        try {
+            java.util.List<java.util.concurrent.Future<Boolean>> all = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                String owner = "o" + i;
+                all.add(pool.submit(() -> {
+                    start.await(5, TimeUnit.SECONDS);
+                    return done(store.reserve("k", owner, RESERVE, exp));
+                }));
+            }
+            int taken = 0;
+            for (var f : all) {
+                taken += f.get(10, TimeUnit.SECONDS) ? 1 : 0;
+            }
+            assertThat(taken).isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void releaseFreesTheKeyForARetry() {
+        long exp = in(Duration.ofHours(1));
+        assertThat(done(store.reserve("k", "o1", RESERVE, exp))).isTrue();
+        assertThat(done(store.releaseIfOwner("k", "o1"))).isTrue();
+        assertThat(done(store.reserve("k", "o2", RESERVE, exp))).isTrue();
+    }
+
+    @Test
+    void releaseByAnotherOwnerLeavesTheReservation() {
+        long exp = in(Duration.ofHours(1));
+        assertThat(done(store.reserve("k", "o1", RESERVE, exp))).isTrue();
+        assertThat(done(store.releaseIfOwner("k", "o2"))).isFalse();
+        assertThat(done(store.reserve("k", "o2", RESERVE, exp))).isFalse();
+        assertThat(done(store.commit("k", "o2", exp))).as("nor may another owner commit it").isFalse();
+    }
+
+    @Test
+    void commitConsumesTheKeyUntilItsExpiry() {
+        long exp = in(Duration.ofMinutes(10));
+        assertThat(done(store.reserve("k", "o1", RESERVE, exp))).isTrue();
+        assertThat(done(store.commit("k", "o1", exp))).isTrue();
+        assertThat(done(store.commit("k", "o1", exp))).as("idempotent").isTrue();
+        assertThat(done(store.releaseIfOwner("k", "o1"))).as("release after commit does nothing").isFalse();
+        clock.advance(Duration.ofMinutes(10).minusMillis(1));
+        assertThat(done(store.reserve("k", "o2", RESERVE, in(Duration.ofMinutes(10))))).isFalse();
+        clock.advance(Duration.ofMillis(1));
+        assertThat(done(store.reserve("k", "o2", RESERVE, in(Duration.ofMinutes(10)))))
+                .as("forgotten once the token can no longer pass").isTrue();
+    }
+
+    @Test
+    void aReservationLapsesAfterItsTerm() {
+        long exp = in(Duration.ofHours(1));
+        assertThat(done(store.reserve("k", "o1", RESERVE, exp))).isTrue();
+        clock.advance(Duration.ofMillis(RESERVE - 1));
+        assertThat(done(store.reserve("k", "o2", RESERVE, exp))).isFalse();
+        clock.advance(Duration.ofMillis(1));
+        assertThat(done(store.reserve("k", "o2", RESERVE, exp))).isTrue();
+        assertThat(done(store.commit("k", "o1", exp))).as("the lapsed owner lost it").isFalse();
+        assertThat(done(store.commit("k", "o2", exp))).isTrue();
+    }
+
+    @Test
+    void aReservationNeverOutlivesTheToken() {
+        assertThat(done(store.reserve("k", "o1", RESERVE, in(Duration.ofSeconds(5))))).isTrue();
+        clock.advance(Duration.ofSeconds(5));
+        assertThat(done(store.reserve("k", "o2", RESERVE, in(Duration.ofHours(1))))).isTrue();
+        assertThat(done(store.reserve("past", "o1", RESERVE, clock.millis()))).as("nothing to hold").isTrue();
+        assertThat(done(store.reserve("past", "o2", RESERVE, clock.millis()))).isTrue();
+    }
+
+    @Test
+    void commitOfALapsedButFreeReservationStillConsumes() {
+        long exp = in(Duration.ofHours(1));
+        assertThat(done(store.reserve("k", "o1", RESERVE, exp))).isTrue();
+        clock.advance(Duration.ofMillis(RESERVE));
+        assertThat(done(store.commit("k", "o1", exp))).isTrue();
+        assertThat(done(store.reserve("k", "o2", RESERVE, exp))).isFalse();
+    }
+
+    @Test
+    void commitAfterReleaseOfAFreeKeyConsumesItAndReleaseAfterThatIsHarmless() {
+        long exp = in(Duration.ofHours(1));
+        assertThat(done(store.reserve("k", "o1", RESERVE, exp))).isTrue();
+        assertThat(done(store.releaseIfOwner("k", "o1"))).isTrue();
+        assertThat(done(store.releaseIfOwner("k", "o1"))).isFalse();
+        assertThat(done(store.reserve("k", "o2", RESERVE, exp))).isTrue();
+        assertThat(done(store.commit("k", "o1", exp))).as("someone else holds it now").isFalse();
     }
 
     @Test
     void keysAreIndependent() {
         long exp = in(Duration.ofHours(1));
-        assertThat(done(store.markUsed("a", exp))).isTrue();
-        assertThat(done(store.markUsed("b", exp))).isTrue();
-        assertThat(done(store.markUsed("a", exp))).isFalse();
-    }
-
-    @Test
-    void entryIsKeptUntilItsExpiry() {
-        long exp = in(Duration.ofMinutes(10));
-        assertThat(done(store.markUsed("k", exp))).isTrue();
-        clock.advance(Duration.ofMinutes(10).minusMillis(1));
-        assertThat(done(store.markUsed("k", exp))).isFalse();
-    }
-
-    @Test
-    void entryIsGoneAfterItsExpiry() {
-        long exp = in(Duration.ofMinutes(10));
-        assertThat(done(store.markUsed("k", exp))).isTrue();
-        clock.advance(Duration.ofMinutes(10).plusMillis(1));
-        assertThat(done(store.markUsed("k", in(Duration.ofMinutes(10))))).isTrue();
-    }
-
-    @Test
-    void secondMarkDoesNotExtendTheFirstExpiry() {
-        assertThat(done(store.markUsed("k", in(Duration.ofMinutes(1))))).isTrue();
-        assertThat(done(store.markUsed("k", in(Duration.ofDays(1))))).isFalse();
-        clock.advance(Duration.ofMinutes(1).plusMillis(1));
-        assertThat(done(store.markUsed("k", in(Duration.ofMinutes(1))))).isTrue();
+        assertThat(use(store, "a", "o1", exp)).isTrue();
+        assertThat(use(store, "b", "o2", exp)).isTrue();
+        assertThat(use(store, "a", "o3", exp)).isFalse();
     }
 
     @Test
     void fullStoreRefusesNewKeysRatherThanEvicting() throws Exception {
         MemoryReplayStore small = new MemoryReplayStore(clock, 2);
         long exp = in(Duration.ofHours(1));
-        assertThat(done(small.markUsed("a", exp))).isTrue();
-        assertThat(done(small.markUsed("b", exp))).isTrue();
-        assertThat(failure(small.markUsed("c", exp))).isInstanceOf(MemoryReplayStore.StoreFullException.class);
-        // nothing was evicted to make room: both old marks still stand
-        assertThat(done(small.markUsed("a", exp))).isFalse();
-        assertThat(done(small.markUsed("b", exp))).isFalse();
+        assertThat(use(small, "a", "o1", exp)).isTrue();
+        assertThat(done(small.reserve("b", "o2", RESERVE, exp))).isTrue();
+        assertThat(failure(small.reserve("c", "o3", RESERVE, exp))).isInstanceOf(MemoryReplayStore.StoreFullException.class);
+        // nothing was evicted to make room; a known key is still answered (a replay), full or not
+        assertThat(done(small.reserve("a", "o4", RESERVE, exp))).isFalse();
+        assertThat(done(small.reserve("b", "o4", RESERVE, exp))).isFalse();
+        assertThat(done(small.commit("b", "o2", exp))).as("a holder can still commit when full").isTrue();
     }
 
     @Test
-    void fullStoreStillReportsAReplayOfARecordedKey() {
-        MemoryReplayStore small = new MemoryReplayStore(clock, 1);
-        long exp = in(Duration.ofHours(1));
-        assertThat(done(small.markUsed("a", exp))).isTrue();
-        // A known jti is known to be replayed; failing here would let onStoreError=allow admit it.
-        assertThat(done(small.markUsed("a", exp))).isFalse();
-    }
-
-    @Test
-    void fullStoreAcceptsAgainOnceEntriesExpire() throws Exception {
+    void fullStoreAcceptsAgainOnceEntriesExpireOrAreReleased() throws Exception {
         MemoryReplayStore small = new MemoryReplayStore(clock, 2);
-        assertThat(done(small.markUsed("a", in(Duration.ofMinutes(1))))).isTrue();
-        assertThat(done(small.markUsed("b", in(Duration.ofMinutes(1))))).isTrue();
-        assertThat(failure(small.markUsed("c", in(Duration.ofMinutes(1)))))
+        assertThat(use(small, "a", "o1", in(Duration.ofMinutes(1)))).isTrue();
+        assertThat(done(small.reserve("b", "o2", RESERVE, in(Duration.ofMinutes(1))))).isTrue();
+        assertThat(failure(small.reserve("c", "o3", RESERVE, in(Duration.ofMinutes(1)))))
                 .isInstanceOf(MemoryReplayStore.StoreFullException.class);
+        done(small.releaseIfOwner("b", "o2"));
+        assertThat(done(small.reserve("c", "o3", RESERVE, in(Duration.ofMinutes(1))))).isTrue();
         clock.advance(Duration.ofMinutes(2));
-        assertThat(done(small.markUsed("c", in(Duration.ofMinutes(1))))).isTrue();
+        assertThat(done(small.reserve("d", "o4", RESERVE, in(Duration.ofMinutes(1))))).isTrue();
     }
 
     @Test
     void storeFullExceptionCarriesNoRequestData() throws Exception {
         MemoryReplayStore small = new MemoryReplayStore(clock, 1);
-        assertThat(done(small.markUsed("5:issuerjti-secret", in(Duration.ofHours(1))))).isTrue();
-        Throwable t = failure(small.markUsed("5:issuerjti-other", in(Duration.ofHours(1))));
-        assertThat(t.getMessage()).doesNotContain("jti-other").doesNotContain("issuer");
+        assertThat(done(small.reserve("5:issuerjti-secret", "o1", RESERVE, in(Duration.ofHours(1))))).isTrue();
+        Throwable t = failure(small.reserve("5:issuerjti-other", "owner-x", RESERVE, in(Duration.ofHours(1))));
+        assertThat(t.getMessage()).doesNotContain("jti-other").doesNotContain("issuer").doesNotContain("owner-x");
     }
 
     // ---- leases ----
@@ -154,16 +231,16 @@ class MemoryReplayStoreTest {
         long exp = in(Duration.ofHours(1));
         assertThat(done(store.acquire("k", "s1", 1, LEASE, exp))).isTrue();
         assertThat(done(store.acquire("k", "s2", 1, LEASE, exp))).isFalse();
-        done(store.release("k", "s1"));
+        done(store.releaseLease("k", "s1"));
         assertThat(done(store.acquire("k", "s2", 1, LEASE, exp))).isTrue();
     }
 
     @Test
     void releasingAnUnknownLeaseIsHarmless() {
         long exp = in(Duration.ofHours(1));
-        done(store.release("nothing", "s1"));
+        done(store.releaseLease("nothing", "s1"));
         assertThat(done(store.acquire("k", "s1", 1, LEASE, exp))).isTrue();
-        done(store.release("k", "other"));
+        done(store.releaseLease("k", "other"));
         assertThat(done(store.acquire("k", "s2", 1, LEASE, exp))).isFalse();
     }
 

@@ -58,9 +58,21 @@ class ReplayGuardTest {
         return guard(ReplayMode.ONCE, store, false, Duration.ofSeconds(1));
     }
 
-    /** Waits (bounded) for the verdict; null means admitted. */
-    private DenialReason admit(ReplayGuard g, Claims c) throws Exception {
+    /** Waits (bounded) for the decision. */
+    private ReplayDecision decide(ReplayGuard g, Claims c) throws Exception {
         return g.admit(c, clock.millis()).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    /** Waits (bounded) for the verdict, leaving what it reserved unsettled; null means admitted. */
+    private DenialReason admit(ReplayGuard g, Claims c) throws Exception {
+        return decide(g, c).denied();
+    }
+
+    /** A use the origin accepted: admitted and committed; null means admitted. */
+    private DenialReason use(ReplayGuard g, Claims c) throws Exception {
+        ReplayDecision d = decide(g, c);
+        d.admission().commit();
+        return d.denied();
     }
 
     private double count(String name, String... tags) {
@@ -74,13 +86,25 @@ class ReplayGuardTest {
         private final How how;
         final List<CompletableFuture<Boolean>> pending = new ArrayList<>();
         int calls;
+        int releases;
 
         BrokenStore(How how) {
             this.how = how;
         }
 
         @Override
-        public CompletionStage<Boolean> markUsed(String key, long expiresAtMillis) {
+        public CompletionStage<Boolean> commit(String key, String owner, long expiresAtMillis) {
+            return CompletableFuture.failedFuture(new IllegalStateException("down"));
+        }
+
+        @Override
+        public CompletionStage<Boolean> releaseIfOwner(String key, String owner) {
+            releases++;
+            return CompletableFuture.failedFuture(new IllegalStateException("down"));
+        }
+
+        @Override
+        public CompletionStage<Boolean> reserve(String key, String owner, long reserveMillis, long expiresAtMillis) {
             calls++;
             return switch (how) {
                 case FAILED_FUTURE -> CompletableFuture.failedFuture(new IllegalStateException("connection refused"));
@@ -106,7 +130,7 @@ class ReplayGuardTest {
         }
 
         @Override
-        public CompletionStage<Void> release(String key, String sessionId) {
+        public CompletionStage<Void> releaseLease(String key, String sessionId) {
             return CompletableFuture.failedFuture(new IllegalStateException("down"));
         }
 
@@ -121,26 +145,70 @@ class ReplayGuardTest {
         }
     }
 
-    /** The real memory store, remembering what it was asked (to check the key and expiry handed over). */
-    private static final class RecordingStore implements ReplayStore {
+    /**
+     * The real memory store, remembering what it was asked (keys, expiries, calls per op), and
+     * able to hold reservations back (answered only when the test says) or fail commits.
+     */
+    private static final class TestStore implements ReplayStore {
         private final MemoryReplayStore delegate;
         final List<String> keys = new ArrayList<>();
         final List<Long> expiries = new ArrayList<>();
+        final java.util.Map<String, Integer> calls = new java.util.concurrent.ConcurrentHashMap<>();
+        final List<Runnable> heldReserves = new ArrayList<>();
+        volatile boolean holdReserves;
+        volatile boolean failCommits;
 
-        RecordingStore(MemoryReplayStore delegate) {
+        TestStore(MemoryReplayStore delegate) {
             this.delegate = delegate;
         }
 
+        int calls(String op) {
+            return calls.getOrDefault(op, 0);
+        }
+
+        private void count(String op) {
+            calls.merge(op, 1, Integer::sum);
+        }
+
+        /** Lets held reservations reach the store now (late: the guard gave up on them). */
+        void landHeldReserves() {
+            heldReserves.forEach(Runnable::run);
+        }
+
         @Override
-        public CompletionStage<Boolean> markUsed(String key, long expiresAtMillis) {
+        public CompletionStage<Boolean> reserve(String key, String owner, long reserveMillis, long expiresAtMillis) {
+            count("reserve");
             keys.add(key);
             expiries.add(expiresAtMillis);
-            return delegate.markUsed(key, expiresAtMillis);
+            if (holdReserves) {
+                CompletableFuture<Boolean> late = new CompletableFuture<>();
+                heldReserves.add(() -> delegate.reserve(key, owner, reserveMillis, expiresAtMillis)
+                        .whenComplete((v, e) -> late.complete(v)));
+                return late;
+            }
+            return delegate.reserve(key, owner, reserveMillis, expiresAtMillis);
+        }
+
+        @Override
+        public CompletionStage<Boolean> commit(String key, String owner, long expiresAtMillis) {
+            count("commit");
+            expiries.add(expiresAtMillis);
+            if (failCommits) {
+                return CompletableFuture.failedFuture(new IllegalStateException("down"));
+            }
+            return delegate.commit(key, owner, expiresAtMillis);
+        }
+
+        @Override
+        public CompletionStage<Boolean> releaseIfOwner(String key, String owner) {
+            count("releaseIfOwner");
+            return delegate.releaseIfOwner(key, owner);
         }
 
         @Override
         public CompletionStage<Boolean> acquire(String key, String sessionId, int maxSessions, long leaseMillis,
                                                 long expiresAtMillis) {
+            count("acquire");
             return delegate.acquire(key, sessionId, maxSessions, leaseMillis, expiresAtMillis);
         }
 
@@ -151,8 +219,9 @@ class ReplayGuardTest {
         }
 
         @Override
-        public CompletionStage<Void> release(String key, String sessionId) {
-            return delegate.release(key, sessionId);
+        public CompletionStage<Void> releaseLease(String key, String sessionId) {
+            count("releaseLease");
+            return delegate.releaseLease(key, sessionId);
         }
 
         @Override
@@ -191,9 +260,9 @@ class ReplayGuardTest {
     void onceAdmitsTheFirstUseAndRefusesTheSecondAsReplayed() throws Exception {
         ReplayGuard g = once(new MemoryReplayStore(clock, 1000));
         Claims c = claims();
-        assertThat(admit(g, c)).isNull();
-        assertThat(admit(g, c)).isEqualTo(DenialReason.REPLAYED);
-        assertThat(admit(g, c)).isEqualTo(DenialReason.REPLAYED);
+        assertThat(use(g, c)).isNull();
+        assertThat(use(g, c)).isEqualTo(DenialReason.REPLAYED);
+        assertThat(use(g, c)).isEqualTo(DenialReason.REPLAYED);
         assertThat(count("streamgate.replay.operations", "op", "once", "result", "first")).isEqualTo(1);
         assertThat(count("streamgate.replay.operations", "op", "once", "result", "replayed")).isEqualTo(2);
     }
@@ -201,17 +270,17 @@ class ReplayGuardTest {
     @Test
     void onceTellsDifferentJtisApart() throws Exception {
         ReplayGuard g = once(new MemoryReplayStore(clock, 1000));
-        assertThat(admit(g, claims("jti", "one"))).isNull();
-        assertThat(admit(g, claims("jti", "two"))).isNull();
-        assertThat(admit(g, claims("jti", "one"))).isEqualTo(DenialReason.REPLAYED);
+        assertThat(use(g, claims("jti", "one"))).isNull();
+        assertThat(use(g, claims("jti", "two"))).isNull();
+        assertThat(use(g, claims("jti", "one"))).isEqualTo(DenialReason.REPLAYED);
     }
 
     @Test
     void sameJtiFromAnotherIssuerIsAnotherToken() throws Exception {
         ReplayGuard g = once(new MemoryReplayStore(clock, 1000));
-        assertThat(admit(g, claims("iss", "https://a.example", "jti", "j1"))).isNull();
-        assertThat(admit(g, claims("iss", "https://b.example", "jti", "j1"))).isNull();
-        assertThat(admit(g, claims("iss", "https://a.example", "jti", "j1"))).isEqualTo(DenialReason.REPLAYED);
+        assertThat(use(g, claims("iss", "https://a.example", "jti", "j1"))).isNull();
+        assertThat(use(g, claims("iss", "https://b.example", "jti", "j1"))).isNull();
+        assertThat(use(g, claims("iss", "https://a.example", "jti", "j1"))).isEqualTo(DenialReason.REPLAYED);
     }
 
     @Test
@@ -232,20 +301,20 @@ class ReplayGuardTest {
 
     @Test
     void entryLivesUntilTokenExpiryPlusLeeway() throws Exception {
-        RecordingStore store = new RecordingStore(new MemoryReplayStore(clock, 1000));
+        TestStore store = new TestStore(new MemoryReplayStore(clock, 1000));
         ReplayGuard g = once(store);
         Claims c = claims();
-        assertThat(admit(g, c)).isNull();
-        assertThat(store.expiries).containsExactly(c.exp() * 1000 + LEEWAY.toMillis());
+        assertThat(use(g, c)).isNull();
+        assertThat(store.expiries).containsExactly(c.exp() * 1000 + LEEWAY.toMillis(), c.exp() * 1000 + LEEWAY.toMillis());
         clock.set(java.time.Instant.ofEpochMilli(c.exp() * 1000 + LEEWAY.toMillis() - 1));
-        assertThat(admit(g, c)).isEqualTo(DenialReason.REPLAYED);
+        assertThat(use(g, c)).isEqualTo(DenialReason.REPLAYED);
         clock.advance(Duration.ofMillis(2));
-        assertThat(admit(g, c)).as("store forgets the jti once the token can no longer pass").isNull();
+        assertThat(use(g, c)).as("store forgets the jti once the token can no longer pass").isNull();
     }
 
     @Test
     void tokenWithoutExpIsRememberedForADay() throws Exception {
-        RecordingStore store = new RecordingStore(new MemoryReplayStore(clock, 1000));
+        TestStore store = new TestStore(new MemoryReplayStore(clock, 1000));
         assertThat(admit(once(store), claims("exp", null))).isNull();
         assertThat(store.expiries).containsExactly(clock.millis() + Duration.ofDays(1).toMillis());
     }
@@ -267,11 +336,11 @@ class ReplayGuardTest {
 
     @Test
     void tokensWhoseIssAndJtiJoinToTheSameTextAreBothAdmitted() throws Exception {
-        RecordingStore store = new RecordingStore(new MemoryReplayStore(clock, 1000));
+        TestStore store = new TestStore(new MemoryReplayStore(clock, 1000));
         ReplayGuard g = once(store);
-        assertThat(admit(g, claims("iss", "a|b", "jti", "c"))).isNull();
-        assertThat(admit(g, claims("iss", "a", "jti", "b|c"))).isNull();
-        assertThat(admit(g, claims("iss", "ab", "jti", "|c"))).isNull();
+        assertThat(use(g, claims("iss", "a|b", "jti", "c"))).isNull();
+        assertThat(use(g, claims("iss", "a", "jti", "b|c"))).isNull();
+        assertThat(use(g, claims("iss", "ab", "jti", "|c"))).isNull();
         assertThat(store.keys).doesNotHaveDuplicates().hasSize(3);
     }
 
@@ -279,9 +348,10 @@ class ReplayGuardTest {
 
     @Test
     void storeFailureWithAllowAdmitsAndCounts() throws Exception {
-        ReplayGuard g = guard(ReplayMode.ONCE, new BrokenStore(BrokenStore.How.FAILED_FUTURE), true,
-                Duration.ofSeconds(1));
+        BrokenStore store = new BrokenStore(BrokenStore.How.FAILED_FUTURE);
+        ReplayGuard g = guard(ReplayMode.ONCE, store, true, Duration.ofSeconds(1));
         assertThat(admit(g, claims())).isNull();
+        assertThat(store.releases).as("failed at once: nothing sent, nothing to undo").isZero();
         assertThat(count("streamgate.replay.store.errors", "action", "allow")).isEqualTo(1);
         assertThat(count("streamgate.replay.store.errors", "action", "deny")).isZero();
         assertThat(count("streamgate.replay.operations", "op", "once", "result", "error")).isEqualTo(1);
@@ -315,9 +385,10 @@ class ReplayGuardTest {
     void storeThatNeverAnswersTimesOutAsReplayStoreUnavailable() throws Exception {
         BrokenStore store = new BrokenStore(BrokenStore.How.NEVER_ANSWERS);
         ReplayGuard g = guard(ReplayMode.ONCE, store, false, Duration.ofMillis(50));
-        CompletableFuture<DenialReason> verdict = g.admit(claims(), clock.millis()).toCompletableFuture();
-        assertThat(verdict.get(5, TimeUnit.SECONDS)).isEqualTo(DenialReason.REPLAY_STORE_UNAVAILABLE);
+        CompletableFuture<ReplayDecision> verdict = g.admit(claims(), clock.millis()).toCompletableFuture();
+        assertThat(verdict.get(5, TimeUnit.SECONDS).denied()).isEqualTo(DenialReason.REPLAY_STORE_UNAVAILABLE);
         assertThat(store.calls).isEqualTo(1);
+        assertThat(store.releases).as("the reservation of unknown outcome is undone").isEqualTo(1);
         assertThat(count("streamgate.replay.store.errors", "action", "deny")).isEqualTo(1);
     }
 
@@ -325,7 +396,7 @@ class ReplayGuardTest {
     void storeThatNeverAnswersWithAllowAdmitsAfterTheTimeout() throws Exception {
         ReplayGuard g = guard(ReplayMode.ONCE, new BrokenStore(BrokenStore.How.NEVER_ANSWERS), true,
                 Duration.ofMillis(50));
-        assertThat(g.admit(claims(), clock.millis()).toCompletableFuture().get(5, TimeUnit.SECONDS)).isNull();
+        assertThat(g.admit(claims(), clock.millis()).toCompletableFuture().get(5, TimeUnit.SECONDS).denied()).isNull();
         assertThat(count("streamgate.replay.store.errors", "action", "allow")).isEqualTo(1);
     }
 
@@ -333,10 +404,11 @@ class ReplayGuardTest {
     void storeAnsweringLaterButInTimeIsHonoured() throws Exception {
         BrokenStore store = new BrokenStore(BrokenStore.How.NEVER_ANSWERS);
         ReplayGuard g = guard(ReplayMode.ONCE, store, false, Duration.ofSeconds(5));
-        CompletableFuture<DenialReason> verdict = g.admit(claims(), clock.millis()).toCompletableFuture();
+        CompletableFuture<ReplayDecision> verdict = g.admit(claims(), clock.millis()).toCompletableFuture();
         assertThat(verdict).isNotDone();
         store.pending.get(0).complete(false);
-        assertThat(verdict.get(5, TimeUnit.SECONDS)).isEqualTo(DenialReason.REPLAYED);
+        assertThat(verdict.get(5, TimeUnit.SECONDS).denied()).isEqualTo(DenialReason.REPLAYED);
+        assertThat(store.releases).isZero();
         assertThat(count("streamgate.replay.store.errors")).isZero();
     }
 
@@ -345,9 +417,9 @@ class ReplayGuardTest {
         MemoryReplayStore full = new MemoryReplayStore(clock, 1);
         ReplayGuard deny = guard(ReplayMode.ONCE, full, false, Duration.ofSeconds(1));
         Claims first = claims();
-        assertThat(admit(deny, first)).isNull();
+        assertThat(use(deny, first)).isNull();
         assertThat(admit(deny, claims())).isEqualTo(DenialReason.REPLAY_STORE_UNAVAILABLE);
-        assertThat(admit(deny, first)).as("a known jti is still a replay when full").isEqualTo(DenialReason.REPLAYED);
+        assertThat(use(deny, first)).as("a known jti is still a replay when full").isEqualTo(DenialReason.REPLAYED);
     }
 
     @Test
@@ -355,8 +427,177 @@ class ReplayGuardTest {
         MemoryReplayStore full = new MemoryReplayStore(clock, 1);
         ReplayGuard allow = guard(ReplayMode.ONCE, full, true, Duration.ofSeconds(1));
         Claims first = claims();
-        assertThat(admit(allow, first)).isNull();
+        assertThat(use(allow, first)).isNull();
         assertThat(admit(allow, claims())).as("new jti admitted under allow").isNull();
-        assertThat(admit(allow, first)).isEqualTo(DenialReason.REPLAYED);
+        assertThat(use(allow, first)).isEqualTo(DenialReason.REPLAYED);
+    }
+
+    // ---- admissions: reserve, then commit or release ----
+
+    @Test
+    void aReservedJtiIsRefusedToASecondUseUntilSettled() throws Exception {
+        ReplayGuard g = once(new MemoryReplayStore(clock, 1000));
+        Claims c = claims();
+        ReplayDecision first = decide(g, c);
+        assertThat(first.allowed()).isTrue();
+        assertThat(first.admission()).isNotSameAs(Admission.NONE);
+        assertThat(first.admission().leaseId()).isNull();
+        assertThat(admit(g, c)).as("concurrent second use").isEqualTo(DenialReason.REPLAYED);
+    }
+
+    @Test
+    void releaseLetsTheViewerRetryWithTheSameToken() throws Exception {
+        ReplayGuard g = once(new MemoryReplayStore(clock, 1000));
+        Claims c = claims();
+        decide(g, c).admission().release();
+        ReplayDecision retry = decide(g, c);
+        assertThat(retry.denied()).isNull();
+        retry.admission().commit();
+        assertThat(admit(g, c)).isEqualTo(DenialReason.REPLAYED);
+        assertThat(count("streamgate.replay.operations", "op", "release", "result", "ok")).isEqualTo(1);
+        assertThat(count("streamgate.replay.operations", "op", "commit", "result", "ok")).isEqualTo(1);
+    }
+
+    @Test
+    void commitAndReleaseAreIdempotentAndEachAtMostOneStoreCall() throws Exception {
+        TestStore store = new TestStore(new MemoryReplayStore(clock, 1000));
+        ReplayGuard g = once(store);
+        Claims c = claims();
+        Admission a = decide(g, c).admission();
+        a.commit();
+        a.commit();
+        a.release();
+        a.release();
+        assertThat(store.calls("commit")).isEqualTo(1);
+        assertThat(store.calls("releaseIfOwner")).as("release after commit does nothing").isZero();
+        assertThat(admit(g, c)).isEqualTo(DenialReason.REPLAYED);
+        assertThat(a.toString()).isEqualTo("Admission[once, committed]");
+    }
+
+    @Test
+    void commitAfterReleaseIsHarmless() throws Exception {
+        TestStore store = new TestStore(new MemoryReplayStore(clock, 1000));
+        ReplayGuard g = once(store);
+        Claims c = claims();
+        Admission a = decide(g, c).admission();
+        a.release();
+        a.commit();
+        assertThat(store.calls("commit")).isZero();
+        assertThat(admit(g, c)).as("still unused").isNull();
+    }
+
+    @Test
+    void aReservationNeitherCommittedNorReleasedLapsesAfterItsTerm() throws Exception {
+        ReplayGuard g = new ReplayGuard(ReplayMode.ONCE, new MemoryReplayStore(clock, 1000), false, LEEWAY,
+                Duration.ofSeconds(1), metrics, 1, Duration.ofSeconds(30), Duration.ofSeconds(5));
+        assertThat(g.reservation()).isEqualTo(Duration.ofSeconds(5));
+        Claims c = claims();
+        assertThat(admit(g, c)).isNull(); // a request that crashed: never settled
+        clock.advance(Duration.ofMillis(4_999));
+        assertThat(admit(g, c)).isEqualTo(DenialReason.REPLAYED);
+        clock.advance(Duration.ofMillis(1));
+        assertThat(use(g, c)).isNull();
+        assertThat(admit(g, c)).isEqualTo(DenialReason.REPLAYED);
+    }
+
+    @Test
+    void concurrentFirstUsesAdmitExactlyOne() throws Exception {
+        ReplayGuard g = once(new MemoryReplayStore(clock, 1000));
+        Claims c = claims();
+        int n = 50;
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(n);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+        try {
+            List<java.util.concurrent.Future<DenialReason>> all = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                all.add(pool.submit(() -> {
+                    start.await(5, TimeUnit.SECONDS);
+                    return admit(g, c);
+                }));
+            }
+            int admitted = 0;
+            for (var f : all) {
+                DenialReason r = f.get(10, TimeUnit.SECONDS);
+                if (r == null) {
+                    admitted++;
+                } else {
+                    assertThat(r).isEqualTo(DenialReason.REPLAYED);
+                }
+            }
+            assertThat(admitted).isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aReserveThatLandsAfterTheTimeoutLeavesTheTokenFree() throws Exception {
+        MemoryReplayStore memory = new MemoryReplayStore(clock, 1000);
+        TestStore store = new TestStore(memory);
+        store.holdReserves = true;
+        ReplayGuard g = guard(ReplayMode.ONCE, store, false, Duration.ofMillis(50));
+        Claims c = claims();
+        assertThat(admit(g, c)).isEqualTo(DenialReason.REPLAY_STORE_UNAVAILABLE);
+        assertThat(store.calls("releaseIfOwner")).as("undone at once").isEqualTo(1);
+        store.landHeldReserves(); // the SET reaches the store after the guard gave up on it
+        assertThat(store.calls("releaseIfOwner")).as("and again when it reports success").isEqualTo(2);
+        store.holdReserves = false;
+        assertThat(use(g, c)).as("the token was not burnt").isNull();
+    }
+
+    @Test
+    void aTimedOutReserveUnderAllowAdmitsAndTheCommitStillConsumes() throws Exception {
+        TestStore store = new TestStore(new MemoryReplayStore(clock, 1000));
+        store.holdReserves = true;
+        ReplayGuard g = guard(ReplayMode.ONCE, store, true, Duration.ofMillis(50));
+        Claims c = claims();
+        ReplayDecision d = decide(g, c);
+        assertThat(d.allowed()).isTrue();
+        store.landHeldReserves();
+        d.admission().commit();
+        store.holdReserves = false;
+        assertThat(admit(g, c)).isEqualTo(DenialReason.REPLAYED);
+    }
+
+    @Test
+    void aFailingCommitIsCountedAndTheReservationLapses() throws Exception {
+        TestStore store = new TestStore(new MemoryReplayStore(clock, 1000));
+        store.failCommits = true;
+        ReplayGuard g = once(store);
+        Claims c = claims();
+        ReplayDecision d = decide(g, c);
+        d.admission().commit();
+        assertThat(count("streamgate.replay.operations", "op", "commit", "result", "error")).isEqualTo(1);
+        clock.advance(ReplayGuard.DEFAULT_RESERVATION);
+        store.failCommits = false;
+        assertThat(use(g, c)).isNull();
+    }
+
+    @Test
+    void modeOffAdmitsWithNothingToSettle() throws Exception {
+        assertThat(decide(ReplayGuard.off(), claims()).admission()).isSameAs(Admission.NONE);
+    }
+
+    // ---- limit: the admission holds a session lease ----
+
+    @Test
+    void limitAdmissionHoldsALeaseUntilReleased() throws Exception {
+        TestStore store = new TestStore(new MemoryReplayStore(clock, 1000));
+        ReplayGuard g = guard(ReplayMode.LIMIT, store, false, Duration.ofSeconds(1));
+        Claims c = claims();
+        ReplayDecision first = decide(g, c);
+        assertThat(first.allowed()).isTrue();
+        assertThat(first.admission().leaseId()).isNotBlank();
+        assertThat(admit(g, c)).isEqualTo(DenialReason.SESSION_LIMIT);
+        first.admission().commit();
+        assertThat(store.calls("releaseLease")).as("commit keeps the session").isZero();
+        assertThat(admit(g, c)).isEqualTo(DenialReason.SESSION_LIMIT);
+        assertThat(g.renewLease(c, first.admission().leaseId()).toCompletableFuture().get(5, TimeUnit.SECONDS)).isNull();
+        first.admission().release();
+        first.admission().release();
+        assertThat(store.calls("releaseLease")).isEqualTo(1);
+        ReplayDecision next = decide(g, c);
+        assertThat(next.allowed()).isTrue();
+        assertThat(next.admission().leaseId()).isNotEqualTo(first.admission().leaseId());
     }
 }

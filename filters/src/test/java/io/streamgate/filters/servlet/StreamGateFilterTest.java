@@ -77,10 +77,45 @@ class StreamGateFilterTest {
         }
     }
 
-    /** The protected resource: echoes the verified subject, as an origin behind the filter would see it. */
-    static final class Backend extends HttpServlet {
+    /** Counted down when a {@code /live/slow} request reached the resource. */
+    private final java.util.concurrent.CountDownLatch slowEntered = new java.util.concurrent.CountDownLatch(1);
+    /** Lets a {@code /live/slow} request finish. */
+    private final java.util.concurrent.CountDownLatch slowRelease = new java.util.concurrent.CountDownLatch(1);
+
+    /**
+     * The protected resource: echoes the verified subject, as an origin behind the filter would
+     * see it. {@code /live/status/N} answers status N; {@code /live/async/N} answers N from
+     * another thread, asynchronously; {@code /live/slow} waits until the test lets it finish.
+     */
+    final class Backend extends HttpServlet {
         @Override
         protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            String path = req.getRequestURI();
+            if (path.startsWith("/live/status/")) {
+                resp.setStatus(Integer.parseInt(path.substring("/live/status/".length())));
+                resp.getWriter().write("status");
+                return;
+            }
+            if (path.startsWith("/live/async/")) {
+                int status = Integer.parseInt(path.substring("/live/async/".length()));
+                jakarta.servlet.AsyncContext async = req.startAsync();
+                new Thread(() -> {
+                    ((HttpServletResponse) async.getResponse()).setStatus(status);
+                    async.complete();
+                }, "async-origin").start();
+                return;
+            }
+            if (path.equals("/live/slow")) {
+                slowEntered.countDown();
+                try {
+                    if (!slowRelease.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                        resp.setStatus(504);
+                        return;
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             Verdict v = (Verdict) req.getAttribute(StreamGateFilter.VERDICT_ATTRIBUTE);
             resp.setContentType("text/plain");
             resp.getWriter().write("ok sub=" + v.token().claims().sub());
@@ -367,5 +402,61 @@ class StreamGateFilterTest {
         HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(401);
         assertThat(r.body()).isEmpty();
+    }
+
+    // ---- one-time use is settled by the response; limit holds a lease for the request ----
+
+    private ReplayGuard onceGuard() {
+        return new ReplayGuard(ReplayMode.ONCE, new MemoryReplayStore(clock, 1000), false,
+                Duration.ofSeconds(30), Duration.ofMillis(200), metrics);
+    }
+
+    @Test
+    void aOneTimeTokenIsNotConsumedWhenTheOriginFails() throws Exception {
+        serveDefault(b -> b.replay(onceGuard()));
+        String t = token().sign();
+        assertThat(get("/live/status/502?token=" + t).statusCode()).isEqualTo(502);
+        assertThat(get("/live/status/503?token=" + t).statusCode()).as("still unused").isEqualTo(503);
+        assertThat(get("/live/status/200?token=" + t).statusCode()).as("the retry works").isEqualTo(200);
+        assertDenied(get("/live/status/200?token=" + t), DenialReason.REPLAYED);
+    }
+
+    @Test
+    void aOneTimeTokenIsConsumedByAnyAnswerBelow500() throws Exception {
+        serveDefault(b -> b.replay(onceGuard()));
+        String t = token().sign();
+        assertThat(get("/live/status/404?token=" + t).statusCode()).isEqualTo(404);
+        assertDenied(get("/live/status/200?token=" + t), DenialReason.REPLAYED);
+    }
+
+    @Test
+    void anAsynchronousResponseSettlesWhenItCompletes() throws Exception {
+        serveDefault(b -> b.replay(onceGuard()));
+        String t = token().sign();
+        assertThat(get("/live/async/502?token=" + t).statusCode()).isEqualTo(502);
+        assertThat(get("/live/async/200?token=" + t).statusCode()).as("released, so the retry works").isEqualTo(200);
+        assertDenied(get("/live/status/200?token=" + t), DenialReason.REPLAYED);
+    }
+
+    @Test
+    void limitModeHoldsTheLeaseForTheRequestsDuration() throws Exception {
+        serveDefault(b -> b.replay(new ReplayGuard(ReplayMode.LIMIT, new MemoryReplayStore(clock, 1000), false,
+                Duration.ofSeconds(30), Duration.ofMillis(200), metrics, 1, Duration.ofSeconds(30))));
+        String t = token().sign();
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> slow = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> {
+                    try {
+                        return get("/live/slow?token=" + t);
+                    } catch (Exception e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                });
+        assertThat(slowEntered.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertDenied(get("/live/a?token=" + t), DenialReason.SESSION_LIMIT);
+        slowRelease.countDown();
+        assertThat(slow.get(10, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        assertThat(get("/live/a?token=" + t).statusCode()).as("the lease ended with the request").isEqualTo(200);
+        assertThat(get("/live/status/502?token=" + t).statusCode()).isEqualTo(502);
+        assertThat(get("/live/a?token=" + t).statusCode()).isEqualTo(200);
     }
 }
