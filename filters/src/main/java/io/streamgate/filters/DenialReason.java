@@ -26,6 +26,12 @@ public enum DenialReason {
     FORBIDDEN(Category.INSUFFICIENT_SCOPE, "forbidden", "the token does not grant this resource"),
     KEY_SOURCE_UNAVAILABLE(Category.UNAVAILABLE, "key_source_unavailable", "the key source is unavailable"),
     REPLAY_STORE_UNAVAILABLE(Category.UNAVAILABLE, "replay_store_unavailable", "the replay store is unavailable"),
+    UPSTREAM_OVERLOADED(Category.UNAVAILABLE, "upstream_overloaded", "the upstream is overloaded; retry shortly"),
+    MALFORMED_PATH(Category.INVALID_REQUEST, "malformed_path", "the request path is not in canonical form"),
+    MALFORMED_QUERY(Category.INVALID_REQUEST, "malformed_query", "the query string is malformed or repeats a parameter"),
+    MALFORMED_REQUEST(Category.INVALID_REQUEST, "malformed_request", "the request is malformed"),
+    METHOD_NOT_ALLOWED(Category.METHOD_NOT_ALLOWED, "method_not_allowed", "the method is not allowed on this route"),
+    NO_ROUTE(Category.NOT_FOUND, "no_route", "no route serves this path"),
     UPSTREAM_UNAVAILABLE(Category.BAD_GATEWAY, "upstream_unavailable", "the upstream server is unavailable"),
     UPSTREAM_TIMEOUT(Category.GATEWAY_TIMEOUT, "upstream_timeout", "the upstream server did not answer in time");
 
@@ -35,7 +41,11 @@ public enum DenialReason {
         INSUFFICIENT_SCOPE(403, "insufficient_scope"),
         UNAVAILABLE(503, "temporarily_unavailable"),
         BAD_GATEWAY(502, "bad_gateway"),
-        GATEWAY_TIMEOUT(504, "bad_gateway");
+        GATEWAY_TIMEOUT(504, "bad_gateway"),
+        /** A request the gateway cannot take as it is, before any token is looked at. */
+        INVALID_REQUEST(400, "invalid_request"),
+        METHOD_NOT_ALLOWED(405, "invalid_request"),
+        NOT_FOUND(404, "not_found");
 
         private final int status;
         private final String error;

@@ -99,4 +99,75 @@ public final class QueryString {
         }
         return s;
     }
+
+    /**
+     * How many parameters of a raw query are named {@code name} once decoded: {@code
+     * stream%6Eame=x} counts as {@code streamname}. A rule may only read a parameter that
+     * appears once, or the origin could read another copy than the rule checked.
+     */
+    public static int count(String rawQuery, String name) {
+        if (rawQuery == null || rawQuery.isEmpty()) {
+            return 0;
+        }
+        int count = 0;
+        int i = 0;
+        int n = rawQuery.length();
+        while (i <= n) {
+            int amp = rawQuery.indexOf('&', i);
+            int end = amp < 0 ? n : amp;
+            int eq = rawQuery.indexOf('=', i);
+            int nameEnd = eq >= 0 && eq < end ? eq : end;
+            if (nameMatches(rawQuery, i, nameEnd, name)) {
+                count++;
+            }
+            if (amp < 0) {
+                break;
+            }
+            i = amp + 1;
+        }
+        return count;
+    }
+
+    /**
+     * True when a raw query holds only characters a URI query may carry (RFC 3986) and every
+     * {@code %} starts a valid escape. Anything else ({@code <}, {@code >}, a space, a quote,
+     * a raw non-ASCII byte) makes the request malformed: it would be forwarded differently by
+     * every hop.
+     */
+    public static boolean isWellFormed(String rawQuery) {
+        if (rawQuery == null) {
+            return true;
+        }
+        int n = rawQuery.length();
+        for (int i = 0; i < n; i++) {
+            char c = rawQuery.charAt(i);
+            if (c == '%') {
+                if (i + 2 >= n || Character.digit(rawQuery.charAt(i + 1), 16) < 0
+                        || Character.digit(rawQuery.charAt(i + 2), 16) < 0) {
+                    return false;
+                }
+                i += 2;
+            } else if (c >= 0x80 || !QUERY_CHAR[c]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static final boolean[] QUERY_CHAR = new boolean[128];
+
+    static {
+        for (char c = 'a'; c <= 'z'; c++) {
+            QUERY_CHAR[c] = true;
+        }
+        for (char c = 'A'; c <= 'Z'; c++) {
+            QUERY_CHAR[c] = true;
+        }
+        for (char c = '0'; c <= '9'; c++) {
+            QUERY_CHAR[c] = true;
+        }
+        for (char c : "-._~!$&'()*+,;=:@/?".toCharArray()) {
+            QUERY_CHAR[c] = true;
+        }
+    }
 }

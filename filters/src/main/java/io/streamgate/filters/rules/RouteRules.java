@@ -25,12 +25,22 @@ import io.streamgate.filters.verify.Claims;
  * </ul>
  */
 public final class RouteRules {
-    private static final RouteRules NONE = new RouteRules(new Node.All(new Node[0]));
+    private static final RouteRules NONE = new RouteRules(new Node.All(new Node[0]), java.util.Set.of());
 
     private final Node root;
+    private final java.util.Set<String> queryNames;
 
-    private RouteRules(Node root) {
+    private RouteRules(Node root, java.util.Set<String> queryNames) {
         this.root = root;
+        this.queryNames = queryNames;
+    }
+
+    /**
+     * The query parameters the rules read ({@code {query.NAME}}): each must appear once in a
+     * request, or the origin might read another copy than the one the rule checked.
+     */
+    public java.util.Set<String> queryNames() {
+        return queryNames;
     }
 
     /** No rules: every verified token is granted. */
@@ -57,7 +67,24 @@ public final class RouteRules {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new RouteRules(n);
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        collectQueryNames(spec, names);
+        return new RouteRules(n, java.util.Set.copyOf(names));
+    }
+
+    private static final java.util.regex.Pattern QUERY_PLACEHOLDER = java.util.regex.Pattern.compile("\\{query\\.([^}]+)}");
+
+    private static void collectQueryNames(Object spec, java.util.Set<String> out) {
+        if (spec instanceof String s) {
+            java.util.regex.Matcher m = QUERY_PLACEHOLDER.matcher(s);
+            while (m.find()) {
+                out.add(m.group(1));
+            }
+        } else if (spec instanceof List<?> l) {
+            l.forEach(e -> collectQueryNames(e, out));
+        } else if (spec instanceof Map<?, ?> m) {
+            m.values().forEach(e -> collectQueryNames(e, out));
+        }
     }
 
     /** Whether the claims grant this request. */

@@ -1,13 +1,12 @@
 package io.streamgate.filters.servlet;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ThreadLocalRandom;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import io.streamgate.filters.DenialReason;
+import io.streamgate.filters.http.Denial;
 
 /**
  * Writes the contract's denial: status, {@code WWW-Authenticate} for 401/403 (RFC 6750),
@@ -33,13 +32,20 @@ public final class DenialResponse {
         response.setStatus(reason.status());
         Cors.apply(request, response);
         response.setHeader("X-Request-Id", requestId);
-        String challenge = challenge(reason);
+        String challenge = Denial.challenge(reason);
         if (challenge != null) {
             response.setHeader("WWW-Authenticate", challenge);
         }
+        String retryAfter = Denial.retryAfter(reason);
+        if (retryAfter != null) {
+            response.setHeader("Retry-After", retryAfter);
+        }
+        if (reason == DenialReason.METHOD_NOT_ALLOWED) {
+            response.setHeader("Allow", Denial.allow(Cors.DEFAULT_METHODS));
+        }
         response.setHeader("Cache-Control", "no-store");
         response.setContentType("application/json");
-        byte[] body = json(reason, requestId).getBytes(StandardCharsets.UTF_8);
+        byte[] body = Denial.body(reason, requestId);
         response.setContentLength(body.length);
         if (!"HEAD".equals(request.getMethod())) {
             response.getOutputStream().write(body);
@@ -52,41 +58,17 @@ public final class DenialResponse {
      * {@code {"error":"invalid_request","reason":"malformed_path","requestId":...}}.
      */
     public static void writeMalformedPath(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        if (response.isCommitted()) {
-            return;
-        }
-        String requestId = requestId(request);
-        response.resetBuffer();
-        response.setStatus(400);
-        Cors.apply(request, response);
-        response.setHeader("X-Request-Id", requestId);
-        response.setHeader("Cache-Control", "no-store");
-        response.setContentType("application/json");
-        byte[] body = ("{\"error\":\"invalid_request\",\"reason\":\"malformed_path\",\"requestId\":\"" + requestId
-                + "\"}").getBytes(StandardCharsets.UTF_8);
-        response.setContentLength(body.length);
-        if (!"HEAD".equals(request.getMethod())) {
-            response.getOutputStream().write(body);
-        }
-        response.flushBuffer();
+        write(request, response, DenialReason.MALFORMED_PATH);
     }
 
     /** The {@code WWW-Authenticate} value, or null where none applies (503, 502, 504). */
     public static String challenge(DenialReason reason) {
-        return switch (reason.category()) {
-            case INVALID_TOKEN -> reason == DenialReason.MISSING_TOKEN
-                    ? "Bearer realm=\"streamgate\""
-                    : "Bearer realm=\"streamgate\", error=\"invalid_token\", error_description=\"" + reason.code() + "\"";
-            case INSUFFICIENT_SCOPE -> "Bearer realm=\"streamgate\", error=\"insufficient_scope\", error_description=\""
-                    + reason.code() + "\"";
-            default -> null;
-        };
+        return Denial.challenge(reason);
     }
 
     /** The JSON body. */
     public static String json(DenialReason reason, String requestId) {
-        return "{\"error\":\"" + reason.error() + "\",\"reason\":\"" + reason.code() + "\",\"requestId\":\""
-                + requestId + "\"}";
+        return Denial.json(reason, requestId);
     }
 
     /** This request's id, generated once: 16 hex digits. */
@@ -101,7 +83,6 @@ public final class DenialResponse {
     }
 
     public static String newRequestId() {
-        String hex = Long.toHexString(ThreadLocalRandom.current().nextLong());
-        return "0".repeat(16 - hex.length()) + hex;
+        return Denial.newRequestId();
     }
 }

@@ -71,6 +71,7 @@ final class VerifyCommand implements Callable<Integer> {
             Verdict v = a.authorize(new RoutePolicy(route.name(), route.path(), route.rules()),
                     BasicRequestView.of(p), new ExtractedToken(token.trim(), TokenSource.parse("query:token")))
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);
+            v.admission().release(); // explaining a token never consumes it
             System.out.println("decision: " + (v.allowed() ? "allowed" : "denied"));
             System.out.println("route: " + route.name());
             if (v.allowed()) {

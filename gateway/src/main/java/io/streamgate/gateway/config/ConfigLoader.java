@@ -295,7 +295,7 @@ public final class ConfigLoader {
         Set<String> paths = new HashSet<>();
         for (ConfigNode r : items) {
             r.expectObject(Set.of("name", "path", "type", "upstream", "auth", "onExpiry", "claimHeaders", "require",
-                    "idleTimeout", "maxMessageSize"));
+                    "idleTimeout", "maxMessageSize", "methods"));
             String name = r.requiredString("name");
             if (name != null && !name.matches("[A-Za-z0-9_.-]{1,64}")) {
                 r.problem("name", "use 1-64 letters, digits, '_', '.', '-' (it is a metric tag)");
@@ -351,11 +351,42 @@ public final class ConfigLoader {
             }
             Duration idle = r.duration("idleTimeout", Duration.ofMinutes(5));
             int maxMessage = r.integer("maxMessageSize", 1 << 20, 1024, 64 << 20);
+            List<String> methods = methods(r, type);
             out.add(new GatewayConfig.Route(name, path, type, upstream, !auth.equals("none"),
                     expiry.equals("close") ? GatewayConfig.OnExpiry.CLOSE : GatewayConfig.OnExpiry.KEEP,
-                    Map.copyOf(claimHeaders), rules, idle, maxMessage));
+                    Map.copyOf(claimHeaders), rules, idle, maxMessage, methods));
         }
         return out;
+    }
+
+    private static final Set<String> KNOWN_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
+            "OPTIONS");
+
+    /** {@code methods}: default GET and HEAD; a websocket route upgrades with GET only. */
+    private static List<String> methods(ConfigNode r, GatewayConfig.RouteType type) {
+        List<String> def = type == GatewayConfig.RouteType.WEBSOCKET ? List.of("GET")
+                : GatewayConfig.Route.DEFAULT_METHODS;
+        List<String> methods = r.strings("methods", def);
+        List<String> out = new ArrayList<>();
+        for (String m : methods) {
+            if (!KNOWN_METHODS.contains(m)) {
+                r.problem("methods", "not a method: \"" + m + "\" (allowed: DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT)");
+            } else if (!out.contains(m)) {
+                out.add(m);
+            }
+        }
+        if (out.isEmpty() && !methods.isEmpty()) {
+            return def;
+        }
+        if (methods.isEmpty()) {
+            r.problem("methods", "at least one method is required");
+            return def;
+        }
+        if (type == GatewayConfig.RouteType.WEBSOCKET && !out.equals(List.of("GET"))) {
+            r.problem("methods", "a websocket route takes GET only (the upgrade)");
+            return def;
+        }
+        return List.copyOf(out);
     }
 
     private static URI url(ConfigNode n, String key, String value, Set<String> schemes) {

@@ -69,6 +69,8 @@ public record GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, Ve
      */
     public record Route(String name, String path, RouteType type, URI upstream, boolean authRequired,
                         OnExpiry onExpiry, Map<String, String> claimHeaders, RouteRules rules,
-                        Duration idleTimeout, int maxMessageSize) {
+                        Duration idleTimeout, int maxMessageSize, List<String> methods) {
+        /** Methods a route takes when {@code methods} is not written: reading, never writing. */
+        public static final List<String> DEFAULT_METHODS = List.of("GET", "HEAD");
     }
 }

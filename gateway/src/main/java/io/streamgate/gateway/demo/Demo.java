@@ -67,13 +67,10 @@ public final class Demo implements AutoCloseable {
         }
         GatewayConfig config = new ConfigLoader(env::get).parse(yaml, dir);
         String token = mint(key, clock, Duration.ofHours(24), "demo-viewer");
-        PlayerServlet player = new PlayerServlet(token);
+        PlayerHandler player = new PlayerHandler(token);
         GatewayServer gateway;
         try {
-            gateway = GatewayServer.start(config, clock, ctx -> {
-                ctx.addServlet(new org.eclipse.jetty.ee10.servlet.ServletHolder("demo-player", player), "");
-                ctx.addServlet(new org.eclipse.jetty.ee10.servlet.ServletHolder("demo-player-assets", player), "/player/*");
-            });
+            gateway = GatewayServer.start(config, clock, player);
         } catch (Exception e) {
             origin.close();
             throw e;

@@ -56,6 +56,11 @@ public final class GatewayMetrics {
         });
     }
 
+    /** A claimHeaders value that could not be sent (not a scalar, or too long) and was omitted. */
+    public void claimHeaderOmitted(String route) {
+        counter("streamgate.claim.headers.omitted", "Claim header values omitted (not sendable)", route, null).increment();
+    }
+
     public void websocketOpened(String route) {
         counter("streamgate.websocket.sessions", "Relayed WebSocket sessions opened", route, null).increment();
     }

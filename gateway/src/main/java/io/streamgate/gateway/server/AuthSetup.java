@@ -35,6 +35,15 @@ public final class AuthSetup {
      *                      a Redis store is then replaced by a memory one
      */
     public static Authorizer build(GatewayConfig config, StreamGateMetrics metrics, Clock clock, boolean connectStores) {
+        return build(config, metrics, clock, connectStores, Runnable::run);
+    }
+
+    /**
+     * @param executor where a decision continues after an asynchronous step (a JWKS refetch, a
+     *                 remote store call): the server's pool, never a client or timer thread
+     */
+    public static Authorizer build(GatewayConfig config, StreamGateMetrics metrics, Clock clock, boolean connectStores,
+                                   java.util.concurrent.Executor executor) {
         SignatureVerifier crypto = SignatureVerifier.select(config.crypto());
         KeyRegistry.Builder kb = KeyRegistry.builder(crypto).clock(clock).metrics(metrics);
         for (GatewayConfig.KeySource k : config.keys()) {
@@ -60,6 +69,7 @@ public final class AuthSetup {
                 .clientAddress(ClientAddress.trusting(config.trustedProxies(), "clientIp.trustedProxies"))
                 .clock(clock)
                 .metrics(metrics)
+                .executor(executor)
                 .build();
     }
 

@@ -1,33 +1,32 @@
 package io.streamgate.gateway.server;
 
-import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.util.EnumSet;
-import java.util.HashMap;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import jakarta.servlet.DispatcherType;
-import jakarta.servlet.http.HttpServlet;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
-
-import org.eclipse.jetty.ee10.servlet.FilterHolder;
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
+import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
-import org.eclipse.jetty.server.SecureRequestCustomizer;
-import org.eclipse.jetty.server.handler.ContextHandler;
-import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.websocket.core.client.WebSocketCoreClient;
@@ -47,29 +46,34 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamgate.filters.Authorizer;
-import io.streamgate.filters.ClientAddress;
-import io.streamgate.filters.RoutePolicy;
 import io.streamgate.filters.metrics.StreamGateMetrics;
-import io.streamgate.filters.servlet.StreamGateFilter;
+import io.streamgate.filters.token.TokenSource;
 import io.streamgate.gateway.admin.AdminHandler;
 import io.streamgate.gateway.config.GatewayConfig;
-import io.streamgate.gateway.hls.HlsProxyServlet;
-import io.streamgate.gateway.hls.HlsSessionFilter;
+import io.streamgate.gateway.hls.HlsRoute;
 import io.streamgate.gateway.hls.SessionCredentials;
 import io.streamgate.gateway.metrics.GatewayMetrics;
-import io.streamgate.gateway.proxy.HttpProxyServlet;
+import io.streamgate.gateway.proxy.HttpRoute;
+import io.streamgate.gateway.proxy.UpstreamProxy;
+import io.streamgate.gateway.proxy.UpstreamRequest;
 import io.streamgate.gateway.websocket.RelayTracker;
-import io.streamgate.gateway.websocket.WebSocketRouteServlet;
+import io.streamgate.gateway.websocket.WebSocketRoute;
 
 /**
- * Assembles and runs the gateway: the public listener (optional TLS) with one servlet per
- * route behind the {@link StreamGateFilter} — the very filter library users get — and the
- * admin listener. Routes map by path prefix on whole segments, the longest winning. Stopping
+ * Assembles and runs the gateway on Jetty's core API, no servlets on the serving path:
+ * <pre>
+ * Server ─ public connector ─ GracefulHandler ─ EdgeHandler ─ route: HttpRoute | HlsRoute | WebSocketRoute
+ *        └ admin connector ── AdminHandler (/metrics /healthz /readyz)
+ * </pre>
+ * The edge checks path, query, route, preflight and method ({@link EdgeHandler}); each route
+ * authorises ({@link Authorization}) and forwards ({@link UpstreamProxy} on one shared
+ * {@link HttpClient} that runs on the server's thread pool, or the WebSocket relay). Stopping
  * is graceful: new requests are refused, in-flight ones finish, WebSockets close with 1001.
  */
 public final class GatewayServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
-    private static final String ROUTE_SERVLET_PREFIX = "route:";
+    /** The longest a decision may stay pending before the request is answered anyway (a bug backstop). */
+    private static final Duration DECISION_BACKSTOP = Duration.ofSeconds(30);
 
     private final Server server;
     private final ServerConnector publicConnector;
@@ -93,15 +97,14 @@ public final class GatewayServer implements AutoCloseable {
 
     /** Builds and starts the gateway. */
     public static GatewayServer start(GatewayConfig config, Clock clock) throws Exception {
-        return start(config, clock, ctx -> { });
+        return start(config, clock, null);
     }
 
     /**
-     * Builds and starts the gateway; {@code customizer} may add servlets to the public context
-     * before it starts (the demo's player page).
+     * Builds and starts the gateway; {@code fallback}, when given, serves requests that match
+     * no route before they are answered 404 (the demo's player page).
      */
-    public static GatewayServer start(GatewayConfig config, Clock clock,
-                                      java.util.function.Consumer<ServletContextHandler> customizer) throws Exception {
+    public static GatewayServer start(GatewayConfig config, Clock clock, Handler fallback) throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new ClassLoaderMetrics().bindTo(registry);
         new JvmMemoryMetrics().bindTo(registry);
@@ -112,40 +115,21 @@ public final class GatewayServer implements AutoCloseable {
         StreamGateMetrics sgMetrics = new StreamGateMetrics(registry);
         GatewayMetrics gwMetrics = new GatewayMetrics(registry);
 
-        Authorizer authorizer = AuthSetup.build(config, sgMetrics, clock);
-        authorizer.keys().start().whenComplete((x, e) -> LOG.info("keys loaded: {} (ready: {})",
-                authorizer.keys().size(), authorizer.keys().ready()));
-        ClientAddress trust = authorizer.clientAddress();
-
         QueuedThreadPool pool = new QueuedThreadPool(256, 8);
         pool.setName("streamgate");
         Server server = new Server(pool);
         server.setStopTimeout(10_000);
         server.setStopAtShutdown(true);
 
-        HttpConfiguration http = new HttpConfiguration();
-        http.setSendServerVersion(false);
-        http.setSendXPoweredBy(false);
-        ServerConnector pub;
-        boolean tls = config.listen().tls() != null;
-        if (tls) {
-            SslContextFactory.Server ssl = new SslContextFactory.Server();
-            ssl.setKeyStorePath(config.listen().tls().keystore().toString());
-            ssl.setKeyStoreType("PKCS12");
-            ssl.setKeyStorePassword(config.listen().tls().password());
-            HttpConfiguration https = new HttpConfiguration(http);
-            https.addCustomizer(new SecureRequestCustomizer());
-            pub = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
-        } else {
-            pub = new ServerConnector(server, new HttpConnectionFactory(http));
-        }
-        pub.setName("public");
-        pub.setHost(config.listen().host());
-        pub.setPort(config.listen().port());
+        Authorizer authorizer = AuthSetup.build(config, sgMetrics, clock, true, pool);
+        authorizer.keys().start().whenComplete((x, e) -> LOG.info("keys loaded: {} (ready: {})",
+                authorizer.keys().size(), authorizer.keys().ready()));
+
+        ServerConnector pub = publicConnector(server, config);
         server.addConnector(pub);
         ServerConnector admin = null;
         if (config.admin().port() != 0) {
-            admin = new ServerConnector(server, new HttpConnectionFactory(http));
+            admin = new ServerConnector(server, new HttpConnectionFactory(httpConfiguration()));
             admin.setName("admin");
             admin.setHost(config.admin().host());
             admin.setPort(config.admin().port());
@@ -157,92 +141,102 @@ public final class GatewayServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        HttpClient httpClient = upstreamClient(config.proxy(), pool);
+        server.addBean(httpClient);
         WebSocketCoreClient wsClient = new WebSocketCoreClient();
         wsClient.getHttpClient().setConnectTimeout(config.proxy().connectTimeout().toMillis());
         wsClient.getHttpClient().setIdleTimeout(config.proxy().idleTimeout().toMillis());
         server.addBean(wsClient);
         RelayTracker relays = new RelayTracker(); // closes relayed sessions with 1001 on a graceful stop
         server.addBean(relays);
+        WebSocketMappings upgrades = new WebSocketMappings(WebSocketServerComponents.ensureWebSocketComponents(server));
 
-        server.setErrorHandler(new JsonErrors.ForServer());
-        ServletContextHandler ctx = new ServletContextHandler();
-        ctx.setContextPath("/");
-        ctx.setVirtualHosts(List.of("@public"));
-        ctx.setErrorHandler(new JsonErrors.ForContext());
-        WebSocketServerComponents.ensureWebSocketComponents(server, ctx);
-        WebSocketMappings upgrades = WebSocketMappings.ensureMappings(ctx);
-        Map<String, RoutePolicy> policies = new HashMap<>();
-        Map<String, GatewayConfig.Route> hlsRoutes = new HashMap<>();
-        java.util.Set<String> websocketRoutes = new java.util.HashSet<>();
+        Authorization authorization = new Authorization(authorizer, pool, DECISION_BACKSTOP);
         SessionCredentials credentials = sessionCredentials(config, clock);
+        List<TokenSource> strip = config.tokens().stripBeforeUpstream() ? config.tokens().from() : List.of();
+        List<RouteEntry> routes = new ArrayList<>();
         for (GatewayConfig.Route r : config.routes()) {
-            List<io.streamgate.filters.token.TokenSource> strip = config.tokens().stripBeforeUpstream()
-                    ? config.tokens().from() : List.of();
-            HttpServlet servlet = switch (r.type()) {
-                case WEBSOCKET -> new WebSocketRouteServlet(r, config.proxy(), strip, trust, gwMetrics, upgrades,
-                        wsClient, relays, scheduler, authorizer.replay(), sgMetrics);
-                case HLS -> new HlsProxyServlet(r, config.proxy(), strip, trust, gwMetrics, credentials,
-                        config.hls().maxPlaylistBytes(), authorizer.replay(), sgMetrics);
-                case HTTP -> new HttpProxyServlet(r, config.proxy(), strip, trust, gwMetrics);
-            };
-            ServletHolder holder = new ServletHolder(ROUTE_SERVLET_PREFIX + r.name(), servlet);
-            holder.setAsyncSupported(true);
-            holder.setInitParameter("timeout", "0"); // no total exchange limit: live streams are long
-            holder.setInitParameter("idleTimeout", String.valueOf(config.proxy().idleTimeout().toMillis()));
-            holder.setInitParameter("maxConnections", String.valueOf(config.proxy().maxConnectionsPerUpstream()));
-            ctx.addServlet(holder, mapping(r.path()));
-            if (r.authRequired()) {
-                policies.put(holder.getName(), new RoutePolicy(r.name(), r.path(), r.rules()));
-                if (r.type() == GatewayConfig.RouteType.HLS) {
-                    hlsRoutes.put(holder.getName(), r);
-                }
-                if (r.type() == GatewayConfig.RouteType.WEBSOCKET) {
-                    websocketRoutes.add(holder.getName());
-                }
-            }
-            LOG.info("route {}: {} {} -> {}{}", r.name(), r.type().name().toLowerCase(java.util.Locale.ROOT),
+            RouteEntry entry = new RouteEntry(r);
+            Authorization auth = r.authRequired() ? authorization : null;
+            UpstreamRequest upstream = new UpstreamRequest(r.upstream().toString(), entry.prefix(), strip,
+                    r.type() == GatewayConfig.RouteType.HLS ? List.of(SessionCredentials.PARAM) : List.of(),
+                    r.claimHeaders(), authorizer.clientAddress(), () -> gwMetrics.claimHeaderOmitted(r.name()));
+            long idle = config.proxy().idleTimeout().toMillis();
+            entry.handler(switch (r.type()) {
+                case WEBSOCKET -> new WebSocketRoute(r, config.proxy().connectTimeout().toMillis(), upstream,
+                        gwMetrics, upgrades, wsClient, relays, scheduler, authorizer.replay(), auth, pool, clock);
+                case HLS -> new HlsRoute(r, httpClient, upstream, gwMetrics, auth, credentials,
+                        config.hls().maxPlaylistBytes(), authorizer.replay(), sgMetrics, idle);
+                case HTTP -> new HttpRoute(auth, new UpstreamProxy(r.name(), httpClient, upstream, gwMetrics, idle));
+            });
+            routes.add(entry);
+            LOG.info("route {}: {} {} {} -> {}{}", r.name(), r.type().name().toLowerCase(Locale.ROOT), r.methods(),
                     r.path(), r.upstream(), r.authRequired() ? "" : " (auth: none)");
         }
-        if (config.routes().stream().noneMatch(r -> mapping(r.path()).equals("/*"))) {
-            ctx.addServlet(new ServletHolder("no-route", new NoRoute()), "/");
-        }
-        customizer.accept(ctx);
-        Map<String, RoutePolicy> routeByServlet = Map.copyOf(policies);
-        java.util.Set<String> wsServlets = java.util.Set.copyOf(websocketRoutes);
-        // 1. HLS session credentials (an HMAC check) admit child playlists and segments;
-        FilterHolder sessions = new FilterHolder(new HlsSessionFilter(Map.copyOf(hlsRoutes), credentials, authorizer,
-                gwMetrics));
-        sessions.setAsyncSupported(true);
-        ctx.addFilter(sessions, "/*", EnumSet.of(DispatcherType.REQUEST));
-        // 2. everything else needs a token: the library's filter, exactly as its users get it.
-        // A plain GET on a websocket route is answered 426 by its servlet without authorising:
-        // otherwise a link preview would consume a one-time token before the player's upgrade.
-        FilterHolder filter = new FilterHolder(new StreamGateFilter(authorizer, req -> {
-            String servlet = req.getHttpServletMapping().getServletName();
-            if (req.getAttribute(HlsSessionFilter.SESSION_ATTRIBUTE) != null
-                    || (wsServlets.contains(servlet) && !"websocket".equalsIgnoreCase(req.getHeader("Upgrade")))) {
-                return null;
-            }
-            return routeByServlet.get(servlet);
-        }));
-        filter.setAsyncSupported(true);
-        ctx.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
-
-        ContextHandlerCollection contexts = new ContextHandlerCollection();
-        contexts.addHandler(new GracefulHandler(ctx));
-        if (admin != null) {
-            ContextHandler adminCtx = new ContextHandler(new AdminHandler(registry, authorizer), "/");
-            adminCtx.setVirtualHosts(List.of("@admin"));
-            contexts.addHandler(adminCtx);
-        }
-        server.setHandler(contexts);
+        Handler edge = new EdgeHandler(routes, fallback);
+        Handler admins = admin == null ? null : new AdminHandler(registry, authorizer);
+        server.setHandler(new Listeners(new GracefulHandler(edge), admins, admin));
+        server.setErrorHandler(new JsonErrors.ForServer());
         JettyConnectionMetrics.addToAllConnectors(server, registry);
         new JettyServerThreadPoolMetrics(pool, List.of()).bindTo(registry);
         server.start();
-        GatewayServer gw = new GatewayServer(server, pub, admin, authorizer, registry, scheduler, tls);
+        GatewayServer gw = new GatewayServer(server, pub, admin, authorizer, registry, scheduler,
+                config.listen().tls() != null);
         LOG.info("StreamGate listening on {}{}", gw.uri(), admin != null ? ", admin on http://"
                 + config.admin().host() + ":" + admin.getLocalPort() : "");
         return gw;
+    }
+
+    private static HttpConfiguration httpConfiguration() {
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        return http;
+    }
+
+    private static ServerConnector publicConnector(Server server, GatewayConfig config) {
+        HttpConfiguration http = httpConfiguration();
+        ServerConnector pub;
+        if (config.listen().tls() != null) {
+            SslContextFactory.Server ssl = new SslContextFactory.Server();
+            ssl.setKeyStorePath(config.listen().tls().keystore().toString());
+            ssl.setKeyStoreType("PKCS12");
+            ssl.setKeyStorePassword(config.listen().tls().password());
+            http.addCustomizer(new SecureRequestCustomizer());
+            pub = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(http));
+        } else {
+            pub = new ServerConnector(server, new HttpConnectionFactory(http));
+        }
+        pub.setName("public");
+        pub.setHost(config.listen().host());
+        pub.setPort(config.listen().port());
+        return pub;
+    }
+
+    /**
+     * The upstream client: on the server's thread pool (no hand-off between pools), no
+     * cookies, no content decoding, no redirects, no protocol handlers (a 401 or 100 from the
+     * origin is the viewer's business), a 64 KiB response buffer for segments.
+     */
+    private static HttpClient upstreamClient(GatewayConfig.Proxy settings, QueuedThreadPool pool) {
+        ClientConnector connector = new ClientConnector();
+        connector.setExecutor(pool);
+        connector.setSelectors(1);
+        HttpClient client = new HttpClient(new HttpClientTransportOverHTTP(connector));
+        client.setExecutor(pool);
+        client.setConnectTimeout(settings.connectTimeout().toMillis());
+        client.setIdleTimeout(settings.idleTimeout().toMillis());
+        client.setMaxConnectionsPerDestination(settings.maxConnectionsPerUpstream());
+        // Jetty's default (1,024) overflows in a join storm: while every thread verifies new
+        // tokens, responses of admitted viewers wait, so do their connections, and the queue fills.
+        client.setMaxRequestsQueuedPerDestination(settings.maxQueuedPerUpstream());
+        client.setFollowRedirects(false);
+        client.setUserAgentField(null);
+        client.setHttpCookieStore(new HttpCookieStore.Empty());
+        client.setResponseBufferSize(64 * 1024);
+        client.getContentDecoderFactories().clear();
+        client.getProtocolHandlers().clear();
+        return client;
     }
 
     private static SessionCredentials sessionCredentials(GatewayConfig config, Clock clock) {
@@ -254,27 +248,31 @@ public final class GatewayServer implements AutoCloseable {
                         + "load balancer need a shared secret, or a session opened at one fails at another.");
             }
         } else {
-            secret = config.hls().sessionSecret().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            secret = config.hls().sessionSecret().getBytes(StandardCharsets.UTF_8);
         }
         return new SessionCredentials(secret, config.hls().sessionTtl(), clock);
     }
 
-    /** Servlet mapping for a route prefix: whole segments, e.g. {@code /live/} and {@code /live} → {@code /live/*}. */
-    static String mapping(String path) {
-        String p = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
-        return p + "/*";
-    }
+    /** Sends each request to its listener's handler: the public tree or the admin endpoints. */
+    private static final class Listeners extends Handler.Wrapper {
+        private final Handler admin;
+        private final Connector adminConnector;
 
-    /** Requests matching no route. */
-    static final class NoRoute extends HttpServlet {
-        private static final long serialVersionUID = 1L;
+        Listeners(Handler publicHandler, Handler admin, Connector adminConnector) {
+            super(publicHandler);
+            this.admin = admin;
+            this.adminConnector = adminConnector;
+            if (admin != null) {
+                addBean(admin);
+            }
+        }
 
         @Override
-        protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-            io.streamgate.filters.servlet.Cors.apply(req, resp);
-            resp.setStatus(404);
-            resp.setContentType("application/json");
-            resp.getWriter().write("{\"error\":\"not_found\",\"reason\":\"no_route\"}");
+        public boolean handle(Request request, Response response, Callback callback) throws Exception {
+            if (admin != null && request.getConnectionMetaData().getConnector() == adminConnector) {
+                return admin.handle(request, response, callback);
+            }
+            return super.handle(request, response, callback);
         }
     }
 
@@ -316,5 +314,4 @@ public final class GatewayServer implements AutoCloseable {
             authorizer.close();
         }
     }
-
 }

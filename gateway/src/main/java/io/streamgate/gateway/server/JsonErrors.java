@@ -68,26 +68,4 @@ final class JsonErrors {
             writer.write(body(code));
         }
     }
-
-    /** For the servlet context (sendError, unmapped paths, ambiguous URIs). */
-    static final class ForContext extends org.eclipse.jetty.ee10.servlet.ErrorHandler {
-        ForContext() {
-            setShowStacks(false);
-            setShowMessageInTitle(false);
-        }
-
-        @Override
-        protected boolean generateAcceptableResponse(Request request, Response response, Callback callback,
-                                                     String contentType, List<Charset> charsets, int code,
-                                                     String message, Throwable cause) throws IOException {
-            cors(request, response);
-            return super.generateAcceptableResponse(request, response, callback, "application/json",
-                    List.of(StandardCharsets.UTF_8), code, HttpStatus.getMessage(code), null);
-        }
-
-        @Override
-        protected void writeErrorJson(Request request, PrintWriter writer, int code, String message, Throwable cause) {
-            writer.write(body(code));
-        }
-    }
 }

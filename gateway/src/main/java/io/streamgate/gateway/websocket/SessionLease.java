@@ -1,6 +1,5 @@
 package io.streamgate.gateway.websocket;
 
-import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -10,39 +9,36 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.streamgate.filters.DenialReason;
+import io.streamgate.filters.replay.Admission;
 import io.streamgate.filters.replay.ReplayGuard;
 import io.streamgate.filters.verify.Claims;
 
 /**
- * One WebSocket session's lease under {@code replay.mode: limit}: taken before the upgrade,
- * renewed every third of the lease period while the session lives, released when it ends.
- * A replica that dies stops renewing, so its sessions' leases lapse by themselves.
+ * One WebSocket session's lease under {@code replay.mode: limit}: taken by the decision
+ * (its {@link Admission}), renewed every third of the lease period while the session lives,
+ * released when it ends. A replica that dies stops renewing, so its sessions' leases lapse.
  */
 final class SessionLease {
     private static final Logger LOG = LoggerFactory.getLogger(SessionLease.class);
 
     private final ReplayGuard guard;
     private final Claims claims;
+    private final Admission admission;
     private final ScheduledExecutorService scheduler;
-    private final String id = UUID.randomUUID().toString();
     private final AtomicBoolean released = new AtomicBoolean();
     private volatile ScheduledFuture<?> renewal;
 
-    SessionLease(ReplayGuard guard, Claims claims, ScheduledExecutorService scheduler) {
+    SessionLease(ReplayGuard guard, Claims claims, Admission admission, ScheduledExecutorService scheduler) {
         this.guard = guard;
         this.claims = claims;
+        this.admission = admission;
         this.scheduler = scheduler;
-    }
-
-    /** Takes the lease (on a servlet thread, bounded by the store timeout); null when granted. */
-    DenialReason acquire() {
-        return guard.acquireLease(claims, id).toCompletableFuture().join();
     }
 
     /** Renews periodically; {@code lost} runs when another session took the lease meanwhile. */
     void keepAlive(Runnable lost) {
         long period = Math.max(100, guard.lease().toMillis() / 3);
-        renewal = scheduler.scheduleAtFixedRate(() -> guard.renewLease(claims, id).whenComplete((r, e) -> {
+        renewal = scheduler.scheduleAtFixedRate(() -> guard.renewLease(claims, admission.leaseId()).whenComplete((r, e) -> {
             if (r == DenialReason.SESSION_LIMIT) {
                 LOG.debug("session lease lost; closing the session");
                 lost.run();
@@ -60,7 +56,7 @@ final class SessionLease {
             if (r != null) {
                 r.cancel(false);
             }
-            guard.releaseLease(claims, id);
+            admission.release();
         }
     }
 }

@@ -52,6 +52,7 @@ public final class WebSocketRelay {
     private final RelayTracker tracker;
     private final AtomicInteger closedLegs = new AtomicInteger();
     private volatile ScheduledFuture<?> expiry;
+    private final java.time.Clock clock;
 
     /**
      * @param closeAtMillis when to close with 1008 (token expiry), or {@code Long.MAX_VALUE} for never
@@ -59,7 +60,8 @@ public final class WebSocketRelay {
      */
     WebSocketRelay(AtomicInteger active, Counter bytesDown, Counter bytesUp, long closeAtMillis,
                    ScheduledExecutorService scheduler, Duration idleTimeout, long maxMessageSize,
-                   SessionLease lease, RelayTracker tracker) {
+                   SessionLease lease, RelayTracker tracker, java.time.Clock clock) {
+        this.clock = clock;
         this.active = active;
         this.bytesDown = bytesDown;
         this.bytesUp = bytesUp;
@@ -264,7 +266,7 @@ public final class WebSocketRelay {
             }
             configure(s);
             if (closeAtMillis != Long.MAX_VALUE) {
-                long delay = Math.max(0, closeAtMillis - System.currentTimeMillis());
+                long delay = Math.max(0, closeAtMillis - clock.millis());
                 expiry = scheduler.schedule(() -> closeBoth(TOKEN_EXPIRED, "token expired"),
                         delay, TimeUnit.MILLISECONDS);
             }

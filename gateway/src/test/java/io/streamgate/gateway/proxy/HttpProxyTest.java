@@ -351,7 +351,7 @@ class HttpProxyTest {
 
 
     @Test
-    void authorisedRequestsWaitForABusyUpstreamUpToTheQueueBoundThenGet502() throws Exception {
+    void authorisedRequestsWaitForABusyUpstreamUpToTheQueueBoundThenGet503Overloaded() throws Exception {
         gateway = GatewayHarness.start(dir, key, GatewayHarness.head(key, 0)
                 + "proxy: {idleTimeout: 20s, maxConnectionsPerUpstream: 1, maxQueuedPerUpstream: 2}\n"
                 + "routes:\n  - {name: media, path: /media/, type: http, upstream: 'http://127.0.0.1:" + originPort
@@ -365,8 +365,10 @@ class HttpProxyTest {
         List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> more = List.of(send.get(), send.get(), send.get());
         HttpResponse<String> refused = (HttpResponse<String>) java.util.concurrent.CompletableFuture
                 .anyOf(more.toArray(java.util.concurrent.CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
-        assertThat(refused.statusCode()).isEqualTo(502);
-        assertThat(refused.body()).contains("\"reason\":\"upstream_unavailable\"");
+        // overload is not a broken origin: 503 with Retry-After, per the contract
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(refused.body()).contains("\"reason\":\"upstream_overloaded\"");
+        assertThat(refused.headers().firstValue("Retry-After")).isPresent();
         release.countDown();
         assertThat(first.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
         long ok = 0;

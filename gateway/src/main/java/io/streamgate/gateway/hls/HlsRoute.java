@@ -1,0 +1,194 @@
+package io.streamgate.gateway.hls;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+import io.streamgate.filters.DenialReason;
+import io.streamgate.filters.QueryString;
+import io.streamgate.filters.metrics.StreamGateMetrics;
+import io.streamgate.filters.replay.ReplayGuard;
+import io.streamgate.filters.replay.ReplayMode;
+import io.streamgate.filters.verify.Claims;
+import io.streamgate.gateway.config.GatewayConfig;
+import io.streamgate.gateway.metrics.GatewayMetrics;
+import io.streamgate.gateway.proxy.UpstreamProxy;
+import io.streamgate.gateway.proxy.UpstreamRequest;
+import io.streamgate.gateway.server.Answers;
+import io.streamgate.gateway.server.Authorization;
+import io.streamgate.gateway.server.Exchange;
+import io.streamgate.gateway.server.RouteHandler;
+
+/**
+ * An {@code hls} route. A request carrying a valid session credential ({@code sg_session})
+ * is admitted on an HMAC check alone — no signature verification, no replay check, since
+ * the token's use was counted when it opened the session; an invalid credential is refused
+ * with its reason unless the request also carries a token, which then decides as usual.
+ * Playlists are rewritten (a bounded whole-body transform around the pure
+ * {@link PlaylistRewriter}) so that child playlists, segments, keys and the rest carry a
+ * credential: issued from the token that opened the playlist, renewed (sliding) on every
+ * playlist a session fetches. The credential never reaches the origin; segments stream.
+ */
+public final class HlsRoute extends UpstreamProxy implements RouteHandler {
+    private final GatewayConfig.Route route;
+    private final Authorization authorization;
+    private final SessionCredentials credentials;
+    private final int maxPlaylistBytes;
+    private final ReplayGuard replay;
+    private final StreamGateMetrics.RouteMeters decisions;
+
+    /** @param authorization null on an {@code auth: none} route */
+    public HlsRoute(GatewayConfig.Route route, HttpClient client, UpstreamRequest upstream, GatewayMetrics metrics,
+                    Authorization authorization, SessionCredentials credentials, int maxPlaylistBytes,
+                    ReplayGuard replay, StreamGateMetrics decisions, long idleTimeoutMillis) {
+        super(route.name(), client, upstream, metrics, idleTimeoutMillis);
+        this.route = route;
+        this.authorization = authorization;
+        this.credentials = credentials;
+        this.maxPlaylistBytes = maxPlaylistBytes;
+        this.replay = replay;
+        this.decisions = decisions.route(route.name());
+    }
+
+    @Override
+    public void handle(Exchange ex, Request request, Response response, Callback callback) {
+        if (authorization == null) {
+            forward(ex, request, response, callback);
+            return;
+        }
+        String credential = QueryString.first(request.getHttpURI().getQuery(), SessionCredentials.PARAM);
+        if (credential == null) {
+            authorization.authorize(ex, request, response, callback, this::forward);
+            return;
+        }
+        SessionCredentials.Check check = credentials.check(credential, route.name(), ex.path());
+        if (check.failure() != null) {
+            metrics.hlsSession(route.name(), "rejected");
+            if (authorization.authorizer().extractor().extract(ex.view()) != null) {
+                authorization.authorize(ex, request, response, callback, this::forward); // the token decides
+                return;
+            }
+            decisions.denied(check.failure());
+            Answers.deny(request, response, callback, check.failure(), ex.requestId());
+            return;
+        }
+        SessionCredentials.Session s = check.session();
+        if (!s.lease().isEmpty() && replay.mode() == ReplayMode.LIMIT && isPlaylistPath(ex.path())) {
+            // A playlist reload keeps the viewer's session lease alive; segments need not.
+            long exp = s.tokenExpiresAt() == Long.MAX_VALUE ? Claims.ABSENT : s.tokenExpiresAt();
+            replay.renewLease(s.iss(), s.jti(), exp, s.lease()).whenComplete((lost, e) ->
+                    request.getComponents().getExecutor().execute(() -> {
+                        if (lost != null || e != null) {
+                            DenialReason r = lost != null ? lost : replay.storeError(e);
+                            if (r != null) {
+                                metrics.hlsSession(route.name(), "rejected");
+                                decisions.denied(r);
+                                Answers.deny(request, response, callback, r, ex.requestId());
+                                return;
+                            }
+                        }
+                        admit(ex, s, request, response, callback);
+                    }));
+            return;
+        }
+        admit(ex, s, request, response, callback);
+    }
+
+    private void admit(Exchange ex, SessionCredentials.Session s, Request request, Response response, Callback callback) {
+        metrics.hlsSession(route.name(), "accepted");
+        decisions.allowed();
+        ex.session(s);
+        forward(ex, request, response, callback);
+    }
+
+    @Override
+    protected void addHeaders(Exchange ex, Request request, HttpFields.Mutable headers) {
+        super.addHeaders(ex, request, headers);
+        headers.remove(HttpHeader.ACCEPT_ENCODING); // playlists are rewritten as text: ask for them uncompressed
+        SessionCredentials.Session s = ex.session();
+        if (s != null) {
+            // A session request: only the token's sub and jti are known.
+            upstream.claimHeaderNames().forEach((claim, header) -> {
+                String v = "sub".equals(claim) ? s.sub() : "jti".equals(claim) ? s.jti() : null;
+                if (v != null && !v.isEmpty()) {
+                    upstream.claimHeader(header, v, headers);
+                }
+            });
+        }
+    }
+
+    @Override
+    protected boolean keepsAdmission(Exchange ex) {
+        // Under limit, a token opening a playlist starts a viewer session: its lease rides in
+        // the credential and playlist reloads renew it; it lapses by itself when they stop.
+        return ex.verdict() != null && ex.verdict().admission().leaseId() != null && isPlaylistPath(ex.path());
+    }
+
+    @Override
+    protected Transform transform(Exchange ex, Request request, org.eclipse.jetty.client.Response serverResponse) {
+        if (!isPlaylist(ex.path(), serverResponse.getHeaders().get(HttpHeader.CONTENT_TYPE))) {
+            return null;
+        }
+        String credential = credentialFor(ex);
+        if (credential == null) {
+            return null;
+        }
+        String param = SessionCredentials.PARAM + "=" + credential;
+        String host = request.getHeaders().get(HttpHeader.HOST);
+        String path = ex.path();
+        return new Transform() {
+            @Override
+            public int maxBytes() {
+                return maxPlaylistBytes;
+            }
+
+            @Override
+            public byte[] apply(byte[] body, int length) {
+                String text = new String(body, 0, length, StandardCharsets.UTF_8);
+                PlaylistRewriter.Result r = PlaylistRewriter.rewrite(text, path, host, route.path(), param);
+                metrics.hlsRewrite(route.name());
+                return r.playlist().getBytes(StandardCharsets.UTF_8);
+            }
+        };
+    }
+
+    /** A credential for this response's session: a new one for a token, a renewed one for a session. */
+    private String credentialFor(Exchange ex) {
+        if (ex.verdict() != null) {
+            Claims c = ex.verdict().token().claims();
+            String path = ex.path();
+            String prefix = path.substring(0, path.lastIndexOf('/') + 1);
+            String lease = ex.verdict().admission().leaseId();
+            if (lease == null && replay.mode() == ReplayMode.LIMIT) {
+                return null; // under limit, no session without a lease: the children must carry the token
+            }
+            metrics.hlsSession(route.name(), "issued");
+            return credentials.issue(route.name(), prefix, c.iss(), c.jti(), c.sub(),
+                    c.exp() == Claims.ABSENT ? Long.MAX_VALUE : c.exp(), lease == null ? "" : lease);
+        }
+        SessionCredentials.Session s = ex.session();
+        return s == null ? null : credentials.renew(s);
+    }
+
+    /** One playlist test for leases and renewals: the canonical path ends in .m3u8, any case. */
+    static boolean isPlaylistPath(String path) {
+        return path.toLowerCase(Locale.ROOT).endsWith(".m3u8");
+    }
+
+    static boolean isPlaylist(String path, String contentType) {
+        if (contentType != null) {
+            String t = contentType.toLowerCase(Locale.ROOT);
+            if (t.startsWith("application/vnd.apple.mpegurl") || t.startsWith("application/x-mpegurl")
+                    || t.startsWith("audio/mpegurl") || t.startsWith("audio/x-mpegurl")) {
+                return true;
+            }
+        }
+        return isPlaylistPath(path);
+    }
+}

@@ -1,0 +1,324 @@
+package io.streamgate.gateway.proxy;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.eclipse.jetty.client.ContentSourceRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.streamgate.filters.DenialReason;
+import io.streamgate.filters.replay.Admission;
+import io.streamgate.gateway.metrics.GatewayMetrics;
+import io.streamgate.gateway.server.Answers;
+import io.streamgate.gateway.server.Exchange;
+
+/**
+ * The upstream leg of an {@code http} or {@code hls} route, on Jetty's {@link HttpClient}
+ * and core API: one class, the four legs as hooks —
+ * <ul>
+ *   <li>client→proxy: the target ({@link UpstreamRequest#target}: canonical path, token
+ *       parameters removed);</li>
+ *   <li>proxy→server: headers ({@link UpstreamRequest#copyHeaders}, {@link #addHeaders});
+ *       the body streamed as a {@link Content.Source};</li>
+ *   <li>server→proxy: status and headers; the {@link Admission} is committed when the
+ *       origin answered &lt; 500 and released otherwise; {@link #transform} may buffer a
+ *       body (a playlist) up to a bound and rewrite it;</li>
+ *   <li>proxy→client: chunks written with back-pressure (the next upstream chunk is
+ *       demanded when the viewer took the previous one).</li>
+ * </ul>
+ * Failures map in one place ({@link #failure}): upstream unreachable 502
+ * {@code upstream_unavailable}, silent 504 {@code upstream_timeout}, queue full 503
+ * {@code upstream_overloaded} with {@code Retry-After}, a broken request body 400.
+ *
+ * <p>Why not Jetty's {@code ProxyHandler}: it logs every request URI and header set at
+ * DEBUG (the token with them), and its hooks leave no place to settle an admission or to
+ * bound a rewrite; this class is what it does for a reverse proxy, in fewer hand-offs.
+ */
+public class UpstreamProxy {
+    private static final Logger LOG = LoggerFactory.getLogger(UpstreamProxy.class);
+
+    /** A whole-body rewrite of one response (a playlist), bounded by {@link #maxBytes()}. */
+    public interface Transform {
+        int maxBytes();
+
+        byte[] apply(byte[] body, int length);
+    }
+
+    protected final String routeName;
+    protected final HttpClient client;
+    protected final UpstreamRequest upstream;
+    protected final GatewayMetrics metrics;
+    private final long idleTimeoutMillis;
+
+    public UpstreamProxy(String routeName, HttpClient client, UpstreamRequest upstream, GatewayMetrics metrics,
+                         long idleTimeoutMillis) {
+        this.routeName = routeName;
+        this.client = client;
+        this.upstream = upstream;
+        this.metrics = metrics;
+        this.idleTimeoutMillis = idleTimeoutMillis;
+    }
+
+    /** Forwards an authorised request; completes {@code callback} when the viewer has the whole answer. */
+    public void forward(Exchange ex, Request request, Response response, Callback callback) {
+        Admission admission = ex.verdict() == null ? Admission.NONE : ex.verdict().admission();
+        org.eclipse.jetty.client.Request up;
+        try {
+            up = client.newRequest(upstream.target(ex.path(), request.getHttpURI().getQuery()))
+                    .method(request.getMethod())
+                    .idleTimeout(idleTimeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (IllegalArgumentException e) {
+            admission.release();
+            Answers.deny(request, response, callback, DenialReason.MALFORMED_REQUEST, ex.requestId());
+            return;
+        }
+        up.headers(h -> {
+            h.clear();
+            upstream.copyHeaders(request, h, false);
+            addHeaders(ex, request, h);
+        });
+        if (hasContent(request)) {
+            up.body(new ContentSourceRequestContent(request, request.getHeaders().get(HttpHeader.CONTENT_TYPE)));
+        }
+        up.send(new Leg(ex, request, response, callback, admission));
+    }
+
+    /** proxy→server: headers added after the viewer's were copied (claim headers). */
+    protected void addHeaders(Exchange ex, Request request, HttpFields.Mutable headers) {
+        if (ex.verdict() != null) {
+            upstream.claimHeaders(ex.verdict().token().claims(), headers);
+        }
+    }
+
+    /** server→proxy: a rewrite for this response, or null to stream it untouched. */
+    protected Transform transform(Exchange ex, Request request, org.eclipse.jetty.client.Response serverResponse) {
+        return null;
+    }
+
+    /**
+     * Whether the admission outlives this request: an HLS playlist that opened a session
+     * whose lease rides in the credential. Otherwise a session lease ({@code replay.mode:
+     * limit}) ends with the request.
+     */
+    protected boolean keepsAdmission(Exchange ex) {
+        return false;
+    }
+
+    /** A response header of the origin's that the viewer gets, or null to drop it. */
+    protected HttpField filterResponseField(HttpField f) {
+        String lower = f.getLowerCaseName();
+        if (UpstreamRequest.HOP_BY_HOP.contains(lower) || lower.startsWith("access-control-")
+                || lower.equals("date") || lower.equals("server")) {
+            return null; // our CORS headers stand; the gateway's own Date is sent
+        }
+        return f;
+    }
+
+    private static boolean hasContent(Request request) {
+        long length = request.getLength();
+        return length > 0 || (length < 0 && request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING));
+    }
+
+    /** The denial for an upstream exchange that failed before the viewer got anything. */
+    static DenialReason failure(Result result) {
+        Throwable requestFailure = result.getRequestFailure();
+        if (requestFailure != null && causedByBadRequest(requestFailure)) {
+            return DenialReason.MALFORMED_REQUEST; // the viewer's body was broken (bad chunking)
+        }
+        Throwable f = result.getFailure();
+        if (f instanceof RejectedExecutionException) {
+            return DenialReason.UPSTREAM_OVERLOADED; // the route's upstream queue is full
+        }
+        if (f instanceof TimeoutException || f instanceof java.net.SocketTimeoutException) {
+            return DenialReason.UPSTREAM_TIMEOUT;
+        }
+        return DenialReason.UPSTREAM_UNAVAILABLE;
+    }
+
+    private static boolean causedByBadRequest(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof HttpException h && h.getCode() == 400) {
+                return true;
+            }
+            if (c instanceof java.io.EOFException) {
+                return true; // the viewer's body ended early
+            }
+            if (c.getCause() == c) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    /** One upstream exchange: the server→proxy and proxy→client legs. */
+    private final class Leg extends Callback.Completable implements org.eclipse.jetty.client.Response.Listener {
+        private final Exchange ex;
+        private final Request request;
+        private final Response response;
+        private final Callback callback;
+        private final Admission admission;
+        private Transform transform;
+        private byte[] buffer;
+        private int size;
+        private boolean tooLarge;
+
+        Leg(Exchange ex, Request request, Response response, Callback callback, Admission admission) {
+            this.ex = ex;
+            this.request = request;
+            this.response = response;
+            this.callback = callback;
+            this.admission = admission;
+        }
+
+        @Override
+        public void onHeaders(org.eclipse.jetty.client.Response serverResponse) {
+            int status = serverResponse.getStatus();
+            metrics.upstream(routeName, status, System.nanoTime() - ex.startNanos());
+            if (status < 500) {
+                admission.commit(); // the origin accepted: one-time use is consumed now, not before
+            } else {
+                admission.release();
+            }
+            response.setStatus(status);
+            transform = status == 200 ? transform(ex, request, serverResponse) : null;
+            HttpFields.Mutable out = response.getHeaders();
+            for (HttpField f : serverResponse.getHeaders()) {
+                HttpField kept = filterResponseField(f);
+                if (kept == null || (transform != null && kept.getHeader() == HttpHeader.CONTENT_LENGTH)) {
+                    continue;
+                }
+                out.add(kept);
+            }
+            if (transform != null) {
+                long length = serverResponse.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+                if (length > transform.maxBytes()) {
+                    tooLarge = true;
+                    serverResponse.abort(new PlaylistTooLarge(transform.maxBytes()));
+                    return;
+                }
+                buffer = new byte[(int) Math.max(1024, Math.min(length > 0 ? length : 8192, transform.maxBytes()))];
+            }
+        }
+
+        @Override
+        public void onContent(org.eclipse.jetty.client.Response serverResponse, Content.Chunk chunk, Runnable demander) {
+            ByteBuffer bytes = chunk.getByteBuffer();
+            if (transform != null) {
+                int n = bytes.remaining();
+                if (size + n > transform.maxBytes()) {
+                    tooLarge = true;
+                    serverResponse.abort(new PlaylistTooLarge(transform.maxBytes()));
+                    return;
+                }
+                if (size + n > buffer.length) {
+                    buffer = Arrays.copyOf(buffer, Math.min(transform.maxBytes(), Math.max(buffer.length * 2, size + n)));
+                }
+                bytes.get(buffer, size, n);
+                size += n;
+                demander.run();
+                return;
+            }
+            chunk.retain();
+            response.write(false, bytes, new Callback() {
+                @Override
+                public void succeeded() {
+                    chunk.release();
+                    demander.run();
+                }
+
+                @Override
+                public void failed(Throwable x) {
+                    chunk.release();
+                    serverResponse.abort(x); // the viewer is gone: stop reading the origin
+                }
+
+                @Override
+                public InvocationType getInvocationType() {
+                    return InvocationType.NON_BLOCKING;
+                }
+            });
+        }
+
+        @Override
+        public void onSuccess(org.eclipse.jetty.client.Response serverResponse) {
+            if (transform != null) {
+                byte[] out = transform.apply(buffer, size);
+                response.getHeaders().put(HttpHeader.CONTENT_LENGTH, out.length);
+                response.write(true, "HEAD".equals(request.getMethod()) ? null : ByteBuffer.wrap(out), this);
+            } else {
+                response.write(true, BufferUtil.EMPTY_BUFFER, this);
+            }
+        }
+
+        @Override
+        public void onComplete(Result result) {
+            if (result.isSucceeded()) {
+                whenComplete((r, failure) -> {
+                    end();
+                    if (failure == null) {
+                        callback.succeeded();
+                    } else {
+                        callback.failed(failure);
+                    }
+                });
+                return;
+            }
+            if (result.getResponse() == null || result.getResponse().getStatus() == 0) {
+                admission.release(); // never reached the origin, or it never answered: not consumed
+            }
+            end();
+            if (response.isCommitted()) {
+                callback.failed(result.getFailure()); // mid-body: abort the viewer's response
+                return;
+            }
+            DenialReason reason;
+            if (tooLarge) {
+                LOG.warn("route {}: playlist larger than hls.maxPlaylistBytes ({} bytes): answered 502", routeName,
+                        transform == null ? 0 : transform.maxBytes());
+                reason = DenialReason.UPSTREAM_UNAVAILABLE;
+            } else {
+                reason = failure(result);
+                if (result.getResponse() == null || result.getResponse().getStatus() == 0) {
+                    metrics.upstream(routeName, 0, System.nanoTime() - ex.startNanos());
+                }
+                if (LOG.isDebugEnabled()) {
+                    LOG.debug("route {}: upstream failed ({}), request {}", routeName,
+                            result.getFailure().getClass().getSimpleName(), ex.requestId());
+                }
+            }
+            response.reset(); // none of the origin's headers on our answer
+            Answers.cors(request, response);
+            Answers.deny(request, response, callback, reason, ex.requestId());
+        }
+
+        private void end() {
+            if (!keepsAdmission(ex)) {
+                admission.release(); // ends a request-long session lease; no-op for a committed one-time use
+            }
+        }
+    }
+
+    /** The origin's playlist exceeds {@code hls.maxPlaylistBytes}. */
+    static final class PlaylistTooLarge extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        PlaylistTooLarge(int max) {
+            super("playlist larger than hls.maxPlaylistBytes (" + max + " bytes)", null, false, false);
+        }
+    }
+}

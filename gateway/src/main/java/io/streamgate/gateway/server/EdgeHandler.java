@@ -1,0 +1,97 @@
+package io.streamgate.gateway.server;
+
+import java.util.Comparator;
+import java.util.List;
+
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+import io.streamgate.filters.DenialReason;
+import io.streamgate.filters.PathSafety;
+import io.streamgate.filters.QueryString;
+import io.streamgate.filters.http.CorsPolicy;
+
+/**
+ * The public listener's first handler, the rules every request meets before any token is
+ * looked at, in order:
+ * <ol>
+ *   <li>CORS headers on every response, denials included;</li>
+ *   <li>one canonical path ({@link PathSafety#canonical}) or {@code 400 malformed_path}, and
+ *       a well-formed query or {@code 400 malformed_query};</li>
+ *   <li>the route by longest prefix on whole segments, or {@code 404 no_route} (after the
+ *       {@code fallback} handler, e.g. the demo's player page, had its chance);</li>
+ *   <li>a CORS preflight answered here ({@code 204}), never proxied;</li>
+ *   <li>the route's methods, or {@code 405} with {@code Allow} — nothing consumed;</li>
+ *   <li>each query parameter the route's rules read appears once, under one spelling, or
+ *       {@code 400 malformed_query};</li>
+ * </ol>
+ * then the route's {@link RouteHandler}. Never blocks: it only looks at the request line
+ * and headers.
+ */
+final class EdgeHandler extends Handler.Abstract.NonBlocking {
+    private final RouteEntry[] routes; // longest prefix first
+    private final Handler fallback;
+
+    EdgeHandler(List<RouteEntry> routes, Handler fallback) {
+        this.routes = routes.stream().sorted(Comparator.comparingInt((RouteEntry r) -> r.prefix().length()).reversed())
+                .toArray(RouteEntry[]::new);
+        this.fallback = fallback;
+        if (fallback != null) {
+            addBean(fallback);
+        }
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        Answers.cors(request, response);
+        String path = PathSafety.canonical(request.getHttpURI().getPath());
+        if (path == null) {
+            Answers.deny(request, response, callback, DenialReason.MALFORMED_PATH, io.streamgate.filters.http.Denial.newRequestId());
+            return true;
+        }
+        String query = request.getHttpURI().getQuery();
+        if (!QueryString.isWellFormed(query)) {
+            Answers.deny(request, response, callback, DenialReason.MALFORMED_QUERY, io.streamgate.filters.http.Denial.newRequestId());
+            return true;
+        }
+        RouteEntry route = match(path);
+        if (route == null) {
+            if (fallback != null && fallback.handle(request, response, callback)) {
+                return true;
+            }
+            Answers.deny(request, response, callback, DenialReason.NO_ROUTE, io.streamgate.filters.http.Denial.newRequestId());
+            return true;
+        }
+        String method = request.getMethod();
+        if (CorsPolicy.isPreflight(method, request.getHeaders().get(HttpHeader.ORIGIN),
+                request.getHeaders().get(HttpHeader.ACCESS_CONTROL_REQUEST_METHOD))) {
+            Answers.preflight(request, response, callback, route.methods());
+            return true;
+        }
+        Exchange ex = new Exchange(route, request, path);
+        if (!route.methods().contains(method)) {
+            Answers.deny(request, response, callback, DenialReason.METHOD_NOT_ALLOWED, ex.requestId(), route.methods());
+            return true;
+        }
+        for (String name : route.ruleQueryNames()) {
+            if (QueryString.count(query, name) > 1) {
+                Answers.deny(request, response, callback, DenialReason.MALFORMED_QUERY, ex.requestId());
+                return true;
+            }
+        }
+        route.handler().handle(ex, request, response, callback);
+        return true;
+    }
+
+    RouteEntry match(String path) {
+        for (RouteEntry r : routes) {
+            if (r.matches(path)) {
+                return r;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,79 @@
+package io.streamgate.gateway.server;
+
+import org.eclipse.jetty.server.Request;
+
+import io.streamgate.filters.RequestView;
+import io.streamgate.filters.Verdict;
+import io.streamgate.filters.http.Denial;
+
+/**
+ * One request's typed state on its way through the gateway: the route it matched, the
+ * canonical path everything uses, and what authorised it (a {@link Verdict} with its
+ * admission, or a session). Handlers pass it along as a parameter; nothing travels in string
+ * request attributes.
+ */
+public final class Exchange {
+    private final RouteEntry route;
+    private final String path;
+    private final CoreRequestView view;
+    private final long startNanos = System.nanoTime();
+    private String requestId;
+    private Verdict verdict;
+    private Object session;
+
+    Exchange(RouteEntry route, Request request, String canonicalPath) {
+        this.route = route;
+        this.path = canonicalPath;
+        this.view = new CoreRequestView(request, canonicalPath);
+    }
+
+    public RouteEntry route() {
+        return route;
+    }
+
+    /** The canonical path (see {@link io.streamgate.filters.PathSafety#canonical}). */
+    public String path() {
+        return path;
+    }
+
+    /** The path after the route's prefix, starting with {@code /} or empty. */
+    public String pathInRoute() {
+        String prefix = route.prefix();
+        return path.length() > prefix.length() ? path.substring(prefix.length()) : "";
+    }
+
+    public RequestView view() {
+        return view;
+    }
+
+    public long startNanos() {
+        return startNanos;
+    }
+
+    /** This request's id, made on first use (denials carry it as {@code X-Request-Id}). */
+    public String requestId() {
+        if (requestId == null) {
+            requestId = Denial.newRequestId();
+        }
+        return requestId;
+    }
+
+    /** The allowed verdict, or null (an {@code auth: none} route, or a session credential). */
+    public Verdict verdict() {
+        return verdict;
+    }
+
+    public void verdict(Verdict v) {
+        this.verdict = v;
+    }
+
+    /** The route type's session state that admitted the request (an HLS session), or null. */
+    @SuppressWarnings("unchecked")
+    public <T> T session() {
+        return (T) session;
+    }
+
+    public void session(Object s) {
+        this.session = s;
+    }
+}
