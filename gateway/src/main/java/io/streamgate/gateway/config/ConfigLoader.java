@@ -268,13 +268,14 @@ public final class ConfigLoader {
     }
 
     private GatewayConfig.Hls hls(ConfigNode n) {
-        n.expectObject(Set.of("sessionSecret", "sessionTtl", "maxPlaylistBytes"));
+        n.expectObject(Set.of("sessionSecret", "sessionTtl", "maxPlaylistBytes", "shieldMaxAge"));
         String secret = n.string("sessionSecret", "");
         if (!secret.isEmpty() && secret.length() < 16) {
             n.problem("sessionSecret", "must be at least 16 characters (or empty for a random per-process secret)");
         }
         return new GatewayConfig.Hls(secret, n.duration("sessionTtl", Duration.ofMinutes(10)),
-                n.integer("maxPlaylistBytes", 1 << 20, 1024, 64 << 20));
+                n.integer("maxPlaylistBytes", 1 << 20, 1024, 64 << 20),
+                n.duration("shieldMaxAge", Duration.ofSeconds(1)));
     }
 
     private GatewayConfig.Proxy proxy(ConfigNode n) {
@@ -295,7 +296,7 @@ public final class ConfigLoader {
         Set<String> paths = new HashSet<>();
         for (ConfigNode r : items) {
             r.expectObject(Set.of("name", "path", "type", "upstream", "auth", "onExpiry", "claimHeaders", "require",
-                    "idleTimeout", "maxMessageSize", "methods"));
+                    "idleTimeout", "maxMessageSize", "methods", "shield"));
             String name = r.requiredString("name");
             if (name != null && !name.matches("[A-Za-z0-9_.-]{1,64}")) {
                 r.problem("name", "use 1-64 letters, digits, '_', '.', '-' (it is a metric tag)");
@@ -352,9 +353,13 @@ public final class ConfigLoader {
             Duration idle = r.duration("idleTimeout", Duration.ofMinutes(5));
             int maxMessage = r.integer("maxMessageSize", 1 << 20, 1024, 64 << 20);
             List<String> methods = methods(r, type);
+            boolean shield = r.bool("shield", type == GatewayConfig.RouteType.HLS);
+            if (shield && type != GatewayConfig.RouteType.HLS) {
+                r.problem("shield", "the origin shield is for hls routes (playlists)");
+            }
             out.add(new GatewayConfig.Route(name, path, type, upstream, !auth.equals("none"),
                     expiry.equals("close") ? GatewayConfig.OnExpiry.CLOSE : GatewayConfig.OnExpiry.KEEP,
-                    Map.copyOf(claimHeaders), rules, idle, maxMessage, methods));
+                    Map.copyOf(claimHeaders), rules, idle, maxMessage, methods, shield));
         }
         return out;
     }

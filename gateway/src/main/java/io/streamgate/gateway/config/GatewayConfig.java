@@ -46,8 +46,12 @@ public record GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, Ve
         public enum Store { MEMORY, REDIS }
     }
 
-    /** HLS session credentials: the HMAC secret replicas share (empty: random per process). */
-    public record Hls(String sessionSecret, Duration sessionTtl, int maxPlaylistBytes) {
+    /**
+     * HLS session credentials: the HMAC secret replicas share (empty: random per process);
+     * {@code shieldMaxAge} bounds how long the origin shield reuses a playlist (never longer
+     * than the origin's {@code Cache-Control} allows).
+     */
+    public record Hls(String sessionSecret, Duration sessionTtl, int maxPlaylistBytes, Duration shieldMaxAge) {
     }
 
     /**
@@ -69,7 +73,7 @@ public record GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, Ve
      */
     public record Route(String name, String path, RouteType type, URI upstream, boolean authRequired,
                         OnExpiry onExpiry, Map<String, String> claimHeaders, RouteRules rules,
-                        Duration idleTimeout, int maxMessageSize, List<String> methods) {
+                        Duration idleTimeout, int maxMessageSize, List<String> methods, boolean shield) {
         /** Methods a route takes when {@code methods} is not written: reading, never writing. */
         public static final List<String> DEFAULT_METHODS = List.of("GET", "HEAD");
     }

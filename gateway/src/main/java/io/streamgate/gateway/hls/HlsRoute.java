@@ -42,11 +42,15 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
     private final int maxPlaylistBytes;
     private final ReplayGuard replay;
     private final StreamGateMetrics.RouteMeters decisions;
+    private final PlaylistShield shield;
 
-    /** @param authorization null on an {@code auth: none} route */
+    /**
+     * @param authorization null on an {@code auth: none} route
+     * @param shield        the route's origin shield, or null when off
+     */
     public HlsRoute(GatewayConfig.Route route, HttpClient client, UpstreamRequest upstream, GatewayMetrics metrics,
                     Authorization authorization, SessionCredentials credentials, int maxPlaylistBytes,
-                    ReplayGuard replay, StreamGateMetrics decisions, long idleTimeoutMillis) {
+                    ReplayGuard replay, StreamGateMetrics decisions, long idleTimeoutMillis, PlaylistShield shield) {
         super(route.name(), client, upstream, metrics, idleTimeoutMillis);
         this.route = route;
         this.authorization = authorization;
@@ -54,6 +58,100 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
         this.maxPlaylistBytes = maxPlaylistBytes;
         this.replay = replay;
         this.decisions = decisions.route(route.name());
+        this.shield = shield;
+    }
+
+    /**
+     * Playlists go through the origin shield (one upstream request for all viewers asking at
+     * once); everything else, and every playlist when the shield is off, is proxied as is.
+     */
+    @Override
+    public void forward(Exchange ex, Request request, Response response, Callback callback) {
+        if (shield == null || !"GET".equals(request.getMethod()) || !isPlaylistPath(ex.path())) {
+            super.forward(ex, request, response, callback);
+            return;
+        }
+        String target = upstream.target(ex.path(), request.getHttpURI().getQuery());
+        PlaylistShield.Lookup lookup = shield.get(target, () -> fetch(ex, request, target));
+        metrics.hlsShield(route.name(), lookup.outcome().name().toLowerCase(Locale.ROOT));
+        boolean initiator = lookup.outcome() == PlaylistShield.Outcome.FETCHED;
+        java.util.concurrent.CompletableFuture<PlaylistShield.Fetched> f = lookup.fetch();
+        if (f.isDone()) {
+            answer(ex, request, response, callback, f, initiator);
+        } else {
+            f.whenComplete((x, e) -> request.getComponents().getExecutor().execute(() ->
+                    answer(ex, request, response, callback, f, initiator)));
+        }
+    }
+
+    /** The one upstream request for a playlist, sent with the first viewer's (stripped) headers. */
+    private java.util.concurrent.CompletableFuture<PlaylistShield.Fetched> fetch(Exchange ex, Request request,
+                                                                                 String target) {
+        long start = System.nanoTime();
+        org.eclipse.jetty.client.Request up = client.newRequest(target).method("GET")
+                .idleTimeout(idleTimeoutMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        up.headers(h -> {
+            h.clear();
+            upstream.copyHeaders(request, h, false);
+            addHeaders(ex, request, h);
+        });
+        return new org.eclipse.jetty.client.CompletableResponseListener(up, maxPlaylistBytes).send()
+                .handle((r, failure) -> {
+                    metrics.upstream(route.name(), r == null ? 0 : r.getStatus(), System.nanoTime() - start);
+                    if (failure != null) {
+                        throw failure instanceof java.util.concurrent.CompletionException c ? c
+                                : new java.util.concurrent.CompletionException(failure);
+                    }
+                    return PlaylistShield.fetched(r);
+                });
+    }
+
+    private void answer(Exchange ex, Request request, Response response, Callback callback,
+                        java.util.concurrent.CompletableFuture<PlaylistShield.Fetched> f, boolean initiator) {
+        io.streamgate.filters.replay.Admission admission = ex.verdict() == null
+                ? io.streamgate.filters.replay.Admission.NONE : ex.verdict().admission();
+        PlaylistShield.Fetched fetched;
+        try {
+            fetched = f.join();
+        } catch (RuntimeException e) {
+            admission.release();
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            DenialReason reason = failure(cause);
+            if (cause instanceof IllegalArgumentException && String.valueOf(cause.getMessage()).contains("Buffering capacity")) {
+                org.slf4j.LoggerFactory.getLogger(HlsRoute.class).warn(
+                        "route {}: playlist larger than hls.maxPlaylistBytes ({} bytes): answered 502", route.name(),
+                        maxPlaylistBytes);
+                reason = DenialReason.UPSTREAM_UNAVAILABLE;
+            }
+            Answers.deny(request, response, callback, reason, ex.requestId());
+            return;
+        }
+        if (fetched.status() < 500) {
+            admission.commit();
+        } else {
+            admission.release();
+        }
+        response.setStatus(fetched.status());
+        HttpFields.Mutable out = response.getHeaders();
+        for (org.eclipse.jetty.http.HttpField h : fetched.headers()) {
+            org.eclipse.jetty.http.HttpField kept = filterResponseField(h);
+            if (kept != null && kept.getHeader() != HttpHeader.CONTENT_LENGTH
+                    && (initiator || PlaylistShield.sharedHeader(kept))) {
+                out.add(kept);
+            }
+        }
+        byte[] body = fetched.body();
+        if (fetched.status() == 200) {
+            Transform t = transform(ex, request, fetched.headers().get(HttpHeader.CONTENT_TYPE));
+            if (t != null) {
+                body = t.apply(body, body.length);
+            }
+        }
+        out.put(HttpHeader.CONTENT_LENGTH, body.length);
+        if (!keepsAdmission(ex)) {
+            admission.release(); // a request-long lease ends here; no-op for a committed one-time use
+        }
+        response.write(true, java.nio.ByteBuffer.wrap(body), callback);
     }
 
     @Override
@@ -132,7 +230,11 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
 
     @Override
     protected Transform transform(Exchange ex, Request request, org.eclipse.jetty.client.Response serverResponse) {
-        if (!isPlaylist(ex.path(), serverResponse.getHeaders().get(HttpHeader.CONTENT_TYPE))) {
+        return transform(ex, request, serverResponse.getHeaders().get(HttpHeader.CONTENT_TYPE));
+    }
+
+    private Transform transform(Exchange ex, Request request, String contentType) {
+        if (!isPlaylist(ex.path(), contentType)) {
             return null;
         }
         String credential = credentialFor(ex);

@@ -56,6 +56,17 @@ public final class GatewayMetrics {
         });
     }
 
+    /**
+     * A playlist request served by the origin shield: {@code fetched} (one upstream request),
+     * {@code coalesced} (joined one in flight) or {@code reused} (within its max-age). Upstream
+     * requests saved = coalesced + reused.
+     */
+    public void hlsShield(String route, String outcome) {
+        counters.computeIfAbsent("streamgate.hls.shield\0" + route + '\0' + outcome, k -> Counter
+                .builder("streamgate.hls.shield").description("Playlist requests by origin-shield outcome")
+                .tag("route", route).tag("outcome", outcome).register(registry)).increment();
+    }
+
     /** A claimHeaders value that could not be sent (not a scalar, or too long) and was omitted. */
     public void claimHeaderOmitted(String route) {
         counter("streamgate.claim.headers.omitted", "Claim header values omitted (not sendable)", route, null).increment();

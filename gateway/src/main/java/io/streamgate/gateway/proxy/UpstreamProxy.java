@@ -65,6 +65,10 @@ public class UpstreamProxy {
     protected final GatewayMetrics metrics;
     private final long idleTimeoutMillis;
 
+    protected long idleTimeoutMillis() {
+        return idleTimeoutMillis;
+    }
+
     public UpstreamProxy(String routeName, HttpClient client, UpstreamRequest upstream, GatewayMetrics metrics,
                          long idleTimeoutMillis) {
         this.routeName = routeName;
@@ -135,12 +139,16 @@ public class UpstreamProxy {
     }
 
     /** The denial for an upstream exchange that failed before the viewer got anything. */
-    static DenialReason failure(Result result) {
+    protected static DenialReason failure(Result result) {
         Throwable requestFailure = result.getRequestFailure();
         if (requestFailure != null && causedByBadRequest(requestFailure)) {
             return DenialReason.MALFORMED_REQUEST; // the viewer's body was broken (bad chunking)
         }
-        Throwable f = result.getFailure();
+        return failure(result.getFailure());
+    }
+
+    /** The denial for an upstream call that failed with {@code f}. */
+    protected static DenialReason failure(Throwable f) {
         if (f instanceof RejectedExecutionException) {
             return DenialReason.UPSTREAM_OVERLOADED; // the route's upstream queue is full
         }

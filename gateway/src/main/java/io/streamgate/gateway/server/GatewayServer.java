@@ -51,6 +51,7 @@ import io.streamgate.filters.token.TokenSource;
 import io.streamgate.gateway.admin.AdminHandler;
 import io.streamgate.gateway.config.GatewayConfig;
 import io.streamgate.gateway.hls.HlsRoute;
+import io.streamgate.gateway.hls.PlaylistShield;
 import io.streamgate.gateway.hls.SessionCredentials;
 import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.gateway.proxy.HttpRoute;
@@ -166,7 +167,7 @@ public final class GatewayServer implements AutoCloseable {
                 case WEBSOCKET -> new WebSocketRoute(r, config.proxy().connectTimeout().toMillis(), upstream,
                         gwMetrics, upgrades, wsClient, relays, scheduler, authorizer.replay(), auth, pool, clock);
                 case HLS -> new HlsRoute(r, httpClient, upstream, gwMetrics, auth, credentials,
-                        config.hls().maxPlaylistBytes(), authorizer.replay(), sgMetrics, idle);
+                        config.hls().maxPlaylistBytes(), authorizer.replay(), sgMetrics, idle, shield(r, config));
                 case HTTP -> new HttpRoute(auth, new UpstreamProxy(r.name(), httpClient, upstream, gwMetrics, idle));
             });
             routes.add(entry);
@@ -237,6 +238,21 @@ public final class GatewayServer implements AutoCloseable {
         client.getContentDecoderFactories().clear();
         client.getProtocolHandlers().clear();
         return client;
+    }
+
+    /**
+     * The route's origin shield, or null: off when configured off, and when the route sends
+     * claim headers (the origin may then answer each viewer differently).
+     */
+    private static PlaylistShield shield(GatewayConfig.Route r, GatewayConfig config) {
+        if (!r.shield()) {
+            return null;
+        }
+        if (!r.claimHeaders().isEmpty()) {
+            LOG.info("route {}: origin shield off (claimHeaders are per viewer)", r.name());
+            return null;
+        }
+        return new PlaylistShield(config.hls().shieldMaxAge(), 10_000, com.github.benmanes.caffeine.cache.Ticker.systemTicker());
     }
 
     private static SessionCredentials sessionCredentials(GatewayConfig config, Clock clock) {

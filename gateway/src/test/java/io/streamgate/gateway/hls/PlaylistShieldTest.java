@@ -1,0 +1,206 @@
+package io.streamgate.gateway.hls;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.streamgate.filters.testing.TestKeys;
+import io.streamgate.filters.testing.Tokens;
+import io.streamgate.gateway.GatewayHarness;
+import io.streamgate.gateway.server.GatewayServer;
+
+/** The origin shield: playlists coalesced and reused as the origin allows, rewritten per viewer. */
+class PlaylistShieldTest {
+    private static final String PLAYLIST = "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\nseg1.ts\n";
+
+    @TempDir
+    Path dir;
+    private final TestKeys key = TestKeys.es256("k1");
+    private final AtomicInteger originRequests = new AtomicInteger();
+    private final AtomicReference<String> cacheControl = new AtomicReference<>("max-age=1");
+    private volatile CountDownLatch hold = new CountDownLatch(0);
+    private final List<String> originQueries = java.util.Collections.synchronizedList(new ArrayList<>());
+    private Server origin;
+    private GatewayServer gateway;
+    private final HttpClient http = HttpClient.newBuilder().executor(java.util.concurrent.Executors.newFixedThreadPool(8))
+            .build();
+
+    @BeforeEach
+    void start() throws Exception {
+        origin = new Server();
+        ServerConnector c = new ServerConnector(origin);
+        c.setHost("127.0.0.1");
+        origin.addConnector(c);
+        ServletContextHandler ctx = new ServletContextHandler();
+        ctx.addServlet(new ServletHolder(new HttpServlet() {
+            @Override
+            protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+                originRequests.incrementAndGet();
+                originQueries.add(String.valueOf(req.getQueryString()));
+                try {
+                    hold.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                resp.setContentType("application/vnd.apple.mpegurl");
+                if (cacheControl.get() != null) {
+                    resp.setHeader("Cache-Control", cacheControl.get());
+                }
+                resp.getWriter().write(PLAYLIST);
+            }
+        }), "/*");
+        origin.setHandler(ctx);
+        origin.start();
+        gateway = GatewayHarness.start(dir, key, GatewayHarness.head(key, 0)
+                + "hls: {shieldMaxAge: 30s}\n"
+                + "routes: [{name: hls, path: /live/, type: hls, upstream: 'http://127.0.0.1:" + c.getLocalPort()
+                + "/live/'}]\n", Clock.systemUTC());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (gateway != null) {
+            gateway.close();
+        }
+        origin.stop();
+    }
+
+    private CompletableFuture<HttpResponse<String>> viewer(String query) {
+        String t = Tokens.signedBy(key, System.currentTimeMillis() / 1000).sign();
+        return http.sendAsync(HttpRequest.newBuilder(gateway.uri().resolve("/live/ev1/index.m3u8?" + query
+                + "token=" + t)).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private double shield(String outcome) {
+        var c = gateway.registry().find("streamgate.hls.shield").tag("outcome", outcome).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    @Test
+    void concurrentViewersOfOnePlaylistCostTheOriginOneRequestAndEachGetsItsOwnCredential() throws Exception {
+        hold = new CountDownLatch(1);
+        int viewers = 200;
+        List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+        for (int i = 0; i < viewers; i++) {
+            all.add(viewer(""));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (shield("coalesced") < viewers - 1 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        hold.countDown();
+        Set<String> credentials = new HashSet<>();
+        for (CompletableFuture<HttpResponse<String>> f : all) {
+            HttpResponse<String> r = f.get(20, TimeUnit.SECONDS);
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).contains("seg1.ts?sg_session=");
+            credentials.add(r.body().substring(r.body().indexOf("sg_session=")));
+        }
+        assertThat(originRequests.get()).as("upstream requests for one playlist version").isEqualTo(1);
+        assertThat(credentials).as("every viewer got a credential of its own").hasSize(viewers);
+        assertThat(shield("fetched")).isEqualTo(1);
+        assertThat(originQueries).as("no token or credential reaches the origin").allSatisfy(q ->
+                assertThat(q).doesNotContain("token").doesNotContain("sg_session"));
+    }
+
+    @Test
+    void aPlaylistIsReusedWithinItsMaxAgeAndNotForNoStore() throws Exception {
+        assertThat(viewer("").get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        assertThat(viewer("").get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        assertThat(originRequests.get()).as("reused within max-age=1").isEqualTo(1);
+        assertThat(shield("reused")).isEqualTo(1);
+
+        cacheControl.set("no-store");
+        assertThat(viewer("_HLS_msn=7&").get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        assertThat(viewer("_HLS_msn=7&").get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        assertThat(originRequests.get()).as("no-store: fetched each time (LL-HLS parameters are another key)")
+                .isEqualTo(3);
+        assertThat(originQueries).contains("_HLS_msn=7");
+    }
+
+    @Test
+    void reuseFollowsTheOriginsCacheControl() {
+        HttpFields.Mutable h = HttpFields.build();
+        h.put(HttpHeader.CACHE_CONTROL, "public, max-age=2");
+        assertThat(PlaylistShield.reuseNanos(200, h)).isEqualTo(TimeUnit.SECONDS.toNanos(2));
+        h.put(HttpHeader.AGE, "1");
+        assertThat(PlaylistShield.reuseNanos(200, h)).isEqualTo(TimeUnit.SECONDS.toNanos(1));
+        h.remove(HttpHeader.AGE);
+        assertThat(PlaylistShield.reuseNanos(404, h)).isZero();
+        for (String cc : List.of("no-store", "private, max-age=5", "no-cache", "max-age=0")) {
+            assertThat(PlaylistShield.reuseNanos(200, HttpFields.build().put(HttpHeader.CACHE_CONTROL, cc)))
+                    .as(cc).isZero();
+        }
+        assertThat(PlaylistShield.reuseNanos(200, HttpFields.build())).as("no freshness given").isZero();
+        assertThat(PlaylistShield.reuseNanos(200, HttpFields.build().put(HttpHeader.CACHE_CONTROL, "max-age=2")
+                .put(HttpHeader.VARY, "Cookie"))).as("varies by a header").isZero();
+        assertThat(PlaylistShield.reuseNanos(200, HttpFields.build().put(HttpHeader.CACHE_CONTROL, "max-age=2")
+                .put(HttpHeader.VARY, "Accept-Encoding"))).isPositive();
+        assertThat(PlaylistShield.reuseNanos(200, HttpFields.build().put(HttpHeader.CACHE_CONTROL, "max-age=2")
+                .put(HttpHeader.SET_COOKIE, "a=b"))).as("sets a cookie").isZero();
+    }
+
+    @Test
+    void reuseIsBoundedByTheConfiguredMaximumOnAnInjectedTicker() {
+        AtomicLong now = new AtomicLong();
+        PlaylistShield shield = new PlaylistShield(Duration.ofSeconds(1), 100, now::get);
+        AtomicInteger fetches = new AtomicInteger();
+        java.util.function.Supplier<CompletableFuture<PlaylistShield.Fetched>> fetch = () -> {
+            fetches.incrementAndGet();
+            return CompletableFuture.completedFuture(new PlaylistShield.Fetched(200, HttpFields.EMPTY, new byte[0],
+                    TimeUnit.SECONDS.toNanos(60)));
+        };
+        assertThat(shield.get("k", fetch).outcome()).isEqualTo(PlaylistShield.Outcome.FETCHED);
+        now.addAndGet(TimeUnit.MILLISECONDS.toNanos(900));
+        assertThat(shield.get("k", fetch).outcome()).isEqualTo(PlaylistShield.Outcome.REUSED);
+        now.addAndGet(TimeUnit.MILLISECONDS.toNanos(200));
+        assertThat(shield.get("k", fetch).outcome()).as("past shieldMaxAge, though the origin allowed 60 s")
+                .isEqualTo(PlaylistShield.Outcome.FETCHED);
+        assertThat(fetches.get()).isEqualTo(2);
+    }
+
+    @Test
+    void aFailedFetchIsNotReused() {
+        PlaylistShield shield = new PlaylistShield(Duration.ofSeconds(1), 100, System::nanoTime);
+        AtomicInteger fetches = new AtomicInteger();
+        java.util.function.Supplier<CompletableFuture<PlaylistShield.Fetched>> fail = () -> {
+            fetches.incrementAndGet();
+            return CompletableFuture.failedFuture(new IOException("origin down"));
+        };
+        assertThat(shield.get("k", fail).fetch()).isCompletedExceptionally();
+        assertThat(shield.get("k", fail).outcome()).isEqualTo(PlaylistShield.Outcome.FETCHED);
+        assertThat(fetches.get()).isEqualTo(2);
+        assertThat(shield.size()).isZero();
+    }
+}
