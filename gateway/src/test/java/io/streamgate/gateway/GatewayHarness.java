@@ -27,7 +27,7 @@ public final class GatewayHarness {
 
     /** The common head of a test config: loopback, ephemeral port, admin on the given port (0 = off). */
     public static String head(TestKeys key, int adminPort) {
-        return "listen: {host: 127.0.0.1, port: 0}\n"
+        return "listen: {host: 127.0.0.1, port: 0}\nwarmup: {verifications: 0}\n"
                 + "admin: {host: 127.0.0.1, port: " + adminPort + "}\n"
                 + "keys: [{kid: " + key.kid() + ", file: key.pem}]\n";
     }

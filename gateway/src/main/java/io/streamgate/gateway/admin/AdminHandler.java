@@ -16,17 +16,20 @@ import io.streamgate.filters.replay.ReplayMode;
 
 /**
  * The admin listener's endpoints: {@code /metrics} (Prometheus text), {@code /healthz}
- * (the process is alive) and {@code /readyz} (keys loaded, and the replay store reachable
- * where replay protection is on). Readiness answers asynchronously: a slow store never
+ * (the process is alive) and {@code /readyz} (keys loaded, the warm start done, and the
+ * replay store reachable where replay protection is on). Readiness answers asynchronously: a slow store never
  * holds a thread.
  */
 public final class AdminHandler extends Handler.Abstract {
     private final PrometheusMeterRegistry registry;
     private final Authorizer authorizer;
+    private final java.util.function.BooleanSupplier warm;
 
-    public AdminHandler(PrometheusMeterRegistry registry, Authorizer authorizer) {
+    /** @param warm true once the warm start is done (see {@code warmup} in the config) */
+    public AdminHandler(PrometheusMeterRegistry registry, Authorizer authorizer, java.util.function.BooleanSupplier warm) {
         this.registry = registry;
         this.authorizer = authorizer;
+        this.warm = warm;
     }
 
     @Override
@@ -41,9 +44,10 @@ public final class AdminHandler extends Handler.Abstract {
             case "/readyz" -> ready().whenComplete((store, e) -> {
                 boolean keys = authorizer.keys().ready();
                 boolean storeOk = e == null && Boolean.TRUE.equals(store);
-                boolean ok = keys && storeOk;
+                boolean warmed = warm.getAsBoolean();
+                boolean ok = keys && storeOk && warmed;
                 send(response, callback, ok ? 200 : 503, "{\"status\":\"" + (ok ? "ready" : "not_ready")
-                        + "\",\"keys\":" + keys + ",\"replayStore\":" + storeOk + "}");
+                        + "\",\"keys\":" + keys + ",\"replayStore\":" + storeOk + ",\"warm\":" + warmed + "}");
             });
             default -> send(response, callback, 404, "{\"error\":\"not_found\"}");
         }

@@ -65,7 +65,7 @@ final class VerifyCommand implements Callable<Integer> {
                 new GatewayConfig.Replay(c.replay().mode(), c.replay().maxSessions(), GatewayConfig.Replay.Store.MEMORY,
                         c.replay().redis(), c.replay().allowOnStoreError(), c.replay().timeout(),
                         c.replay().keyPrefix(), c.replay().lease()),
-                c.trustedProxies(), c.crypto(), c.hls(), c.proxy(), c.routes());
+                c.trustedProxies(), c.crypto(), c.hls(), c.proxy(), c.routes(), GatewayConfig.Warmup.OFF);
         try (Authorizer a = AuthSetup.build(dry, StreamGateMetrics.noop(), Clock.systemUTC(), false)) {
             a.keys().start().get(30, TimeUnit.SECONDS);
             Verdict v = a.authorize(new RoutePolicy(route.name(), route.path(), route.rules()),

@@ -75,7 +75,7 @@ public final class ConfigLoader {
             throw new ConfigException(List.of("(file): empty configuration"));
         }
         r.expectObject(Set.of("listen", "admin", "keys", "verify", "tokens", "replay", "clientIp", "crypto", "hls",
-                "proxy", "routes"));
+                "proxy", "routes", "warmup"));
         GatewayConfig.Listen listen = listen(r.child("listen"), baseDir);
         GatewayConfig.Admin admin = admin(r.child("admin"));
         List<GatewayConfig.KeySource> keys = keys(r.child("keys"), baseDir);
@@ -87,10 +87,18 @@ public final class ConfigLoader {
         GatewayConfig.Hls hls = hls(r.child("hls"));
         GatewayConfig.Proxy proxy = proxy(r.child("proxy"));
         List<GatewayConfig.Route> routes = routes(r.child("routes"));
+        GatewayConfig.Warmup warmup = warmup(r.child("warmup"));
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new GatewayConfig(listen, admin, keys, verify, tokens, replay, trusted, crypto, hls, proxy, routes);
+        return new GatewayConfig(listen, admin, keys, verify, tokens, replay, trusted, crypto, hls, proxy, routes,
+                warmup);
+    }
+
+    private GatewayConfig.Warmup warmup(ConfigNode n) {
+        n.expectObject(Set.of("verifications", "maxDuration"));
+        return new GatewayConfig.Warmup(n.integer("verifications", 20_000, 0, 10_000_000),
+                n.duration("maxDuration", Duration.ofSeconds(20)));
     }
 
     private GatewayConfig.Listen listen(ConfigNode n, Path base) {

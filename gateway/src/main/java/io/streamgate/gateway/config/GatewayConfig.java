@@ -19,7 +19,16 @@ import io.streamgate.filters.verify.VerifyPolicy;
  */
 public record GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, VerifyPolicy verify, Tokens tokens,
                             Replay replay, List<String> trustedProxies, CryptoProvider crypto, Hls hls, Proxy proxy,
-                            List<Route> routes) {
+                            List<Route> routes, Warmup warmup) {
+
+    /**
+     * Warm start: before {@code /readyz} turns ready, the gateway verifies up to
+     * {@code verifications} throwaway tokens (for at most {@code maxDuration}) so that the
+     * first join storm after a restart meets a compiled verification path. 0 turns it off.
+     */
+    public record Warmup(int verifications, Duration maxDuration) {
+        public static final Warmup OFF = new Warmup(0, Duration.ZERO);
+    }
 
     /** The public listener; optional TLS from a PKCS#12 keystore. */
     public record Listen(String host, int port, Tls tls) {

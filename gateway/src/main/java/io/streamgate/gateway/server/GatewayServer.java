@@ -175,12 +175,14 @@ public final class GatewayServer implements AutoCloseable {
                     r.path(), r.upstream(), r.authRequired() ? "" : " (auth: none)");
         }
         Handler edge = new EdgeHandler(routes, fallback);
-        Handler admins = admin == null ? null : new AdminHandler(registry, authorizer);
+        java.util.concurrent.CompletableFuture<Void> warm = new java.util.concurrent.CompletableFuture<>();
+        Handler admins = admin == null ? null : new AdminHandler(registry, authorizer, warm::isDone);
         server.setHandler(new Listeners(new GracefulHandler(edge), admins, admin));
         server.setErrorHandler(new JsonErrors.ForServer());
         JettyConnectionMetrics.addToAllConnectors(server, registry);
         new JettyServerThreadPoolMetrics(pool, List.of()).bindTo(registry);
         server.start();
+        Warmup.start(config, clock).whenComplete((x, e) -> warm.complete(null)); // /readyz waits for it
         GatewayServer gw = new GatewayServer(server, pub, admin, authorizer, registry, scheduler,
                 config.listen().tls() != null);
         LOG.info("StreamGate listening on {}{}", gw.uri(), admin != null ? ", admin on http://"

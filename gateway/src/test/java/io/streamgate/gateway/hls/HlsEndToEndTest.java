@@ -43,7 +43,7 @@ class HlsEndToEndTest {
     void start() throws Exception {
         origin = DemoOrigin.start("127.0.0.1", 0, Clock.systemUTC());
         adminPort = GatewayHarness.freePort();
-        gateway = GatewayHarness.start(dir, key, "listen: {host: 127.0.0.1, port: 0}\nadmin: {host: 127.0.0.1, port: "
+        gateway = GatewayHarness.start(dir, key, "listen: {host: 127.0.0.1, port: 0}\nwarmup: {verifications: 0}\nadmin: {host: 127.0.0.1, port: "
                 + adminPort + "}\nkeys: [{kid: k1, file: key.pem}]\nreplay: {mode: once}\n"
                 + "hls: {sessionSecret: 'test-secret-0123456789'}\n"
                 + "routes:\n"

@@ -75,7 +75,7 @@ class ScaleOutTest {
     }
 
     private GatewayServer replica(String replay, int adminPort) throws Exception {
-        String yaml = "listen: {host: 127.0.0.1, port: 0}\nadmin: {host: 127.0.0.1, port: " + adminPort + "}\n"
+        String yaml = "listen: {host: 127.0.0.1, port: 0}\nwarmup: {verifications: 0}\nadmin: {host: 127.0.0.1, port: " + adminPort + "}\n"
                 + "keys: [{kid: k1, file: key.pem}]\n"
                 + "replay: {store: redis, redis: '" + redis.uri() + "', timeout: 200ms, lease: 1s, " + replay + "}\n"
                 + "hls: {sessionSecret: 'shared-by-all-replicas-0123'}\n"

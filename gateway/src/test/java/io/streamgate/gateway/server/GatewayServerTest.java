@@ -48,7 +48,7 @@ class GatewayServerTest {
     private void start(String extra) throws Exception {
         origin = DemoOrigin.start("127.0.0.1", 0, java.time.Clock.systemUTC());
         adminPort = GatewayHarness.freePort();
-        gateway = GatewayHarness.start(dir, key, "listen: {host: 127.0.0.1, port: 0}\nadmin: {host: 127.0.0.1, port: "
+        gateway = GatewayHarness.start(dir, key, "listen: {host: 127.0.0.1, port: 0}\nwarmup: {verifications: 0}\nadmin: {host: 127.0.0.1, port: "
                 + adminPort + "}\n" + extra + "routes:\n"
                 + "  - {name: hls, path: /live/, type: hls, upstream: '" + origin.httpBase() + "/live/'}\n"
                 + "  - {name: ws, path: /h5live/authstream, type: websocket, upstream: '" + origin.wsBase() + "/h5live/stream'}\n",
@@ -58,6 +58,34 @@ class GatewayServerTest {
     private HttpResponse<String> admin(String path) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void readinessWaitsForTheWarmStartWhichIsBoundedByItsDuration() throws Exception {
+        origin = DemoOrigin.start("127.0.0.1", 0, java.time.Clock.systemUTC());
+        adminPort = GatewayHarness.freePort();
+        long started = System.nanoTime();
+        gateway = GatewayHarness.start(dir, key, "listen: {host: 127.0.0.1, port: 0}\n"
+                + "warmup: {verifications: 10000000, maxDuration: 2s}\n"
+                + "admin: {host: 127.0.0.1, port: " + adminPort + "}\nkeys: [{kid: k1, file: key.pem}]\n"
+                + "routes: [{name: hls, path: /live/, type: hls, upstream: '" + origin.httpBase() + "/live/'}]\n", clock);
+        HttpResponse<String> cold = admin("/readyz");
+        assertThat(cold.statusCode()).as("not ready while warming").isEqualTo(503);
+        assertThat(cold.body()).contains("\"warm\":false");
+        // traffic is served meanwhile: a load balancer decides by /readyz, the gateway does not refuse
+        String t = Tokens.signedBy(key, clock).sign();
+        assertThat(http.send(HttpRequest.newBuilder(gateway.uri().resolve("/live/demo/master.m3u8?token=" + t)).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        HttpResponse<String> ready = cold;
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (ready.statusCode() != 200 && System.nanoTime() < deadline) {
+            Thread.sleep(100); // polling an endpoint, bounded
+            ready = admin("/readyz");
+        }
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(ready.body()).contains("\"warm\":true");
+        assertThat(System.nanoTime() - started).as("bounded by maxDuration, not by the count")
+                .isLessThan(java.util.concurrent.TimeUnit.SECONDS.toNanos(20));
     }
 
     @Test
@@ -119,7 +147,7 @@ class GatewayServerTest {
             slow.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(
                     com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo("/slow/x"))
                     .willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withFixedDelay(1500).withBody("late")));
-            gateway = GatewayHarness.start(dir, key, "listen: {host: 127.0.0.1, port: 0}\nadmin: {port: 0}\n"
+            gateway = GatewayHarness.start(dir, key, "listen: {host: 127.0.0.1, port: 0}\nwarmup: {verifications: 0}\nadmin: {port: 0}\n"
                     + "keys: [{kid: k1, file: key.pem}]\nproxy: {idleTimeout: 10s}\n"
                     + "routes: [{name: slow, path: /slow/, type: http, upstream: '" + slow.baseUrl() + "/slow/'}]\n", clock);
             String t = Tokens.signedBy(key, clock).sign();
