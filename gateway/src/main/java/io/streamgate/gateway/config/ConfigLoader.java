@@ -102,7 +102,7 @@ public final class ConfigLoader {
     }
 
     private GatewayConfig.Listen listen(ConfigNode n, Path base) {
-        n.expectObject(Set.of("host", "port", "tls"));
+        n.expectObject(Set.of("host", "port", "tls", "maxConnections", "idleTimeout"));
         String host = n.string("host", "0.0.0.0");
         int port = n.integer("port", 8080, 0, 65535);
         GatewayConfig.Tls tls = null;
@@ -118,7 +118,8 @@ public final class ConfigLoader {
                 tls = new GatewayConfig.Tls(p, pw);
             }
         }
-        return new GatewayConfig.Listen(host, port, tls);
+        return new GatewayConfig.Listen(host, port, tls, n.integer("maxConnections", 16_000, 1, 10_000_000),
+                n.duration("idleTimeout", Duration.ofSeconds(30)));
     }
 
     private GatewayConfig.Admin admin(ConfigNode n) {

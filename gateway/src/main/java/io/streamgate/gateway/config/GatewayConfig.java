@@ -30,8 +30,12 @@ public record GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, Ve
         public static final Warmup OFF = new Warmup(0, Duration.ZERO);
     }
 
-    /** The public listener; optional TLS from a PKCS#12 keystore. */
-    public record Listen(String host, int port, Tls tls) {
+    /**
+     * The public listener; optional TLS from a PKCS#12 keystore. {@code maxConnections} caps
+     * open viewer connections (past it new ones wait in the accept queue), {@code idleTimeout}
+     * closes a connection silent that long (WebSocket sessions use their route's).
+     */
+    public record Listen(String host, int port, Tls tls, int maxConnections, Duration idleTimeout) {
     }
 
     public record Tls(Path keystore, String password) {

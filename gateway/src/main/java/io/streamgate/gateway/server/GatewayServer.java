@@ -213,6 +213,10 @@ public final class GatewayServer implements AutoCloseable {
         pub.setName("public");
         pub.setHost(config.listen().host());
         pub.setPort(config.listen().port());
+        pub.setIdleTimeout(config.listen().idleTimeout().toMillis());
+        // A connection cap: slow or idle clients cannot hold every file descriptor (a viewer
+        // past the cap waits in the accept backlog instead of failing the process).
+        server.addBean(new org.eclipse.jetty.server.NetworkConnectionLimit(config.listen().maxConnections(), pub));
         return pub;
     }
 

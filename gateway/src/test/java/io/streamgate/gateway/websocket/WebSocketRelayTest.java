@@ -250,6 +250,58 @@ class WebSocketRelayTest {
     }
 
     @Test
+    void aBurstOfPingsInOneWriteKeepsTheSessionOpen() throws Exception {
+        gateway("", "");
+        try (java.net.Socket raw = new java.net.Socket("127.0.0.1", gateway.port())) {
+            raw.setSoTimeout(10_000);
+            java.io.OutputStream out = raw.getOutputStream();
+            out.write(("GET /ws/live?streamname=s1&token=" + token().sign() + " HTTP/1.1\r\n"
+                    + "Host: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.flush();
+            java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(raw.getInputStream()));
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                head.append((char) in.readUnsignedByte());
+            }
+            assertThat(head.toString()).startsWith("HTTP/1.1 101");
+            java.io.ByteArrayOutputStream burst = new java.io.ByteArrayOutputStream();
+            for (int i = 0; i < 100; i++) {
+                burst.write(maskedFrame(0x9, new byte[] {(byte) i}));
+            }
+            burst.write(maskedFrame(0x1, "after the pings".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            out.write(burst.toByteArray()); // one write
+            out.flush();
+            // regression: the session ended with 1011. Now pongs may come back; then the echo.
+            while (true) {
+                int b0 = in.readUnsignedByte();
+                int len = in.readUnsignedByte() & 0x7f;
+                byte[] payload = new byte[len];
+                in.readFully(payload);
+                int op = b0 & 0x0f;
+                assertThat(op).as("no close frame (was 1011)").isNotEqualTo(0x8);
+                if (op == 0x1) {
+                    assertThat(new String(payload, java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("after the pings");
+                    break;
+                }
+            }
+        }
+    }
+
+    private static byte[] maskedFrame(int opcode, byte[] payload) {
+        byte[] mask = {1, 2, 3, 4};
+        byte[] f = new byte[2 + 4 + payload.length];
+        f[0] = (byte) (0x80 | opcode);
+        f[1] = (byte) (0x80 | payload.length);
+        System.arraycopy(mask, 0, f, 2, 4);
+        for (int i = 0; i < payload.length; i++) {
+            f[6 + i] = (byte) (payload[i] ^ mask[i % 4]);
+        }
+        return f;
+    }
+
+    @Test
     void fragmentedMessagesArriveWhole() throws Exception {
         gateway("", "");
         Viewer v = connect("streamname=s1&token=" + token().sign(), true);
