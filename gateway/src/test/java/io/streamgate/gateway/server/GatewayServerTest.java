@@ -89,6 +89,21 @@ class GatewayServerTest {
     }
 
     @Test
+    void aMalformedConnectTargetIsAnsweredAsJsonAndNeverLoggedWithItsToken() throws Exception {
+        start("keys: [{kid: k1, file: key.pem}]\n");
+        String answer;
+        try (java.net.Socket raw = new java.net.Socket("127.0.0.1", gateway.port())) {
+            raw.setSoTimeout(10_000);
+            raw.getOutputStream().write("CONNECT [::1?token=eyJhbGciOi.secret.part HTTP/1.1\r\nHost: x\r\n\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            answer = new String(raw.getInputStream().readNBytes(400), java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
+        assertThat(answer).startsWith("HTTP/1.1 400").contains("application/json").doesNotContain("secret");
+        // regression: Jetty's HostPort wrote "Bad IPv6 host: [[::1?token=...]" at WARN
+        assertThat(org.slf4j.LoggerFactory.getLogger("org.eclipse.jetty.util.HostPort").isErrorEnabled()).isFalse();
+    }
+
+    @Test
     void metricsShowDecisionsJvmAndJettyMetersButNeverTokens() throws Exception {
         start("keys: [{kid: k1, file: key.pem}]\n");
         String t = Tokens.signedBy(key, clock).sign();
