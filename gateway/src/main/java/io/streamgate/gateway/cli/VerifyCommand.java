@@ -50,7 +50,13 @@ final class VerifyCommand implements Callable<Integer> {
             p = c.routes().stream().filter(GatewayConfig.Route::authRequired).findFirst()
                     .map(GatewayConfig.Route::path).orElse("/");
         }
-        String pathOnly = p.contains("?") ? p.substring(0, p.indexOf('?')) : p;
+        String rawPath = p.contains("?") ? p.substring(0, p.indexOf('?')) : p;
+        // the gateway's one canonical path: what routing and rules see
+        String pathOnly = io.streamgate.filters.PathSafety.canonical(rawPath);
+        if (pathOnly == null) {
+            throw new ConfigException("--path", "malformed_path: not a canonical request path: " + rawPath);
+        }
+        p = pathOnly + (p.contains("?") ? p.substring(p.indexOf('?')) : "");
         GatewayConfig.Route route = Routes.match(c.routes(), pathOnly);
         if (route == null) {
             throw new ConfigException("--path", "no route matches " + pathOnly);
