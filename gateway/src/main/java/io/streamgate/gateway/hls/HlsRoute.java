@@ -43,6 +43,7 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
     private final ReplayGuard replay;
     private final StreamGateMetrics.RouteMeters decisions;
     private final PlaylistShield shield;
+    private final GatewayMetrics.RouteMeters meters;
 
     /**
      * @param authorization null on an {@code auth: none} route
@@ -59,6 +60,7 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
         this.replay = replay;
         this.decisions = decisions.route(route.name());
         this.shield = shield;
+        this.meters = metrics.route(route.name());
     }
 
     /**
@@ -73,7 +75,7 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
         }
         String target = upstream.target(ex.path(), request.getHttpURI().getQuery());
         PlaylistShield.Lookup lookup = shield.get(target, () -> fetch(ex, request, target));
-        metrics.hlsShield(route.name(), lookup.outcome().name().toLowerCase(Locale.ROOT));
+        meters.shield(lookup.outcome().ordinal());
         boolean initiator = lookup.outcome() == PlaylistShield.Outcome.FETCHED;
         java.util.concurrent.CompletableFuture<PlaylistShield.Fetched> f = lookup.fetch();
         if (f.isDone()) {
@@ -97,7 +99,7 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
         });
         return new org.eclipse.jetty.client.CompletableResponseListener(up, maxPlaylistBytes).send()
                 .handle((r, failure) -> {
-                    metrics.upstream(route.name(), r == null ? 0 : r.getStatus(), System.nanoTime() - start);
+                    meters.upstream(r == null ? 0 : r.getStatus(), System.nanoTime() - start);
                     if (failure != null) {
                         throw failure instanceof java.util.concurrent.CompletionException c ? c
                                 : new java.util.concurrent.CompletionException(failure);

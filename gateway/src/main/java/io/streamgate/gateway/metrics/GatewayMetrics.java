@@ -25,35 +25,43 @@ import io.micrometer.core.instrument.Timer;
  * <tr><td>streamgate_hls_rewrites_total</td><td>counter</td><td>route</td><td>playlists rewritten</td></tr>
  * <tr><td>streamgate_hls_sessions_total</td><td>counter</td><td>route, result</td>
  *     <td>session credentials issued, accepted or rejected</td></tr>
+ * <tr><td>streamgate_hls_shield_total</td><td>counter</td><td>route, outcome</td>
+ *     <td>playlist requests by origin-shield outcome: fetched, coalesced, reused</td></tr>
+ * <tr><td>streamgate_claim_headers_omitted_total</td><td>counter</td><td>route</td>
+ *     <td>claim values not sendable as a header (not a scalar, too long)</td></tr>
  * <tr><td>streamgate_relayed_bytes_total</td><td>counter</td><td>route, direction</td>
  *     <td>WebSocket payload bytes relayed, direction downstream|upstream</td></tr>
  * </table>
  */
 public final class GatewayMetrics {
+    private static final String[] STATUS = {"error", "1xx", "2xx", "3xx", "4xx", "5xx"};
+    private static final String[] SHIELD = {"fetched", "coalesced", "reused"};
+    private static final String[] SESSION = {"issued", "accepted", "rejected"};
+
     private final MeterRegistry registry;
-    private final Map<String, Timer> upstream = new ConcurrentHashMap<>();
-    private final Map<String, AtomicInteger> wsActive = new ConcurrentHashMap<>();
-    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final Map<String, RouteMeters> routes = new ConcurrentHashMap<>();
 
     public GatewayMetrics(MeterRegistry registry) {
         this.registry = registry;
     }
 
+    /**
+     * A route's meters, registered on first use and then resolved by one map lookup of the
+     * route's name (no key building, no allocation per request); hot paths may hold it.
+     */
+    public RouteMeters route(String route) {
+        RouteMeters m = routes.get(route);
+        return m != null ? m : routes.computeIfAbsent(route, r -> new RouteMeters(registry, r));
+    }
+
+    /** Upstream exchange time to response headers; {@code status} 0 for a failed exchange. */
     public void upstream(String route, int status, long nanos) {
-        String s = status <= 0 ? "error" : (status / 100) + "xx";
-        upstream.computeIfAbsent(route + '\0' + s, k -> Timer.builder("streamgate.upstream")
-                .description("Upstream exchange time to response headers").tag("route", route).tag("status", s)
-                .publishPercentileHistogram().register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+        route(route).upstream(status, nanos);
     }
 
     /** The active-sessions counter of a route (a gauge reads it). */
     public AtomicInteger websocketSessions(String route) {
-        return wsActive.computeIfAbsent(route, r -> {
-            AtomicInteger n = new AtomicInteger();
-            Gauge.builder("streamgate.websocket.sessions.active", n, AtomicInteger::get)
-                    .description("Open relayed WebSocket sessions").tag("route", r).register(registry);
-            return n;
-        });
+        return route(route).websocketActive;
     }
 
     /**
@@ -62,42 +70,90 @@ public final class GatewayMetrics {
      * requests saved = coalesced + reused.
      */
     public void hlsShield(String route, String outcome) {
-        counters.computeIfAbsent("streamgate.hls.shield\0" + route + '\0' + outcome, k -> Counter
-                .builder("streamgate.hls.shield").description("Playlist requests by origin-shield outcome")
-                .tag("route", route).tag("outcome", outcome).register(registry)).increment();
+        route(route).shield[index(SHIELD, outcome)].increment();
     }
 
     /** A claimHeaders value that could not be sent (not a scalar, or too long) and was omitted. */
     public void claimHeaderOmitted(String route) {
-        counter("streamgate.claim.headers.omitted", "Claim header values omitted (not sendable)", route, null).increment();
+        route(route).claimHeadersOmitted.increment();
     }
 
     public void websocketOpened(String route) {
-        counter("streamgate.websocket.sessions", "Relayed WebSocket sessions opened", route, null).increment();
+        route(route).websocketOpened.increment();
     }
 
     public void hlsRewrite(String route) {
-        counter("streamgate.hls.rewrites", "HLS playlists rewritten", route, null).increment();
+        route(route).hlsRewrites.increment();
     }
 
     /** @param result issued, accepted or rejected */
     public void hlsSession(String route, String result) {
-        counters.computeIfAbsent("streamgate.hls.sessions\0" + route + '\0' + result, k -> Counter
-                .builder("streamgate.hls.sessions").description("HLS session credentials").tag("route", route)
-                .tag("result", result).register(registry)).increment();
+        route(route).hlsSessions[index(SESSION, result)].increment();
     }
 
+    /** @param direction downstream or upstream */
     public Counter relayedBytes(String route, String direction) {
-        return counter("streamgate.relayed.bytes", "WebSocket payload bytes relayed", route, direction);
+        RouteMeters m = route(route);
+        return "downstream".equals(direction) ? m.bytesDownstream : m.bytesUpstream;
     }
 
-    private Counter counter(String name, String description, String route, String direction) {
-        return counters.computeIfAbsent(name + '\0' + route + '\0' + direction, k -> {
-            Counter.Builder b = Counter.builder(name).description(description).tag("route", route);
-            if (direction != null) {
-                b.tag("direction", direction);
+    private static int index(String[] values, String v) {
+        for (int i = 0; i < values.length; i++) {
+            if (values[i].equals(v)) {
+                return i;
             }
-            return b.register(registry);
-        });
+        }
+        throw new IllegalArgumentException("unknown tag value " + v);
+    }
+
+    /** Every meter of one route, registered once. */
+    public static final class RouteMeters {
+        private final Timer[] upstream = new Timer[STATUS.length];
+        private final Counter[] shield = new Counter[SHIELD.length];
+        private final Counter[] hlsSessions = new Counter[SESSION.length];
+        private final Counter hlsRewrites;
+        private final Counter claimHeadersOmitted;
+        private final Counter websocketOpened;
+        private final Counter bytesDownstream;
+        private final Counter bytesUpstream;
+        private final AtomicInteger websocketActive = new AtomicInteger();
+
+        RouteMeters(MeterRegistry registry, String route) {
+            for (int i = 0; i < STATUS.length; i++) {
+                upstream[i] = Timer.builder("streamgate.upstream").description("Upstream exchange time to response headers")
+                        .tag("route", route).tag("status", STATUS[i]).publishPercentileHistogram().register(registry);
+            }
+            for (int i = 0; i < SHIELD.length; i++) {
+                shield[i] = Counter.builder("streamgate.hls.shield").description("Playlist requests by origin-shield outcome")
+                        .tag("route", route).tag("outcome", SHIELD[i]).register(registry);
+            }
+            for (int i = 0; i < SESSION.length; i++) {
+                hlsSessions[i] = Counter.builder("streamgate.hls.sessions").description("HLS session credentials")
+                        .tag("route", route).tag("result", SESSION[i]).register(registry);
+            }
+            hlsRewrites = Counter.builder("streamgate.hls.rewrites").description("HLS playlists rewritten")
+                    .tag("route", route).register(registry);
+            claimHeadersOmitted = Counter.builder("streamgate.claim.headers.omitted")
+                    .description("Claim header values omitted (not sendable)").tag("route", route).register(registry);
+            websocketOpened = Counter.builder("streamgate.websocket.sessions")
+                    .description("Relayed WebSocket sessions opened").tag("route", route).register(registry);
+            bytesDownstream = Counter.builder("streamgate.relayed.bytes").description("WebSocket payload bytes relayed")
+                    .tag("route", route).tag("direction", "downstream").register(registry);
+            bytesUpstream = Counter.builder("streamgate.relayed.bytes").description("WebSocket payload bytes relayed")
+                    .tag("route", route).tag("direction", "upstream").register(registry);
+            Gauge.builder("streamgate.websocket.sessions.active", websocketActive, AtomicInteger::get)
+                    .description("Open relayed WebSocket sessions").tag("route", route).register(registry);
+        }
+
+        /** @param outcome the ordinal of fetched, coalesced, reused (PlaylistShield.Outcome's order) */
+        public void shield(int outcome) {
+            shield[outcome].increment();
+        }
+
+        /** @param status the upstream's status, 0 for a failed exchange */
+        public void upstream(int status, long nanos) {
+            int i = status <= 0 || status >= 600 ? 0 : status / 100;
+            upstream[i].record(nanos, TimeUnit.NANOSECONDS);
+        }
     }
 }
