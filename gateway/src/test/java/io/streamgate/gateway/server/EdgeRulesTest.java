@@ -52,7 +52,7 @@ class EdgeRulesTest {
                 + " require: [{claim: 'roles[].eventId', contains: '{path.0}'}]}\n"
                 + "  - {name: ingest, path: /ingest/, type: http, upstream: '" + up + "/in/', methods: [GET, HEAD, POST]}\n"
                 + "  - {name: h5, path: /h5/, type: http, upstream: '" + up + "/h5/',"
-                + " require: [{claim: streams, contains: '{query.streamname}'}]}\n"
+                + " require: [{anyOf: [{claim: streams, contains: '{query.streamname}'}, {claim: orgawide, equals: true}]}]}\n"
                 + "  - {name: open, path: /open/, type: http, upstream: '" + up + "/open/', auth: none}\n", clock);
     }
 
@@ -115,6 +115,7 @@ class EdgeRulesTest {
         assertThat(s.method()).isEqualTo("POST");
         assertThat(s.target()).isEqualTo("/in/upload");
         assertThat(s.body()).isEqualTo("hello body");
+        assertThat(s.header("content-length")).as("a known length stays a length").isEqualTo("10");
         assertThat(send("PUT", "/ingest/upload?token=" + token(), "x").headers().firstValue("Allow"))
                 .contains("GET, HEAD, POST");
     }
