@@ -49,6 +49,7 @@ class UpgradeThreadsTest {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final List<Socket> held = new CopyOnWriteArrayList<>();
     private final List<Socket> viewers = new ArrayList<>();
+    private final java.util.concurrent.CountDownLatch accepted = new java.util.concurrent.CountDownLatch(64);
     private ServerSocket silent;
     private RecordingOrigin origin;
     private GatewayServer gateway;
@@ -79,6 +80,7 @@ class UpgradeThreadsTest {
             while (!silent.isClosed()) {
                 try {
                     held.add(silent.accept()); // accepts and never answers
+                    accepted.countDown();
                 } catch (IOException e) {
                     return;
                 }
@@ -105,12 +107,7 @@ class UpgradeThreadsTest {
                     + Base64.getEncoder().encodeToString(nonce) + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
             s.getOutputStream().flush();
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (held.size() < 64 && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-            Thread.yield();
-        }
-        assertThat(held.size()).as("upstream handshakes under way").isGreaterThanOrEqualTo(64);
+        assertThat(accepted.await(5, TimeUnit.SECONDS)).as("at least 64 upstream handshakes under way").isTrue();
 
         long start = System.nanoTime();
         List<CompletableFuture<HttpResponse<String>>> requests = new ArrayList<>();
