@@ -47,7 +47,8 @@ import io.streamgate.gateway.server.RouteHandler;
  * origin's handshake — and only when the origin answered {@code 101} upgrade the viewer,
  * selecting the origin's subprotocol (else the first other entry), never the token. An
  * origin that is down or silent is a {@code 502}/{@code 504} JSON denial, never a 101
- * followed by a close. The admission is committed on the origin's 101, released otherwise.
+ * followed by a close. The admission is committed once the origin's 101 and the viewer's are
+ * both out, released otherwise.
  *
  * <p>The viewer's leg declines every extension: permessage-deflate, which browsers offer,
  * would cost a zlib context (about 116 KB of native memory) per session and CPU to
@@ -167,7 +168,6 @@ public final class WebSocketRoute implements RouteHandler {
             return;
         }
         metrics.upstream(route.name(), 101, System.nanoTime() - start);
-        admission.commit(); // the origin accepted the session
         String negotiated = session.getNegotiatedSubProtocol();
         String chosen = negotiated != null ? negotiated : offered.isEmpty() ? null : offered.get(0);
         WebSocketNegotiator negotiator = new WebSocketNegotiator.AbstractNegotiator() {
@@ -185,12 +185,16 @@ public final class WebSocketRoute implements RouteHandler {
         Callback upgrade = new Callback() {
             @Override
             public void succeeded() {
+                // Both sides accepted: the origin's 101 and the viewer's. A viewer gone meanwhile
+                // does not burn its one-time token.
+                admission.commit();
                 callback.succeeded();
             }
 
             @Override
             public void failed(Throwable x) {
                 relay.abandon();
+                admission.release();
                 callback.failed(x);
             }
 
@@ -206,6 +210,7 @@ public final class WebSocketRoute implements RouteHandler {
             // e.g. the viewer hung up while the origin's handshake was under way
             LOG.debug("route {}: viewer upgrade failed: {}", route.name(), t.getClass().getSimpleName());
             relay.abandon();
+            admission.release();
             if (!response.isCommitted()) {
                 Answers.deny(request, response, callback, DenialReason.MALFORMED_REQUEST, ex.requestId());
             } else {
@@ -215,6 +220,7 @@ public final class WebSocketRoute implements RouteHandler {
         }
         if (!upgraded) {
             relay.abandon();
+            admission.release();
             session.close(CloseStatus.NORMAL, "viewer upgrade failed", Callback.NOOP);
             Answers.deny(request, response, callback, DenialReason.MALFORMED_REQUEST, ex.requestId());
         }

@@ -197,7 +197,6 @@ class EdgeRulesTest {
      * SUSPICIOUS_PATH_CHARACTERS violations) on the public connector's HttpConfiguration;
      * PathSafety.canonical refuses them all.
      */
-    @org.junit.jupiter.api.Disabled("needs GatewayServer: Jetty's UriCompliance answers before the EdgeHandler (see javadoc)")
     @Test
     void ambiguousPathsAreTheContracts400MalformedPath() throws Exception {
         for (String path : AMBIGUOUS) {
