@@ -28,6 +28,7 @@ import io.streamgate.filters.DenialReason;
 import io.streamgate.filters.RoutePolicy;
 import io.streamgate.filters.Verdict;
 import io.streamgate.filters.replay.Admission;
+import io.streamgate.filters.token.TokenSource;
 
 /**
  * Servlet 6 adapter of the {@link Authorizer}: extracts nothing itself, asks the core, and
@@ -45,6 +46,15 @@ import io.streamgate.filters.replay.Admission;
  * {@code 204} without a token, allowing the filter's methods; any other method than those
  * (default {@code GET, HEAD}) is answered {@code 405 method_not_allowed} with {@code Allow}
  * — nothing consumed, the chain never called.
+ *
+ * <p><b>The token never reaches the application.</b> The chain gets the request wrapped so that
+ * every token source the {@link Authorizer} is configured with is hidden, not only the one
+ * that held the token: query parameters ({@code getQueryString}, {@code getParameter*}), the
+ * token header ({@code getHeader*}), the token cookie ({@code getCookies} and the
+ * {@code Cookie} header), every {@code Sec-WebSocket-Protocol} entry that is a JWS, and the
+ * token parameters in {@code Referer}. A servlet behind the filter — or a proxy servlet that
+ * forwards the request to an origin — therefore cannot see or pass on the token; it reads
+ * the verified claims from the {@link Verdict} in {@link #VERDICT_ATTRIBUTE} instead.
  *
  * <p>Replay protection is settled here, after the application answered: under
  * {@code replay.mode: once} the jti is consumed ({@link Admission#commit()}) when the response
@@ -66,6 +76,7 @@ public final class StreamGateFilter implements Filter {
     private final Authorizer authorizer;
     private final Function<HttpServletRequest, RoutePolicy> routes;
     private final List<String> methods;
+    private final List<TokenSource> tokenSources;
 
     /**
      * A filter allowing {@code GET} and {@code HEAD} ({@link Cors#DEFAULT_METHODS}).
@@ -88,6 +99,7 @@ public final class StreamGateFilter implements Filter {
         this.authorizer = java.util.Objects.requireNonNull(authorizer, "authorizer");
         this.routes = java.util.Objects.requireNonNull(routes, "routes");
         this.methods = checkMethods(methods);
+        this.tokenSources = authorizer.extractor().sources();
     }
 
     /** A filter protecting everything it is mapped to with one route policy, allowing {@code GET} and {@code HEAD}. */
@@ -119,6 +131,11 @@ public final class StreamGateFilter implements Filter {
         return List.copyOf(out);
     }
 
+    /** The request as the chain gets it: every token source hidden. */
+    private HttpServletRequest stripped(HttpServletRequest request) {
+        return TokenStrippingRequest.of(request, tokenSources);
+    }
+
     @Override
     public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
             throws IOException, ServletException {
@@ -132,7 +149,7 @@ public final class StreamGateFilter implements Filter {
             return;
         }
         if (request.getAttribute(VERDICT_ATTRIBUTE) != null) {
-            chain.doFilter(request, response); // already authorised (a forward or include)
+            chain.doFilter(stripped(request), response); // already authorised (a forward, include or async dispatch)
             return;
         }
         if (!io.streamgate.filters.PathSafety.isCanonical(request.getRequestURI())) {
@@ -240,7 +257,7 @@ public final class StreamGateFilter implements Filter {
             Admission admission = verdict.admission();
             try {
                 Cors.apply(request, response);
-                chain.doFilter(request, response);
+                chain.doFilter(stripped(request), response);
             } catch (IOException | ServletException | RuntimeException | Error e) {
                 admission.release();
                 throw e;
