@@ -24,6 +24,15 @@ public final class DenialResponse {
 
     public static void write(HttpServletRequest request, HttpServletResponse response, DenialReason reason)
             throws IOException {
+        write(request, response, reason, Cors.DEFAULT_METHODS);
+    }
+
+    /**
+     * The denial, with {@code allow} as the {@code Allow} header of a {@code 405
+     * method_not_allowed} (ignored for every other reason).
+     */
+    public static void write(HttpServletRequest request, HttpServletResponse response, DenialReason reason,
+                             java.util.Collection<String> allow) throws IOException {
         if (response.isCommitted()) {
             return;
         }
@@ -41,7 +50,7 @@ public final class DenialResponse {
             response.setHeader("Retry-After", retryAfter);
         }
         if (reason == DenialReason.METHOD_NOT_ALLOWED) {
-            response.setHeader("Allow", Denial.allow(Cors.DEFAULT_METHODS));
+            response.setHeader("Allow", Denial.allow(allow));
         }
         response.setHeader("Cache-Control", "no-store");
         response.setContentType("application/json");

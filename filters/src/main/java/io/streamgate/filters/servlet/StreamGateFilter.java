@@ -1,6 +1,10 @@
 package io.streamgate.filters.servlet;
 
 import java.io.IOException;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
@@ -20,9 +24,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.streamgate.filters.Authorizer;
+import io.streamgate.filters.DenialReason;
 import io.streamgate.filters.RoutePolicy;
 import io.streamgate.filters.Verdict;
 import io.streamgate.filters.replay.Admission;
+import io.streamgate.filters.token.TokenSource;
 
 /**
  * Servlet 6 adapter of the {@link Authorizer}: extracts nothing itself, asks the core, and
@@ -32,10 +38,23 @@ import io.streamgate.filters.replay.Admission;
  * thread waits — which needs the filter registered with async support and for the
  * {@code REQUEST} and {@code ASYNC} dispatcher types.
  *
- * <p>CORS preflights pass without a token (browsers never send credentials on them).
- * Requests for which the route selector returns null are not this filter's business and pass
- * (with CORS headers). A path with dot segments, empty segments or {@code ;} parameters is
- * refused with 400 before anything else (see {@link io.streamgate.filters.PathSafety}).
+ * <p>Before any token is looked at, in order: a path with dot segments, empty segments or
+ * {@code ;} parameters is refused with {@code 400 malformed_path} (see
+ * {@link io.streamgate.filters.PathSafety}); requests for which the route selector returns
+ * null are not this filter's business and pass (with CORS headers); a CORS preflight
+ * ({@code OPTIONS} with {@code Origin} and {@code Access-Control-Request-Method}) is answered
+ * {@code 204} without a token, allowing the filter's methods; any other method than those
+ * (default {@code GET, HEAD}) is answered {@code 405 method_not_allowed} with {@code Allow}
+ * — nothing consumed, the chain never called.
+ *
+ * <p><b>The token never reaches the application.</b> The chain gets the request wrapped so that
+ * every token source the {@link Authorizer} is configured with is hidden, not only the one
+ * that held the token: query parameters ({@code getQueryString}, {@code getParameter*}), the
+ * token header ({@code getHeader*}), the token cookie ({@code getCookies} and the
+ * {@code Cookie} header), every {@code Sec-WebSocket-Protocol} entry that is a JWS, and the
+ * token parameters in {@code Referer}. A servlet behind the filter — or a proxy servlet that
+ * forwards the request to an origin — therefore cannot see or pass on the token; it reads
+ * the verified claims from the {@link Verdict} in {@link #VERDICT_ATTRIBUTE} instead.
  *
  * <p>Replay protection is settled here, after the application answered: under
  * {@code replay.mode: once} the jti is consumed ({@link Admission#commit()}) when the response
@@ -56,18 +75,65 @@ public final class StreamGateFilter implements Filter {
 
     private final Authorizer authorizer;
     private final Function<HttpServletRequest, RoutePolicy> routes;
+    private final List<String> methods;
+    private final List<TokenSource> tokenSources;
 
     /**
+     * A filter allowing {@code GET} and {@code HEAD} ({@link Cors#DEFAULT_METHODS}).
+     *
      * @param routes selects the route a request belongs to, or null when it is not protected here
      */
     public StreamGateFilter(Authorizer authorizer, Function<HttpServletRequest, RoutePolicy> routes) {
-        this.authorizer = authorizer;
-        this.routes = routes;
+        this(authorizer, routes, Cors.DEFAULT_METHODS);
     }
 
-    /** A filter protecting everything it is mapped to with one route policy. */
+    /**
+     * @param routes  selects the route a request belongs to, or null when it is not protected here
+     * @param methods the methods a protected request may use (upper case, e.g. {@code GET, HEAD});
+     *                any other is answered {@code 405} with {@code Allow} before any token check,
+     *                and a preflight allows exactly these
+     * @throws IllegalArgumentException when {@code methods} is empty or holds something that is not a method token
+     */
+    public StreamGateFilter(Authorizer authorizer, Function<HttpServletRequest, RoutePolicy> routes,
+                            Collection<String> methods) {
+        this.authorizer = java.util.Objects.requireNonNull(authorizer, "authorizer");
+        this.routes = java.util.Objects.requireNonNull(routes, "routes");
+        this.methods = checkMethods(methods);
+        this.tokenSources = authorizer.extractor().sources();
+    }
+
+    /** A filter protecting everything it is mapped to with one route policy, allowing {@code GET} and {@code HEAD}. */
     public static StreamGateFilter forRoute(Authorizer authorizer, RoutePolicy route) {
         return new StreamGateFilter(authorizer, r -> route);
+    }
+
+    /** A filter protecting everything it is mapped to with one route policy, allowing {@code methods}. */
+    public static StreamGateFilter forRoute(Authorizer authorizer, RoutePolicy route, Collection<String> methods) {
+        return new StreamGateFilter(authorizer, r -> route, methods);
+    }
+
+    /** The methods a protected request may use. */
+    public List<String> methods() {
+        return methods;
+    }
+
+    private static List<String> checkMethods(Collection<String> methods) {
+        if (methods == null || methods.isEmpty()) {
+            throw new IllegalArgumentException("at least one method is required");
+        }
+        Set<String> out = new LinkedHashSet<>();
+        for (String m : methods) {
+            if (m == null || m.isEmpty() || !m.chars().allMatch(c -> c >= 'A' && c <= 'Z')) {
+                throw new IllegalArgumentException("not a method: \"" + m + "\" (upper-case letters, e.g. GET)");
+            }
+            out.add(m);
+        }
+        return List.copyOf(out);
+    }
+
+    /** The request as the chain gets it: every token source hidden. */
+    private HttpServletRequest stripped(HttpServletRequest request) {
+        return TokenStrippingRequest.of(request, tokenSources);
     }
 
     @Override
@@ -83,7 +149,7 @@ public final class StreamGateFilter implements Filter {
             return;
         }
         if (request.getAttribute(VERDICT_ATTRIBUTE) != null) {
-            chain.doFilter(request, response); // already authorised (a forward or include)
+            chain.doFilter(stripped(request), response); // already authorised (a forward, include or async dispatch)
             return;
         }
         if (!io.streamgate.filters.PathSafety.isCanonical(request.getRequestURI())) {
@@ -97,7 +163,11 @@ public final class StreamGateFilter implements Filter {
             return;
         }
         if (Cors.isPreflight(request)) {
-            Cors.preflight(request, response);
+            Cors.preflight(request, response, methods);
+            return;
+        }
+        if (!methods.contains(request.getMethod())) {
+            DenialResponse.write(request, response, DenialReason.METHOD_NOT_ALLOWED, methods);
             return;
         }
         request.setAttribute(ROUTE_ATTRIBUTE, route);
@@ -187,7 +257,7 @@ public final class StreamGateFilter implements Filter {
             Admission admission = verdict.admission();
             try {
                 Cors.apply(request, response);
-                chain.doFilter(request, response);
+                chain.doFilter(stripped(request), response);
             } catch (IOException | ServletException | RuntimeException | Error e) {
                 admission.release();
                 throw e;
