@@ -42,7 +42,14 @@ public final class CorsPolicy {
         if (requested == null || requested.isBlank() || !isPrintable(requested)) {
             return ALWAYS_ALLOWED_HEADERS;
         }
-        return ALWAYS_ALLOWED_HEADERS + ", " + requested;
+        StringBuilder sb = new StringBuilder(ALWAYS_ALLOWED_HEADERS);
+        for (String h : requested.split(",")) {
+            String name = h.trim();
+            if (!name.isEmpty() && !name.equalsIgnoreCase(ALWAYS_ALLOWED_HEADERS)) {
+                sb.append(", ").append(name);
+            }
+        }
+        return sb.toString();
     }
 
     static boolean isPrintable(String s) {

@@ -7,8 +7,6 @@ import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.junit.jupiter.api.Disabled;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.streamgate.filters.contract.AdapterContract;
@@ -61,15 +59,6 @@ class GatewayContractTest extends AdapterContract {
                 + "      - {claim: '" + Setup.RULE.get("claim") + "', contains: '" + Setup.RULE.get("contains") + "'}\n";
         gateway = GatewayHarness.start(dir, setup.key(), yaml, setup.clock());
         return gateway.uri();
-    }
-
-    @Override
-    @Test
-    @Disabled("gateway bug: GatewayServer.httpConfiguration() keeps Jetty's default UriCompliance, so /live//x, "
-            + "/live/%2e%2e/x and /live/a%2fb are refused by Jetty before EdgeHandler runs and answered by "
-            + "JsonErrors.ForServer as {\"error\":\"bad_request\",\"status\":400}, not 400 malformed_path")
-    protected void ambiguousPathIsMalformedPath() throws Exception {
-        super.ambiguousPathIsMalformedPath();
     }
 
     @Override
