@@ -162,8 +162,7 @@ public final class WebSocketRoute implements RouteHandler {
             LOG.debug("route {}: upstream WebSocket connect failed: {}", route.name(), c.getClass().getSimpleName());
             relay.abandon(); // releases the lease, if any
             admission.release();
-            DenialReason reason = c instanceof TimeoutException || c instanceof java.net.SocketTimeoutException
-                    ? DenialReason.UPSTREAM_TIMEOUT : DenialReason.UPSTREAM_UNAVAILABLE;
+            DenialReason reason = timedOut(c) ? DenialReason.UPSTREAM_TIMEOUT : DenialReason.UPSTREAM_UNAVAILABLE;
             Answers.deny(request, response, callback, reason, ex.requestId());
             return;
         }
@@ -224,6 +223,16 @@ public final class WebSocketRoute implements RouteHandler {
             session.close(CloseStatus.NORMAL, "viewer upgrade failed", Callback.NOOP);
             Answers.deny(request, response, callback, DenialReason.MALFORMED_REQUEST, ex.requestId());
         }
+    }
+
+    /** True when the origin was reached but stayed silent (the client wraps the timeout in an UpgradeException). */
+    private static boolean timedOut(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof TimeoutException || c instanceof java.net.SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private WebSocketRelay newRelay(Verdict v, SessionLease lease) {

@@ -380,6 +380,19 @@ class WebSocketRelayTest {
     }
 
     @Test
+    void aSilentOriginIs504NeverA101() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            gateway = GatewayHarness.start(dir, key, GatewayHarness.head(key, 0) + "proxy: {connectTimeout: 1s}\n"
+                    + "routes:\n  - {name: live, path: /ws/live, type: websocket, upstream: 'ws://127.0.0.1:"
+                    + silent.getLocalPort() + "/stream/x'}\n", clock);
+            // regression: the client wraps the handshake timeout in an UpgradeException, answered 502
+            assertThatThrownBy(() -> connect("token=" + token().sign(), true))
+                    .hasCauseInstanceOf(UpgradeException.class)
+                    .satisfies(e -> assertThat(((UpgradeException) e.getCause()).getResponseStatusCode()).isEqualTo(504));
+        }
+    }
+
+    @Test
     void slowViewerBackPressuresTheOrigin() throws Exception {
         gateway(", maxMessageSize: 1048576", "");
         Viewer v = connect("streamname=s1&token=" + token().sign(), false); // reads one frame per read()
