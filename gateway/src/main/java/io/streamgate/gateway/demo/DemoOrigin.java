@@ -169,7 +169,8 @@ public final class DemoOrigin implements AutoCloseable {
             String rest = req.getPathInfo() == null ? "" : req.getPathInfo(); // /<stream>/<file>
             int slash = rest.indexOf('/', 1);
             String file = slash < 0 ? "" : rest.substring(slash);
-            resp.setHeader("Cache-Control", "no-cache");
+            // as live packagers do: a playlist stays fresh for half a segment (2 s segments)
+            resp.setHeader("Cache-Control", "max-age=1");
             if (file.equals("/master.m3u8")) {
                 send(resp, "application/vnd.apple.mpegurl", masterPlaylist());
             } else if (file.equals("/media.m3u8")) {
