@@ -183,9 +183,13 @@ public final class GatewayServer implements AutoCloseable {
         JettyConnectionMetrics.addToAllConnectors(server, registry);
         new JettyServerThreadPoolMetrics(pool, List.of()).bindTo(registry);
         server.start();
-        Warmup.start(config, clock).whenComplete((x, e) -> warm.complete(null)); // /readyz waits for it
         GatewayServer gw = new GatewayServer(server, pub, admin, authorizer, registry, scheduler,
                 config.listen().tls() != null);
+        // /readyz waits for the warm start; its HTTP leg talks to our own listener (plain HTTP
+        // only, and only when no route serves its path, so that nothing reaches an origin)
+        boolean httpLeg = config.listen().tls() == null && Routes.match(config.routes(), Warmup.WARMUP_PATH) == null;
+        Warmup.start(config, clock, httpClient, httpLeg ? gw.uri() : null)
+                .whenComplete((x, e) -> warm.complete(null));
         LOG.info("StreamGate listening on {}{}", gw.uri(), admin != null ? ", admin on http://"
                 + config.admin().host() + ":" + admin.getLocalPort() : "");
         return gw;

@@ -39,6 +39,17 @@ final class Warmup {
 
     /** Starts warming; the future completes when done (at once when turned off). */
     static CompletableFuture<Void> start(GatewayConfig config, Clock clock) {
+        return start(config, clock, null, null);
+    }
+
+    /**
+     * Starts warming the verification path and then, when {@code client} and {@code self} are
+     * given, the HTTP path: the upstream client sends requests to the gateway's own public
+     * listener on a path no route serves ({@code 404 no_route}), so the server's parser, the
+     * edge and the client's exchange are compiled too — and no origin sees a request.
+     */
+    static CompletableFuture<Void> start(GatewayConfig config, Clock clock, org.eclipse.jetty.client.HttpClient client,
+                                         java.net.URI self) {
         GatewayConfig.Warmup w = config.warmup();
         if (w.verifications() <= 0 || w.maxDuration().isZero()) {
             return CompletableFuture.completedFuture(null);
@@ -46,7 +57,12 @@ final class Warmup {
         CompletableFuture<Void> done = new CompletableFuture<>();
         Thread t = new Thread(() -> {
             try {
-                run(config, clock, w);
+                long deadline = run(config, clock, w);
+                if (client != null && self != null) {
+                    warmHttp(client, self.resolve(WARMUP_PATH), w.verifications(), deadline);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } catch (RuntimeException | Error e) {
                 LOG.warn("warm-up stopped early ({}); serving anyway", e.getClass().getSimpleName());
             } finally {
@@ -58,7 +74,7 @@ final class Warmup {
         return done;
     }
 
-    private static void run(GatewayConfig config, Clock clock, GatewayConfig.Warmup w) {
+    private static long run(GatewayConfig config, Clock clock, GatewayConfig.Warmup w) {
         long start = System.nanoTime();
         long deadline = start + w.maxDuration().toNanos();
         VerifyPolicy policy = config.verify();
@@ -70,7 +86,7 @@ final class Warmup {
             }
         }
         if (algorithms.isEmpty()) {
-            return;
+            return deadline;
         }
         // ES256 (the partner-key algorithm) gets half; the rest share the other half.
         int total = w.verifications();
@@ -85,6 +101,28 @@ final class Warmup {
         }
         LOG.info("warm-up: {} verifications ({}) in {} ms", done, algorithms,
                 (System.nanoTime() - start) / 1_000_000);
+        return deadline;
+    }
+
+    /** A path no route may serve: the edge answers it 404 without contacting anything. */
+    static final String WARMUP_PATH = "/_streamgate/warmup";
+
+    private static void warmHttp(org.eclipse.jetty.client.HttpClient client, java.net.URI target, int count,
+                                 long deadline) throws InterruptedException {
+        long start = System.nanoTime();
+        java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(16);
+        int sent = 0;
+        while (sent < count && System.nanoTime() < deadline) {
+            if (!inFlight.tryAcquire(Math.max(1, (deadline - System.nanoTime()) / 1_000_000),
+                    java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                break;
+            }
+            client.newRequest(target).timeout(5, java.util.concurrent.TimeUnit.SECONDS)
+                    .send(result -> inFlight.release());
+            sent++;
+        }
+        inFlight.tryAcquire(16, 5, java.util.concurrent.TimeUnit.SECONDS);
+        LOG.info("warm-up: {} requests through the HTTP path in {} ms", sent, (System.nanoTime() - start) / 1_000_000);
     }
 
     private static int warm(JwsAlgorithm alg, int count, long deadline, SignatureVerifier crypto, VerifyPolicy policy,

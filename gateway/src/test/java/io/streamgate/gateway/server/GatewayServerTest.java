@@ -104,6 +104,35 @@ class GatewayServerTest {
     }
 
     @Test
+    void theWarmStartNeverReachesAnOrigin() throws Exception {
+        for (String path : new String[] {"/live/", "/"}) { // "/" would serve the warm-up's own path
+            com.github.tomakehurst.wiremock.WireMockServer wm = new com.github.tomakehurst.wiremock.WireMockServer(
+                    com.github.tomakehurst.wiremock.core.WireMockConfiguration.options().dynamicPort()
+                            .bindAddress("127.0.0.1"));
+            wm.start();
+            int admin = GatewayHarness.freePort();
+            try (GatewayServer gw = GatewayHarness.start(dir, key, "listen: {host: 127.0.0.1, port: 0}\n"
+                    + "warmup: {verifications: 2000, maxDuration: 20s}\n"
+                    + "admin: {host: 127.0.0.1, port: " + admin + "}\nkeys: [{kid: k1, file: key.pem}]\n"
+                    + "routes: [{name: open, path: " + path + ", type: http, auth: none, upstream: '" + wm.baseUrl()
+                    + "/'}]\n", clock)) {
+                HttpResponse<String> ready;
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                do {
+                    Thread.sleep(50); // polling an endpoint, bounded
+                    ready = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/readyz")).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                } while (ready.statusCode() != 200 && System.nanoTime() < deadline);
+                assertThat(ready.statusCode()).isEqualTo(200);
+                assertThat(wm.getAllServeEvents()).as("requests the origin got during the warm start (%s)", path)
+                        .isEmpty();
+            } finally {
+                wm.stop();
+            }
+        }
+    }
+
+    @Test
     void metricsShowDecisionsJvmAndJettyMetersButNeverTokens() throws Exception {
         start("keys: [{kid: k1, file: key.pem}]\n");
         String t = Tokens.signedBy(key, clock).sign();
