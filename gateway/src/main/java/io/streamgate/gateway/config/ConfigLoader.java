@@ -102,7 +102,7 @@ public final class ConfigLoader {
     }
 
     private GatewayConfig.Listen listen(ConfigNode n, Path base) {
-        n.expectObject(Set.of("host", "port", "tls", "maxConnections", "idleTimeout"));
+        n.expectObject(Set.of("host", "port", "tls", "maxConnections", "idleTimeout", "headerTimeout"));
         String host = n.string("host", "0.0.0.0");
         int port = n.integer("port", 8080, 0, 65535);
         GatewayConfig.Tls tls = null;
@@ -119,7 +119,7 @@ public final class ConfigLoader {
             }
         }
         return new GatewayConfig.Listen(host, port, tls, n.integer("maxConnections", 16_000, 1, 10_000_000),
-                n.duration("idleTimeout", Duration.ofSeconds(30)));
+                n.duration("idleTimeout", Duration.ofSeconds(30)), n.duration("headerTimeout", Duration.ofSeconds(10)));
     }
 
     private GatewayConfig.Admin admin(ConfigNode n) {

@@ -33,9 +33,12 @@ public record GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, Ve
     /**
      * The public listener; optional TLS from a PKCS#12 keystore. {@code maxConnections} caps
      * open viewer connections (past it new ones wait in the accept queue), {@code idleTimeout}
-     * closes a connection silent that long (WebSocket sessions use their route's).
+     * closes a connection silent that long (WebSocket sessions use their route's),
+     * {@code headerTimeout} one that has not sent a whole first request head that long after
+     * opening (a client trickling its headers byte by byte).
      */
-    public record Listen(String host, int port, Tls tls, int maxConnections, Duration idleTimeout) {
+    public record Listen(String host, int port, Tls tls, int maxConnections, Duration idleTimeout,
+                         Duration headerTimeout) {
     }
 
     public record Tls(Path keystore, String password) {

@@ -226,6 +226,7 @@ public final class GatewayServer implements AutoCloseable {
         // A connection cap: slow or idle clients cannot hold every file descriptor (a viewer
         // past the cap waits in the accept backlog instead of failing the process).
         server.addBean(new org.eclipse.jetty.server.NetworkConnectionLimit(config.listen().maxConnections(), pub));
+        pub.addEventListener(new HeaderDeadline(server.getScheduler(), config.listen().headerTimeout().toMillis()));
         return pub;
     }
 

@@ -133,6 +133,48 @@ class GatewayServerTest {
     }
 
     @Test
+    void aClientTricklingItsHeadersIsCutOffAtTheHeaderDeadline() throws Exception {
+        origin = DemoOrigin.start("127.0.0.1", 0, java.time.Clock.systemUTC());
+        gateway = GatewayHarness.start(dir, key, "listen: {host: 127.0.0.1, port: 0, headerTimeout: 1s, idleTimeout: 30s}\n"
+                + "warmup: {verifications: 0}\nadmin: {port: 0}\nkeys: [{kid: k1, file: key.pem}]\n"
+                + "routes: [{name: hls, path: /live/, type: hls, upstream: '" + origin.httpBase() + "/live/'}]\n", clock);
+        try (java.net.Socket raw = new java.net.Socket("127.0.0.1", gateway.port())) {
+            raw.setSoTimeout(10_000);
+            java.io.OutputStream out = raw.getOutputStream();
+            out.write("GET /live/demo/master.m3u8 HTTP/1.1\r\nHost: x\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            long start = System.nanoTime();
+            boolean closed = false;
+            // a header byte every 200 ms keeps the idle timeout (30 s) from ever firing
+            for (int i = 0; i < 40 && !closed; i++) {
+                try {
+                    out.write('X');
+                    out.flush();
+                    Thread.sleep(200); // the trickle itself is what is tested
+                } catch (java.io.IOException e) {
+                    closed = true;
+                }
+                if (!closed && raw.getInputStream().available() == 0) {
+                    raw.setSoTimeout(1);
+                    try {
+                        closed = raw.getInputStream().read() < 0;
+                    } catch (java.net.SocketTimeoutException still) {
+                        // open
+                    } catch (java.io.IOException e) {
+                        closed = true;
+                    }
+                    raw.setSoTimeout(10_000);
+                }
+            }
+            assertThat(closed).as("closed at the header deadline").isTrue();
+            assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(5));
+        }
+        // a normal client is unaffected
+        String t = Tokens.signedBy(key, clock).sign();
+        assertThat(http.send(HttpRequest.newBuilder(gateway.uri().resolve("/live/demo/master.m3u8?token=" + t)).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void metricsShowDecisionsJvmAndJettyMetersButNeverTokens() throws Exception {
         start("keys: [{kid: k1, file: key.pem}]\n");
         String t = Tokens.signedBy(key, clock).sign();
