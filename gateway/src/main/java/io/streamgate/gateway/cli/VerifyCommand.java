@@ -74,7 +74,7 @@ final class VerifyCommand implements Callable<Integer> {
                 c.trustedProxies(), c.crypto(), c.hls(), c.proxy(), c.routes(), GatewayConfig.Warmup.OFF);
         try (Authorizer a = AuthSetup.build(dry, StreamGateMetrics.noop(), Clock.systemUTC(), false)) {
             a.keys().start().get(30, TimeUnit.SECONDS);
-            Verdict v = a.authorize(new RoutePolicy(route.name(), route.path(), route.rules()),
+            Verdict v = a.authorize(new RoutePolicy(route.name(), routePrefix(route.path()), route.rules()),
                     BasicRequestView.of(p), new ExtractedToken(token.trim(), TokenSource.parse("query:token")))
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);
             v.admission().release(); // explaining a token never consumes it
@@ -112,5 +112,11 @@ final class VerifyCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             return null;
         }
+    }
+
+    /** The prefix rules count {@code {path.N}} from: the route's path without a trailing slash, as the gateway does. */
+    private static String routePrefix(String path) {
+        String p = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+        return p.isEmpty() ? "/" : p;
     }
 }

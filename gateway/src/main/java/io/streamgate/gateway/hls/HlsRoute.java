@@ -69,12 +69,15 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
      */
     @Override
     public void forward(Exchange ex, Request request, Response response, Callback callback) {
-        if (shield == null || !"GET".equals(request.getMethod()) || !isPlaylistPath(ex.path())) {
+        if (shield == null || !"GET".equals(request.getMethod()) || !isPlaylistPath(ex.path())
+                || upstream.isPersonal(request)) {
             super.forward(ex, request, response, callback);
             return;
         }
         String target = upstream.target(ex.path(), request.getHttpURI().getQuery());
-        PlaylistShield.Lookup lookup = shield.get(target, () -> fetch(ex, request, target));
+        // viewers share a fetch only when the origin would see the same request from each
+        String key = target + '\n' + upstream.forwardedView(request);
+        PlaylistShield.Lookup lookup = shield.get(key, () -> fetch(ex, request, target));
         meters.shield(lookup.outcome().ordinal());
         boolean initiator = lookup.outcome() == PlaylistShield.Outcome.FETCHED;
         java.util.concurrent.CompletableFuture<PlaylistShield.Fetched> f = lookup.fetch();
@@ -86,6 +89,9 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
         }
     }
 
+    private static final HttpHeader[] CONDITIONAL = {HttpHeader.IF_NONE_MATCH, HttpHeader.IF_MODIFIED_SINCE,
+        HttpHeader.IF_MATCH, HttpHeader.IF_UNMODIFIED_SINCE, HttpHeader.IF_RANGE, HttpHeader.RANGE};
+
     /** The one upstream request for a playlist, sent with the first viewer's (stripped) headers. */
     private java.util.concurrent.CompletableFuture<PlaylistShield.Fetched> fetch(Exchange ex, Request request,
                                                                                  String target) {
@@ -96,6 +102,10 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
             h.clear();
             upstream.copyHeaders(request, h, false);
             addHeaders(ex, request, h);
+            // one answer for everybody: not the first viewer's conditional one
+            for (HttpHeader c : CONDITIONAL) {
+                h.remove(c);
+            }
         });
         return new org.eclipse.jetty.client.CompletableResponseListener(up, maxPlaylistBytes).send()
                 .handle((r, failure) -> {
@@ -128,6 +138,25 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
             Answers.deny(request, response, callback, reason, ex.requestId());
             return;
         }
+        if (!initiator && !fetched.shareable()) {
+            // the origin marked it private or no-store: whoever joined gets a fetch of its own
+            super.forward(ex, request, response, callback);
+            return;
+        }
+        Transform t = fetched.status() == 200 ? transform(ex, request, fetched.headers().get(HttpHeader.CONTENT_TYPE))
+                : null;
+        byte[] body = fetched.body();
+        if (t != null) {
+            try {
+                body = t.apply(body, body.length);
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(HlsRoute.class).error("route {}: playlist rewrite failed (request {})",
+                        route.name(), ex.requestId(), e);
+                admission.release();
+                Answers.serverError(request, response, callback, ex.requestId());
+                return;
+            }
+        }
         if (fetched.status() < 500) {
             admission.commit();
         } else {
@@ -138,15 +167,9 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
         for (org.eclipse.jetty.http.HttpField h : fetched.headers()) {
             org.eclipse.jetty.http.HttpField kept = filterResponseField(h);
             if (kept != null && kept.getHeader() != HttpHeader.CONTENT_LENGTH
+                    && (t == null || !REWRITTEN_AWAY.contains(kept.getHeader()))
                     && (initiator || PlaylistShield.sharedHeader(kept))) {
                 out.add(kept);
-            }
-        }
-        byte[] body = fetched.body();
-        if (fetched.status() == 200) {
-            Transform t = transform(ex, request, fetched.headers().get(HttpHeader.CONTENT_TYPE));
-            if (t != null) {
-                body = t.apply(body, body.length);
             }
         }
         out.put(HttpHeader.CONTENT_LENGTH, body.length);
@@ -221,6 +244,11 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
                 }
             });
         }
+    }
+
+    @Override
+    protected boolean rewritesBody(Exchange ex) {
+        return isPlaylistPath(ex.path());
     }
 
     @Override

@@ -31,7 +31,10 @@ import com.github.benmanes.caffeine.cache.Ticker;
  */
 public final class PlaylistShield {
     /** A fetched playlist response, shared read-only by every viewer who waited for it. */
-    public record Fetched(int status, HttpFields headers, byte[] body, long reuseNanos) {
+    public record Fetched(int status, HttpFields headers, byte[] body, long reuseNanos, boolean shareable) {
+        public Fetched(int status, HttpFields headers, byte[] body, long reuseNanos) {
+            this(status, headers, body, reuseNanos, true);
+        }
     }
 
     /** How a request was served, for the metric of upstream requests saved. */
@@ -129,7 +132,22 @@ public final class PlaylistShield {
     /** A response as the shield keeps it, with how long it may be reused (0: not at all). */
     public static Fetched fetched(ContentResponse response) {
         return new Fetched(response.getStatus(), response.getHeaders().asImmutable(), response.getContent(),
-                reuseNanos(response.getStatus(), response.getHeaders()));
+                reuseNanos(response.getStatus(), response.getHeaders()), shareable(response.getHeaders()));
+    }
+
+    /**
+     * False when the origin says the answer is for its requester alone ({@code private}, a
+     * cookie): viewers who joined the fetch then fetch for themselves. {@code no-store} answers
+     * are shared among the requests that arrived together (coalescing), never reused.
+     */
+    static boolean shareable(HttpFields headers) {
+        for (String directive : headers.getCSV(HttpHeader.CACHE_CONTROL, false)) {
+            String d = directive.trim().toLowerCase(Locale.ROOT);
+            if (d.equals("private") || d.startsWith("private=")) {
+                return false;
+            }
+        }
+        return !headers.contains(HttpHeader.SET_COOKIE);
     }
 
     /** How long the origin lets a shared cache reuse this response; 0 when it must not. */

@@ -52,6 +52,11 @@ import io.streamgate.gateway.server.Exchange;
 public class UpstreamProxy {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamProxy.class);
 
+    /** Origin headers that do not describe a rewritten body. */
+    protected static final java.util.Set<HttpHeader> REWRITTEN_AWAY = java.util.EnumSet.of(HttpHeader.CONTENT_LENGTH,
+            HttpHeader.ETAG, HttpHeader.LAST_MODIFIED, HttpHeader.CONTENT_MD5, HttpHeader.ACCEPT_RANGES,
+            HttpHeader.CONTENT_RANGE);
+
     /** A whole-body rewrite of one response (a playlist), bounded by {@link #maxBytes()}. */
     public interface Transform {
         int maxBytes();
@@ -83,8 +88,9 @@ public class UpstreamProxy {
         Admission admission = ex.verdict() == null ? Admission.NONE : ex.verdict().admission();
         org.eclipse.jetty.client.Request up;
         try {
+            boolean head = "HEAD".equals(request.getMethod());
             up = client.newRequest(upstream.target(ex.path(), request.getHttpURI().getQuery()))
-                    .method(request.getMethod())
+                    .method(head && rewritesBody(ex) ? "GET" : request.getMethod())
                     .idleTimeout(idleTimeoutMillis, TimeUnit.MILLISECONDS);
         } catch (IllegalArgumentException e) {
             admission.release();
@@ -120,6 +126,14 @@ public class UpstreamProxy {
      * limit}) ends with the request.
      */
     protected boolean keepsAdmission(Exchange ex) {
+        return false;
+    }
+
+    /**
+     * True when this request's body may be rewritten ({@link #transform}): a HEAD for it is
+     * sent upstream as a GET so that the viewer's {@code Content-Length} is the rewritten one.
+     */
+    protected boolean rewritesBody(Exchange ex) {
         return false;
     }
 
@@ -184,6 +198,8 @@ public class UpstreamProxy {
         private byte[] buffer;
         private int size;
         private boolean tooLarge;
+        private int status;
+        private boolean settled;
 
         Leg(Exchange ex, Request request, Response response, Callback callback, Admission admission) {
             this.ex = ex;
@@ -195,20 +211,16 @@ public class UpstreamProxy {
 
         @Override
         public void onHeaders(org.eclipse.jetty.client.Response serverResponse) {
-            int status = serverResponse.getStatus();
+            status = serverResponse.getStatus();
             metrics.upstream(routeName, status, System.nanoTime() - ex.startNanos());
-            if (status < 500) {
-                admission.commit(); // the origin accepted: one-time use is consumed now, not before
-            } else {
-                admission.release();
-            }
             response.setStatus(status);
-            transform = status == 200 ? transform(ex, request, serverResponse) : null;
+            Transform t = status == 200 ? transform(ex, request, serverResponse) : null;
+            transform = t;
             HttpFields.Mutable out = response.getHeaders();
             for (HttpField f : serverResponse.getHeaders()) {
                 HttpField kept = filterResponseField(f);
-                if (kept == null || (transform != null && kept.getHeader() == HttpHeader.CONTENT_LENGTH)) {
-                    continue;
+                if (kept == null || (t != null && REWRITTEN_AWAY.contains(kept.getHeader()))) {
+                    continue; // a rewritten body has another length, and the origin's validators are not ours
                 }
                 out.add(kept);
             }
@@ -246,6 +258,7 @@ public class UpstreamProxy {
                 @Override
                 public void succeeded() {
                     chunk.release();
+                    settle(); // the viewer has the origin's answer under way
                     demander.run();
                 }
 
@@ -265,11 +278,40 @@ public class UpstreamProxy {
         @Override
         public void onSuccess(org.eclipse.jetty.client.Response serverResponse) {
             if (transform != null) {
-                byte[] out = transform.apply(buffer, size);
+                byte[] out;
+                try {
+                    out = transform.apply(buffer, size);
+                } catch (RuntimeException e) {
+                    LOG.error("route {}: playlist rewrite failed (request {})", routeName, ex.requestId(), e);
+                    admission.release();
+                    settled = true;
+                    Answers.serverError(request, response, this, ex.requestId());
+                    return;
+                }
                 response.getHeaders().put(HttpHeader.CONTENT_LENGTH, out.length);
+                settle();
+                // a HEAD was fetched as a GET to learn the rewritten length; it gets no body
                 response.write(true, "HEAD".equals(request.getMethod()) ? null : ByteBuffer.wrap(out), this);
             } else {
+                settle();
                 response.write(true, BufferUtil.EMPTY_BUFFER, this);
+            }
+        }
+
+        /**
+         * The origin's answer is going to the viewer: commit the admission when the origin
+         * accepted (status &lt; 500), release it otherwise. Not before: an answer the gateway
+         * replaces with its own 5xx (an oversized playlist, an origin failing before the
+         * first byte) consumes nothing.
+         */
+        private void settle() {
+            if (!settled) {
+                settled = true;
+                if (status < 500) {
+                    admission.commit();
+                } else {
+                    admission.release();
+                }
             }
         }
 
@@ -286,8 +328,9 @@ public class UpstreamProxy {
                 });
                 return;
             }
-            if (result.getResponse() == null || result.getResponse().getStatus() == 0) {
-                admission.release(); // never reached the origin, or it never answered: not consumed
+            if (!settled) {
+                settled = true;
+                admission.release(); // the viewer gets the gateway's own answer: nothing consumed
             }
             end();
             if (response.isCommitted()) {

@@ -163,13 +163,56 @@ public final class UpstreamRequest {
         }
         String prior = trustedPeer ? joined(in.getValuesList(HttpHeader.X_FORWARDED_FOR)) : null;
         out.put(HttpHeader.X_FORWARDED_FOR, prior == null || prior.isBlank() ? peer : prior + ", " + peer);
-        String proto = trustedPeer ? in.get(HttpHeader.X_FORWARDED_PROTO) : null;
-        out.put(HttpHeader.X_FORWARDED_PROTO, proto != null ? proto : request.isSecure() ? "https" : "http");
-        String host = trustedPeer && in.contains(HttpHeader.X_FORWARDED_HOST) ? in.get(HttpHeader.X_FORWARDED_HOST)
-                : in.get(HttpHeader.HOST);
+        out.put(HttpHeader.X_FORWARDED_PROTO, forwardedProto(request, trustedPeer));
+        String host = forwardedHost(request, trustedPeer);
         if (host != null) {
             out.put(HttpHeader.X_FORWARDED_HOST, host);
         }
+    }
+
+    /**
+     * What the origin is told about the viewer's view of the gateway ({@code X-Forwarded-Proto}
+     * and {@code -Host}): an origin may build absolute URIs from it, so responses fetched once
+     * for many viewers are shared only among viewers with the same value (the origin shield's
+     * key). A forged {@code Host} then poisons only its sender's own copy.
+     */
+    public String forwardedView(Request request) {
+        boolean trustedPeer = trust.isTrusted(Request.getRemoteAddr(request));
+        return forwardedProto(request, trustedPeer) + "://" + forwardedHost(request, trustedPeer);
+    }
+
+    private static String forwardedProto(Request request, boolean trustedPeer) {
+        String proto = trustedPeer ? request.getHeaders().get(HttpHeader.X_FORWARDED_PROTO) : null;
+        return proto != null ? proto : request.isSecure() ? "https" : "http";
+    }
+
+    private static String forwardedHost(Request request, boolean trustedPeer) {
+        HttpFields in = request.getHeaders();
+        return trustedPeer && in.contains(HttpHeader.X_FORWARDED_HOST) ? in.get(HttpHeader.X_FORWARDED_HOST)
+                : in.get(HttpHeader.HOST);
+    }
+
+    /**
+     * True when the viewer's request carries something that may make the origin answer it
+     * alone: a {@code Range}, a cookie or credential that is not a token source (those are
+     * stripped). Such a request is never coalesced with others.
+     */
+    public boolean isPersonal(Request request) {
+        HttpFields in = request.getHeaders();
+        if (in.contains(HttpHeader.RANGE)
+                || (in.contains(HttpHeader.AUTHORIZATION) && !droppedHeaders.contains("authorization"))) {
+            return true;
+        }
+        for (String cookie : in.getValuesList(HttpHeader.COOKIE)) {
+            String v = cookie;
+            for (TokenSource s : strip) {
+                v = TokenExtractor.stripCookie(v, s);
+            }
+            if (v != null && !v.isBlank()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A {@code Referer} without token parameters or credential; null to drop it (unparsable). */

@@ -61,7 +61,7 @@ public final class AuthSetup {
         ReplayStore store = connectStores ? replayStore(config, clock) : new MemoryReplayStore(clock, 1);
         ReplayGuard replay = new ReplayGuard(config.replay().mode(), store, config.replay().allowOnStoreError(),
                 config.verify().leeway(), config.replay().timeout(), metrics, config.replay().maxSessions(),
-                config.replay().lease());
+                config.replay().lease(), reservation(config.proxy()));
         return Authorizer.builder(keys, crypto)
                 .policy(config.verify())
                 .tokenSources(config.tokens().from())
@@ -71,6 +71,16 @@ public final class AuthSetup {
                 .metrics(metrics)
                 .executor(executor)
                 .build();
+    }
+
+    /**
+     * How long a one-time reservation holds before the origin has answered: longer than any
+     * exchange can wait for response headers (connect, queue, silence), so a token cannot be
+     * reserved a second time while its first request is still under way.
+     */
+    static java.time.Duration reservation(GatewayConfig.Proxy proxy) {
+        java.time.Duration exchange = proxy.connectTimeout().plus(proxy.idleTimeout()).multipliedBy(2);
+        return exchange.compareTo(java.time.Duration.ofSeconds(30)) > 0 ? exchange : java.time.Duration.ofSeconds(30);
     }
 
     private static ReplayStore replayStore(GatewayConfig config, Clock clock) {

@@ -56,7 +56,8 @@ public final class Authorization {
             return;
         }
         CompletableFuture<Verdict> pending = decision;
-        decision.orTimeout(backstopMillis, TimeUnit.MILLISECONDS).whenComplete((v, e) -> executor.execute(() ->
+        // the backstop times out a copy: the decision itself may still complete, and is undone then
+        decision.copy().orTimeout(backstopMillis, TimeUnit.MILLISECONDS).whenComplete((v, e) -> executor.execute(() ->
                 act(ex, request, response, callback, next, pending)));
     }
 

@@ -22,7 +22,9 @@ public final class RouteEntry {
         this.config = config;
         String p = config.path();
         this.prefix = p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
-        this.policy = config.authRequired() ? new RoutePolicy(config.name(), config.path(), config.rules()) : null;
+        // rules count {path.N} after the prefix the edge matched (/live matches /live and /live/...)
+        this.policy = config.authRequired()
+                ? new RoutePolicy(config.name(), prefix.isEmpty() ? "/" : prefix, config.rules()) : null;
         this.ruleQueryNames = config.rules().queryNames();
     }
 

@@ -96,6 +96,10 @@ public final class WebSocketRelay {
         return true;
     }
 
+    private synchronized boolean isFinished() {
+        return finished;
+    }
+
     private void finish() {
         boolean wasOpen;
         synchronized (this) {
@@ -297,6 +301,9 @@ public final class WebSocketRelay {
             session = s;
             configure(s);
             callback.succeeded();
+            if (isFinished()) {
+                s.abort(); // opened after the gateway gave up on it (a late handshake): never left dangling
+            }
         }
     }
 }

@@ -62,4 +62,32 @@ class PlaylistLimitTest {
             origin.stop();
         }
     }
+
+    @Test
+    void anOversizedPlaylistDoesNotConsumeAOneTimeToken() throws Exception {
+        WireMockServer origin = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+        origin.start();
+        TestKeys key = TestKeys.es256("k1");
+        origin.stubFor(WireMock.get(urlPathEqualTo("/live/a/big.m3u8")).willReturn(aResponse()
+                .withHeader("Content-Type", "application/vnd.apple.mpegurl")
+                .withBody("#EXTM3U\n" + "#EXTINF:2,\nseg.ts\n".repeat(400))));
+        origin.stubFor(WireMock.get(urlPathEqualTo("/live/a/small.m3u8")).willReturn(aResponse()
+                .withHeader("Content-Type", "application/vnd.apple.mpegurl").withBody("#EXTM3U\n#EXTINF:2,\nseg.ts\n")));
+        try (GatewayServer gw = GatewayHarness.start(dir, key, GatewayHarness.head(key, 0)
+                + "hls: {maxPlaylistBytes: 4096}\nreplay: {mode: once}\n"
+                + "routes: [{name: hls, path: /live/, type: hls, upstream: '" + origin.baseUrl() + "/live/'}]\n",
+                Clock.systemUTC())) {
+            HttpClient http = HttpClient.newHttpClient();
+            String t = Tokens.signedBy(key, System.currentTimeMillis() / 1000).sign();
+            assertThat(http.send(HttpRequest.newBuilder(gw.uri().resolve("/live/a/big.m3u8?token=" + t)).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(502);
+            // regression: the token was committed on the origin's 200 headers, before the size check
+            assertThat(http.send(HttpRequest.newBuilder(gw.uri().resolve("/live/a/small.m3u8?token=" + t)).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+            assertThat(http.send(HttpRequest.newBuilder(gw.uri().resolve("/live/a/small.m3u8?token=" + t)).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).as("then consumed").isEqualTo(401);
+        } finally {
+            origin.stop();
+        }
+    }
 }

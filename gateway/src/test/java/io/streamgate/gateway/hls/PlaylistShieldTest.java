@@ -77,6 +77,17 @@ class PlaylistShieldTest {
                 if (cacheControl.get() != null) {
                     resp.setHeader("Cache-Control", cacheControl.get());
                 }
+                resp.setHeader("ETag", "\"v1\"");
+                if ("\"v1\"".equals(req.getHeader("If-None-Match"))) {
+                    resp.setStatus(304);
+                    return;
+                }
+                if (req.getRequestURI().contains("abs")) {
+                    // an origin that builds absolute URIs from what the proxy says the viewer used
+                    resp.getWriter().write("#EXTM3U\n#EXTINF:2,\nhttp://" + req.getHeader("X-Forwarded-Host")
+                            + "/live/ev1/seg1.ts\n");
+                    return;
+                }
                 resp.getWriter().write(PLAYLIST);
             }
         }), "/*");
@@ -147,6 +158,49 @@ class PlaylistShieldTest {
         assertThat(originRequests.get()).as("no-store: fetched each time (LL-HLS parameters are another key)")
                 .isEqualTo(3);
         assertThat(originQueries).contains("_HLS_msn=7");
+    }
+
+    @Test
+    void aForgedHostDoesNotPoisonThePlaylistOtherViewersGet() throws Exception {
+        String t = Tokens.signedBy(key, System.currentTimeMillis() / 1000).sign();
+        try (java.net.Socket raw = new java.net.Socket("127.0.0.1", gateway.port())) {
+            raw.setSoTimeout(10_000);
+            raw.getOutputStream().write(("GET /live/ev1/abs.m3u8?token=" + t + " HTTP/1.1\r\nHost: evil.example\r\n"
+                    + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            assertThat(new String(raw.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1))
+                    .startsWith("HTTP/1.1 200").contains("evil.example"); // the sender's own copy
+        }
+        String t2 = Tokens.signedBy(key, System.currentTimeMillis() / 1000).sign();
+        HttpResponse<String> honest = http.send(HttpRequest.newBuilder(gateway.uri().resolve("/live/ev1/abs.m3u8?token="
+                + t2)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(honest.statusCode()).isEqualTo(200);
+        // regression: the shield reused the forged-Host answer for every viewer within max-age
+        assertThat(honest.body()).doesNotContain("evil.example");
+        assertThat(originRequests.get()).isEqualTo(2);
+    }
+
+    @Test
+    void aConditionalRequestNeverHandsOthersA304AndRewrittenPlaylistsCarryNoOriginValidators() throws Exception {
+        String t = Tokens.signedBy(key, System.currentTimeMillis() / 1000).sign();
+        HttpResponse<String> conditional = http.send(HttpRequest.newBuilder(gateway.uri().resolve(
+                "/live/ev1/index.m3u8?token=" + t)).header("If-None-Match", "\"v1\"").build(),
+                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> plain = viewer("").get(10, TimeUnit.SECONDS);
+        // regression: a coalesced viewer got the first viewer's empty 304
+        assertThat(conditional.statusCode()).isEqualTo(200);
+        assertThat(plain.statusCode()).isEqualTo(200);
+        assertThat(plain.body()).contains("sg_session=");
+        assertThat(plain.headers().firstValue("ETag")).as("the origin's ETag does not describe a rewritten body")
+                .isEmpty();
+    }
+
+    @Test
+    void aHeadOfAPlaylistDoesNotClaimAnEmptyBody() throws Exception {
+        String t = Tokens.signedBy(key, System.currentTimeMillis() / 1000).sign();
+        HttpResponse<Void> head = http.send(HttpRequest.newBuilder(gateway.uri().resolve("/live/ev1/index.m3u8?token="
+                + t)).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.headers().firstValue("Content-Length")).as("regression: was 0").isNotEqualTo(java.util.Optional.of("0"));
     }
 
     @Test
