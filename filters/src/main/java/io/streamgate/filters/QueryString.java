@@ -154,6 +154,25 @@ public final class QueryString {
         return true;
     }
 
+    /**
+     * A URL (e.g. a {@code Referer}) with its query edited by {@code edit} (which gets the raw
+     * query and returns the new one, null or empty for none); the fragment is dropped. Null
+     * when the query is not well formed: such a URL is better dropped than forwarded.
+     */
+    public static String editUrlQuery(String url, java.util.function.UnaryOperator<String> edit) {
+        int q = url.indexOf('?');
+        if (q < 0) {
+            return url;
+        }
+        int hash = url.indexOf('#', q);
+        String query = hash < 0 ? url.substring(q + 1) : url.substring(q + 1, hash);
+        if (!isWellFormed(query)) {
+            return null;
+        }
+        String edited = edit.apply(query);
+        return url.substring(0, q) + (edited == null || edited.isEmpty() ? "" : "?" + edited);
+    }
+
     private static final boolean[] QUERY_CHAR = new boolean[128];
 
     static {

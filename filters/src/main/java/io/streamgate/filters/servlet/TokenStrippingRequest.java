@@ -202,17 +202,7 @@ final class TokenStrippingRequest extends HttpServletRequestWrapper {
 
     /** A {@code Referer} without token parameters; null to hide one whose query cannot be read. */
     private String referer(String value) {
-        int q = value.indexOf('?');
-        if (q < 0 || queryNames.isEmpty()) {
-            return value;
-        }
-        int hash = value.indexOf('#', q);
-        String query = hash < 0 ? value.substring(q + 1) : value.substring(q + 1, hash);
-        if (!QueryString.isWellFormed(query)) {
-            return null;
-        }
-        String stripped = stripQuery(query);
-        return value.substring(0, q) + (stripped == null || stripped.isEmpty() ? "" : "?" + stripped);
+        return queryNames.isEmpty() ? value : QueryString.editUrlQuery(value, this::stripQuery);
     }
 
     @Override

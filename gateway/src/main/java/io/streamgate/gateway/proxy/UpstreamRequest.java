@@ -217,17 +217,7 @@ public final class UpstreamRequest {
 
     /** A {@code Referer} without token parameters or credential; null to drop it (unparsable). */
     String referer(String value) {
-        int q = value.indexOf('?');
-        if (q < 0) {
-            return value;
-        }
-        int hash = value.indexOf('#', q);
-        String query = hash < 0 ? value.substring(q + 1) : value.substring(q + 1, hash);
-        if (!QueryString.isWellFormed(query)) {
-            return null;
-        }
-        String stripped = stripQuery(query);
-        return value.substring(0, q) + (stripped == null || stripped.isEmpty() ? "" : "?" + stripped);
+        return QueryString.editUrlQuery(value, this::stripQuery);
     }
 
     /** Adds the verified claims as headers (percent-encoded UTF-8 where not plain ASCII). */
