@@ -39,6 +39,11 @@ public final class ClientAddress {
         return new ClientAddress(List.of());
     }
 
+    /** True when some proxy is trusted (else no peer's forwarding headers are ever believed). */
+    public boolean trustsAny() {
+        return !trusted.isEmpty();
+    }
+
     /** The client's address for this request. */
     public String resolve(RequestView request) {
         String peer = request.remoteAddress();
@@ -69,6 +74,9 @@ public final class ClientAddress {
     }
 
     public boolean isTrusted(String address) {
+        if (trusted.isEmpty()) {
+            return false; // the common case, without parsing the address
+        }
         byte[] a = Cidr.bytes(address);
         if (a == null) {
             return false;

@@ -177,7 +177,7 @@ public final class UpstreamRequest {
      * key). A forged {@code Host} then poisons only its sender's own copy.
      */
     public String forwardedView(Request request) {
-        boolean trustedPeer = trust.isTrusted(Request.getRemoteAddr(request));
+        boolean trustedPeer = trust.trustsAny() && trust.isTrusted(Request.getRemoteAddr(request));
         return forwardedProto(request, trustedPeer) + "://" + forwardedHost(request, trustedPeer);
     }
 
