@@ -124,11 +124,8 @@ public final class RedisReplayStore implements ReplayStore {
     public static RedisReplayStore connect(URI uri, String keyPrefix, Duration commandTimeout) {
         TimeoutOptions timeouts = TimeoutOptions.builder().fixedTimeout(commandTimeout).build();
         SocketOptions socket = SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build();
-        if ("redis-cluster".equalsIgnoreCase(uri.getScheme())) {
-            List<RedisURI> seeds = new ArrayList<>();
-            for (String hostPort : uri.getRawAuthority().split(",")) {
-                seeds.add(RedisURI.create("redis://" + hostPort));
-            }
+        if (isCluster(uri.toString())) {
+            List<RedisURI> seeds = clusterSeeds(uri.toString());
             RedisClusterClient c = RedisClusterClient.create(seeds);
             c.setOptions(ClusterClientOptions.builder().timeoutOptions(timeouts).socketOptions(socket)
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -142,6 +139,94 @@ public final class RedisReplayStore implements ReplayStore {
                 .requestQueueSize(65_536).build());
         StatefulRedisConnection<String, String> conn = c.connect();
         return new RedisReplayStore(c::shutdown, conn, conn.async(), keyPrefix);
+    }
+
+    private static boolean isCluster(String uri) {
+        String lower = uri.toLowerCase(java.util.Locale.ROOT);
+        return lower.startsWith("redis-cluster://") || lower.startsWith("rediss-cluster://");
+    }
+
+    /** {@code redis-cluster://h1:p1,h2:p2} (or {@code rediss-cluster://}, TLS): the seed nodes. */
+    private static List<RedisURI> clusterSeeds(String uri) {
+        boolean tls = uri.toLowerCase(java.util.Locale.ROOT).startsWith("rediss-");
+        String rest = uri.substring(uri.indexOf("://") + 3);
+        int end = rest.indexOf('/');
+        String hosts = end < 0 ? rest : rest.substring(0, end);
+        String tail = end < 0 ? "" : rest.substring(end);
+        String auth = "";
+        int at = hosts.lastIndexOf('@');
+        if (at >= 0) {
+            auth = hosts.substring(0, at + 1);
+            hosts = hosts.substring(at + 1);
+        }
+        List<RedisURI> seeds = new ArrayList<>();
+        for (String hostPort : hosts.split(",")) {
+            if (hostPort.isBlank()) {
+                throw new IllegalArgumentException("empty host in the seed list");
+            }
+            seeds.add(RedisURI.create((tls ? "rediss://" : "redis://") + auth + hostPort.trim() + tail));
+        }
+        return seeds;
+    }
+
+    /**
+     * Checks a {@code replay.redis} value the way the store will read it, with Lettuce's own
+     * parser: {@code redis://}, {@code rediss://}, {@code redis-socket://},
+     * {@code redis-sentinel://h1:26379,h2:26379/0#master} (and {@code rediss-sentinel}), and
+     * {@code redis-cluster://h1:7000,h2:7001} (and {@code rediss-cluster}) with one or more
+     * seed nodes. Connects to nothing.
+     *
+     * @return null when the value is usable, else what is wrong with it
+     */
+    public static String problem(String uri) {
+        if (uri == null || uri.isBlank()) {
+            return "required";
+        }
+        try {
+            String portProblem = ports(uri);
+            if (portProblem != null) {
+                return portProblem;
+            }
+            if (isCluster(uri)) {
+                clusterSeeds(uri);
+                return null;
+            }
+            RedisURI r = RedisURI.create(uri);
+            if (uri.toLowerCase(java.util.Locale.ROOT).contains("sentinel") && r.getSentinelMasterId() == null) {
+                return "a sentinel URI names its master after '#', e.g. redis-sentinel://h1:26379,h2:26379#mymaster";
+            }
+            return null;
+        } catch (RuntimeException e) {
+            return "not a Redis URI (" + e.getMessage() + "); forms: redis://host:6379, rediss://host:6380, "
+                    + "redis-sentinel://h1:26379,h2:26379#master, redis-cluster://h1:7000,h2:7001";
+        }
+    }
+
+    /** Every {@code host:port} of the authority must have a numeric port (Lettuce would read past it). */
+    private static String ports(String uri) {
+        int scheme = uri.indexOf("://");
+        if (scheme < 0 || uri.regionMatches(true, 0, "redis-socket", 0, 12)) {
+            return null;
+        }
+        String rest = uri.substring(scheme + 3);
+        int end = rest.length();
+        for (char c : new char[] {'/', '#', '?'}) {
+            int i = rest.indexOf(c);
+            if (i >= 0 && i < end) {
+                end = i;
+            }
+        }
+        String hosts = rest.substring(rest.lastIndexOf('@', end - 1) + 1, end);
+        for (String hp : hosts.split(",")) {
+            int colon = hp.lastIndexOf(':');
+            if (colon >= 0 && !hp.endsWith("]")) {
+                String port = hp.substring(colon + 1);
+                if (!port.matches("\\d{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+                    return "not a port: \"" + port + "\"";
+                }
+            }
+        }
+        return null;
     }
 
     /** The one-time key of a token key; hash-tagged like {@link #leaseKey} (same slot in a Cluster). */

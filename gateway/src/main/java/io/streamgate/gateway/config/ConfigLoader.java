@@ -244,7 +244,18 @@ public final class ConfigLoader {
             }
         };
         String redis = n.string("redis", "redis://127.0.0.1:6379");
-        URI redisUri = url(n, "redis", redis, Set.of("redis", "rediss", "redis-sentinel", "rediss-sentinel"));
+        URI redisUri = null;
+        // checked with Lettuce's own parser: multi-host forms (sentinels, cluster seeds) have no single host
+        String redisProblem = io.streamgate.filters.replay.RedisReplayStore.problem(redis);
+        if (redisProblem != null) {
+            n.problem("redis", redisProblem + ": \"" + redis + "\"");
+        } else {
+            try {
+                redisUri = new URI(redis);
+            } catch (URISyntaxException e) {
+                n.problem("redis", "not a URI: \"" + redis + "\"");
+            }
+        }
         String onError = n.string("onStoreError", "deny");
         if (!onError.equals("deny") && !onError.equals("allow")) {
             n.problem("onStoreError", "must be deny or allow, was \"" + onError + "\"");

@@ -100,6 +100,28 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void everyDocumentedRedisFormIsAccepted() throws IOException {
+        for (String uri : List.of("redis://127.0.0.1:6379", "rediss://cache.example:6380/0",
+                "redis://:secret@127.0.0.1:6379/2", "redis-sentinel://127.0.0.1:26379#mymaster",
+                "redis-sentinel://h1:26379,h2:26379,h3:26379/0#mymaster", "rediss-sentinel://h1:26379#mymaster",
+                "redis-cluster://127.0.0.1:7000", "redis-cluster://h1:7000,h2:7001,h3:7002",
+                "rediss-cluster://:secret@h1:7000,h2:7001")) {
+            GatewayConfig c = parse(minimal("replay: {mode: once, store: redis, redis: '" + uri + "'}"));
+            // regression: multi-host forms failed as "not a URL" (java.net.URI has no single host for them)
+            assertThat(c.replay().redis().toString()).as(uri).isEqualTo(uri);
+        }
+    }
+
+    @Test
+    void aBadRedisUriNamesTheKey() throws IOException {
+        for (String uri : List.of("http://127.0.0.1:6379", "redis-sentinel://h1:26379", "redis-cluster://",
+                "redis://h1:notaport")) {
+            assertThat(problems(minimal("replay: {mode: once, store: redis, redis: '" + uri + "'}")))
+                    .as(uri).anyMatch(p -> p.startsWith("replay.redis: "));
+        }
+    }
+
+    @Test
     void environmentValuesAndDefaults() throws IOException {
         GatewayConfig c = parse(minimal("listen: {port: '${PORT}', host: '${HOST:-127.0.0.2}'}\nhls: {sessionSecret: '${EMPTY:-0123456789abcdef}'}"));
         assertThat(c.listen().port()).isEqualTo(8443);
