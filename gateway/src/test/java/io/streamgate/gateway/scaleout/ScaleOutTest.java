@@ -75,9 +75,13 @@ class ScaleOutTest {
     }
 
     private GatewayServer replica(String replay, int adminPort) throws Exception {
+        return replica(replay, adminPort, redis.uri());
+    }
+
+    private GatewayServer replica(String replay, int adminPort, java.net.URI redisUri) throws Exception {
         String yaml = "listen: {host: 127.0.0.1, port: 0}\nwarmup: {verifications: 0}\nadmin: {host: 127.0.0.1, port: " + adminPort + "}\n"
                 + "keys: [{kid: k1, file: key.pem}]\n"
-                + "replay: {store: redis, redis: '" + redis.uri() + "', timeout: 200ms, lease: 1s, " + replay + "}\n"
+                + "replay: {store: redis, redis: '" + redisUri + "', timeout: 200ms, lease: 1s, " + replay + "}\n"
                 + "hls: {sessionSecret: 'shared-by-all-replicas-0123'}\n"
                 + "routes:\n"
                 + "  - {name: hls, path: /live/, type: hls, upstream: '" + origin.httpBase() + "/live/'}\n"
@@ -173,6 +177,25 @@ class ScaleOutTest {
         // The session opened at A continues at B: the replicas share the HLS session secret.
         String media = atA.body().lines().filter(l -> l.startsWith("media.m3u8")).findFirst().orElseThrow();
         assertThat(get(b, "/live/ev1/" + media).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void twoGatewaysOnARedisClusterShareOneTimeUseForTokensOnEveryMaster() throws Exception {
+        try (io.streamgate.filters.testing.RedisClusterProcess cluster =
+                     io.streamgate.filters.testing.RedisClusterProcess.start(3)) {
+            GatewayServer a = replica("mode: once", 0, cluster.uri());
+            GatewayServer b = replica("mode: once", 0, cluster.uri());
+            for (int i = 0; i < 30; i++) { // random jtis: all three masters get keys (chance one gets none: 2e-5)
+                String t = token();
+                assertThat(get(a, "/live/ev1/master.m3u8?token=" + t).statusCode()).isEqualTo(200);
+                HttpResponse<String> atB = get(b, "/live/ev1/master.m3u8?token=" + t);
+                assertThat(atB.statusCode()).isEqualTo(401);
+                assertThat(reason(atB)).isEqualTo("replayed");
+            }
+            for (int port : cluster.ports()) {
+                assertThat(cluster.keys(port)).as("one-time keys on the master at %d", port).isPositive();
+            }
+        }
     }
 
     @Test

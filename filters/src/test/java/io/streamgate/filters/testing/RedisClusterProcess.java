@@ -1,0 +1,177 @@
+package io.streamgate.filters.testing;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Redis Cluster of {@code masters} {@code redis-server} nodes on loopback, made with
+ * {@code redis-cli --cluster create} as an operator would. Without {@code redis-server} and
+ * {@code redis-cli} (Debian {@code redis-server}, {@code redis-tools}; {@code .ci/run}
+ * installs them) the calling test is skipped loudly.
+ */
+public final class RedisClusterProcess implements AutoCloseable {
+    private final Path dir;
+    private final int[] ports;
+    private final List<Process> nodes = new ArrayList<>();
+
+    private RedisClusterProcess(Path dir, int[] ports) {
+        this.dir = dir;
+        this.ports = ports;
+    }
+
+    public static RedisClusterProcess start(int masters) throws IOException, InterruptedException {
+        boolean present = onPath("redis-server") && onPath("redis-cli");
+        if (!present) {
+            System.err.println("!!! SKIPPED: redis-server/redis-cli not installed (Debian redis-server, redis-tools; "
+                    + ".ci/run installs them)");
+        }
+        assumeTrue(present, "redis-server or redis-cli is not installed");
+        RedisClusterProcess c = new RedisClusterProcess(Files.createTempDirectory("sg-redis-cluster"), freePorts(masters));
+        try {
+            c.launch();
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            c.stopNodes();
+            throw e;
+        }
+        return c;
+    }
+
+    private void launch() throws IOException, InterruptedException {
+        for (int port : ports) {
+            Path nodeDir = Files.createDirectories(dir.resolve(Integer.toString(port)));
+            nodes.add(new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                    "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000",
+                    "--save", "", "--appendonly", "no", "--dir", nodeDir.toString(), "--protected-mode", "no")
+                    .redirectErrorStream(true).redirectOutput(nodeDir.resolve("redis.log").toFile()).start());
+        }
+        for (int port : ports) {
+            await(() -> cli(port, "PING").startsWith("PONG"), "node " + port + " answers");
+        }
+        List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
+        for (int port : ports) {
+            create.add("127.0.0.1:" + port);
+        }
+        create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
+        Process p = new ProcessBuilder(create).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException("redis-cli --cluster create failed: " + out);
+        }
+        for (int port : ports) {
+            await(() -> cli(port, "CLUSTER", "INFO").contains("cluster_state:ok"), "node " + port + " sees the cluster ok");
+        }
+    }
+
+    private interface Check {
+        boolean ok() throws IOException, InterruptedException;
+    }
+
+    private static void await(Check check, String what) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!check.ok()) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("timed out waiting until " + what);
+            }
+            Thread.sleep(50); // bounded poll of a starting server
+        }
+    }
+
+    /** Runs {@code redis-cli -p port ARGS} against one node; its output. */
+    public String cli(int port, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(port)));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        p.waitFor(10, TimeUnit.SECONDS);
+        return out;
+    }
+
+    /** {@code redis-cluster://127.0.0.1:p1,127.0.0.1:p2,...}: the form StreamGate's config takes. */
+    public URI uri() {
+        StringBuilder sb = new StringBuilder("redis-cluster://");
+        for (int i = 0; i < ports.length; i++) {
+            sb.append(i == 0 ? "" : ",").append("127.0.0.1:").append(ports[i]);
+        }
+        return URI.create(sb.toString());
+    }
+
+    public int[] ports() {
+        return ports.clone();
+    }
+
+    /** Keys held by one node. */
+    public long keys(int port) throws IOException, InterruptedException {
+        return Long.parseLong(cli(port, "DBSIZE").replaceAll("\\D", ""));
+    }
+
+    /** Free ports whose cluster bus port (port + 10000) is free too. */
+    private static int[] freePorts(int n) throws IOException {
+        int[] out = new int[n];
+        int found = 0;
+        for (int attempt = 0; attempt < 1000 && found < n; attempt++) {
+            int port = ThreadLocalRandom.current().nextInt(20_000, 50_000);
+            if (free(port) && free(port + 10_000)) {
+                boolean taken = false;
+                for (int i = 0; i < found; i++) {
+                    taken |= Math.abs(out[i] - port) < 2;
+                }
+                if (!taken) {
+                    out[found++] = port;
+                }
+            }
+        }
+        if (found < n) {
+            throw new IOException("no free port pairs for a Redis Cluster");
+        }
+        return out;
+    }
+
+    private static boolean free(int port) {
+        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static boolean onPath(String binary) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return false;
+        }
+        for (String d : path.split(java.io.File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(d, binary))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void stopNodes() throws InterruptedException {
+        for (Process p : nodes) {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        stopNodes();
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
