@@ -1,0 +1,166 @@
+package io.streamgate.filters.testing;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Redis Sentinel set-up on loopback: a master, a replica and one sentinel watching
+ * them (quorum 1, down after 1 s), as an operator would run it, for failover tests. Without
+ * {@code redis-server}/{@code redis-cli} the calling test is skipped loudly.
+ */
+public final class RedisSentinelProcess implements AutoCloseable {
+    public static final String MASTER_NAME = "mymaster";
+
+    private final Path dir;
+    private final int masterPort;
+    private final int replicaPort;
+    private final int sentinelPort;
+    private Process master;
+    private Process replica;
+    private Process sentinel;
+
+    private RedisSentinelProcess(Path dir, int masterPort, int replicaPort, int sentinelPort) {
+        this.dir = dir;
+        this.masterPort = masterPort;
+        this.replicaPort = replicaPort;
+        this.sentinelPort = sentinelPort;
+    }
+
+    public static RedisSentinelProcess start() throws IOException, InterruptedException {
+        boolean present = onPath("redis-server") && onPath("redis-cli");
+        if (!present) {
+            System.err.println("!!! SKIPPED: redis-server/redis-cli not installed (Debian redis-server, redis-tools)");
+        }
+        assumeTrue(present, "redis-server or redis-cli is not installed");
+        RedisSentinelProcess r = new RedisSentinelProcess(Files.createTempDirectory("sg-redis-sentinel"), freePort(),
+                freePort(), freePort());
+        try {
+            r.launch();
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            r.stopAll();
+            throw e;
+        }
+        return r;
+    }
+
+    private void launch() throws IOException, InterruptedException {
+        master = server(masterPort);
+        replica = server(replicaPort, "--replicaof", "127.0.0.1", Integer.toString(masterPort));
+        await(() -> cli(replicaPort, "INFO", "replication").contains("master_link_status:up"), "the replica syncs");
+        Path conf = dir.resolve("sentinel.conf");
+        Files.writeString(conf, "port " + sentinelPort + "\nbind 127.0.0.1\nprotected-mode no\ndir " + dir + "\n"
+                + "sentinel monitor " + MASTER_NAME + " 127.0.0.1 " + masterPort + " 1\n"
+                + "sentinel down-after-milliseconds " + MASTER_NAME + " 1000\n"
+                + "sentinel failover-timeout " + MASTER_NAME + " 5000\n");
+        sentinel = new ProcessBuilder("redis-server", conf.toString(), "--sentinel").redirectErrorStream(true)
+                .redirectOutput(dir.resolve("sentinel.log").toFile()).start();
+        await(() -> cli(sentinelPort, "SENTINEL", "get-master-addr-by-name", MASTER_NAME)
+                .contains(Integer.toString(masterPort)), "the sentinel knows the master");
+        await(() -> cli(sentinelPort, "SENTINEL", "replicas", MASTER_NAME).contains(Integer.toString(replicaPort)),
+                "the sentinel knows the replica");
+    }
+
+    private Process server(int port, String... extra) throws IOException, InterruptedException {
+        Path nodeDir = Files.createDirectories(dir.resolve(Integer.toString(port)));
+        List<String> cmd = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port), "--bind",
+                "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", nodeDir.toString(), "--protected-mode", "no"));
+        cmd.addAll(List.of(extra));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(nodeDir.resolve("redis.log").toFile()).start();
+        await(() -> cli(port, "PING").startsWith("PONG"), "node " + port + " answers");
+        return p;
+    }
+
+    /** Kills the master at once, as a crash would; the sentinel then promotes the replica. */
+    public void killMaster() throws InterruptedException {
+        master.destroyForcibly();
+        master.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** The port of the master the sentinel names now. */
+    public int currentMasterPort() throws IOException, InterruptedException {
+        String out = cli(sentinelPort, "SENTINEL", "get-master-addr-by-name", MASTER_NAME);
+        String[] lines = out.split("\\R");
+        return Integer.parseInt(lines[lines.length - 1].trim());
+    }
+
+    public int replicaPort() {
+        return replicaPort;
+    }
+
+    /** {@code redis-sentinel://127.0.0.1:PORT#mymaster}: the form StreamGate's config takes. */
+    public URI uri() {
+        return URI.create("redis-sentinel://127.0.0.1:" + sentinelPort + "#" + MASTER_NAME);
+    }
+
+    private interface Check {
+        boolean ok() throws IOException, InterruptedException;
+    }
+
+    private static void await(Check check, String what) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!check.ok()) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("timed out waiting until " + what);
+            }
+            Thread.sleep(50); // bounded poll of a starting server
+        }
+    }
+
+    public String cli(int port, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(port)));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        p.waitFor(10, TimeUnit.SECONDS);
+        return out;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static boolean onPath(String binary) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return false;
+        }
+        for (String d : path.split(java.io.File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(d, binary))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void stopAll() throws InterruptedException {
+        for (Process p : new Process[] {sentinel, replica, master}) {
+            if (p != null) {
+                p.destroyForcibly();
+                p.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        stopAll();
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
