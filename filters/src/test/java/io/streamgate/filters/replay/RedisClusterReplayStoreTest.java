@@ -93,4 +93,45 @@ class RedisClusterReplayStoreTest {
             assertThat(get(a.commit(key, "o", exp))).as("EVALSHA falls back to EVAL on NOSCRIPT").isTrue();
         }
     }
+
+    /**
+     * What a dead master costs (measured, printed, recorded in docs/benchmarks.md): with
+     * Redis's default {@code cluster-require-full-coverage yes}, every key fails once the
+     * cluster marks the master failed; with {@code no}, only the keys of its slots (about a
+     * third) fail and the rest keep working. There are no replicas here to promote.
+     */
+    @Test
+    void aDeadMasterFailsItsShareOfKeys() throws Exception {
+        for (boolean fullCoverage : new boolean[] {true, false}) {
+            try (RedisClusterProcess c = RedisClusterProcess.start(3, fullCoverage);
+                 RedisReplayStore s = RedisReplayStore.connect(c.uri(), "t:", Duration.ofMillis(300))) {
+                long exp = System.currentTimeMillis() + 60_000;
+                assertThat(failing(s, "warm", exp)).isZero();
+                c.kill(c.ports()[0]);
+                int soon = failing(s, "soon", exp);
+                Thread.sleep(4_500); // past cluster-node-timeout (2 s), when the cluster marks it failed
+                int later = failing(s, "later", exp);
+                System.out.printf("cluster-require-full-coverage %s: one of three masters dead: %d/60 keys failed "
+                        + "at once, %d/60 after 4.5 s%n", fullCoverage ? "yes" : "no", soon, later);
+                assertThat(soon).as("its slots fail at once").isBetween(1, 59);
+                if (fullCoverage) {
+                    assertThat(later).as("the whole cluster refuses once it is marked failed").isEqualTo(60);
+                } else {
+                    assertThat(later).as("only its slots").isBetween(1, 59);
+                }
+            }
+        }
+    }
+
+    private static int failing(RedisReplayStore s, String round, long exp) {
+        int failed = 0;
+        for (int i = 0; i < 60; i++) {
+            try {
+                get(s.reserve("3:iss" + round + "-" + i, "o", 30_000, exp));
+            } catch (Exception e) {
+                failed++;
+            }
+        }
+        return failed;
+    }
 }

@@ -24,20 +24,31 @@ public final class RedisClusterProcess implements AutoCloseable {
     private final Path dir;
     private final int[] ports;
     private final List<Process> nodes = new ArrayList<>();
+    private final boolean fullCoverage;
 
-    private RedisClusterProcess(Path dir, int[] ports) {
+    private RedisClusterProcess(Path dir, int[] ports, boolean fullCoverage) {
         this.dir = dir;
         this.ports = ports;
+        this.fullCoverage = fullCoverage;
     }
 
     public static RedisClusterProcess start(int masters) throws IOException, InterruptedException {
+        return start(masters, true);
+    }
+
+    /**
+     * @param fullCoverage Redis's {@code cluster-require-full-coverage} (default yes: the whole
+     *                     cluster refuses every key while any slot has no master)
+     */
+    public static RedisClusterProcess start(int masters, boolean fullCoverage) throws IOException, InterruptedException {
         boolean present = onPath("redis-server") && onPath("redis-cli");
         if (!present) {
             System.err.println("!!! SKIPPED: redis-server/redis-cli not installed (Debian redis-server, redis-tools; "
                     + ".ci/run installs them)");
         }
         assumeTrue(present, "redis-server or redis-cli is not installed");
-        RedisClusterProcess c = new RedisClusterProcess(Files.createTempDirectory("sg-redis-cluster"), freePorts(masters));
+        RedisClusterProcess c = new RedisClusterProcess(Files.createTempDirectory("sg-redis-cluster"), freePorts(masters),
+                fullCoverage);
         try {
             c.launch();
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -52,6 +63,7 @@ public final class RedisClusterProcess implements AutoCloseable {
             Path nodeDir = Files.createDirectories(dir.resolve(Integer.toString(port)));
             nodes.add(new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
                     "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000",
+                    "--cluster-require-full-coverage", fullCoverage ? "yes" : "no",
                     "--save", "", "--appendonly", "no", "--dir", nodeDir.toString(), "--protected-mode", "no")
                     .redirectErrorStream(true).redirectOutput(nodeDir.resolve("redis.log").toFile()).start());
         }
@@ -104,6 +116,16 @@ public final class RedisClusterProcess implements AutoCloseable {
             sb.append(i == 0 ? "" : ",").append("127.0.0.1:").append(ports[i]);
         }
         return URI.create(sb.toString());
+    }
+
+    /** Kills one node at once, as a crash would. */
+    public void kill(int port) throws InterruptedException {
+        for (int i = 0; i < ports.length; i++) {
+            if (ports[i] == port) {
+                nodes.get(i).destroyForcibly();
+                nodes.get(i).waitFor(10, TimeUnit.SECONDS);
+            }
+        }
     }
 
     public int[] ports() {
