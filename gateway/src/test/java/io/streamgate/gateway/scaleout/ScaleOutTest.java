@@ -199,6 +199,41 @@ class ScaleOutTest {
     }
 
     @Test
+    void twoGatewaysOnSentinelShareOneTimeUseBeforeAndAfterAFailover() throws Exception {
+        try (io.streamgate.filters.testing.RedisSentinelProcess sentinel =
+                     io.streamgate.filters.testing.RedisSentinelProcess.start()) {
+            GatewayServer a = replica("mode: once", 0, sentinel.uri());
+            GatewayServer b = replica("mode: once", 0, sentinel.uri());
+            String before = token();
+            assertThat(get(a, "/live/ev1/master.m3u8?token=" + before).statusCode()).isEqualTo(200);
+            assertThat(reason(get(b, "/live/ev1/master.m3u8?token=" + before))).isEqualTo("replayed");
+            long killed = System.nanoTime();
+            sentinel.killMaster();
+            // meanwhile viewers get onStoreError's answer (deny: 503); then both recover by themselves
+            long deadline = killed + TimeUnit.SECONDS.toNanos(20);
+            String after = null;
+            while (System.nanoTime() < deadline) {
+                String t = token();
+                if (get(a, "/live/ev1/master.m3u8?token=" + t).statusCode() == 200) {
+                    after = t;
+                    break;
+                }
+                Thread.sleep(100); // probing a recovering replica at a bounded pace
+            }
+            assertThat(after).as("A recovered within 20 s of the master's death, without a restart").isNotNull();
+            System.out.printf("sentinel failover: gateway A admitted again %d ms after the master died%n",
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed));
+            HttpResponse<String> atB = get(b, "/live/ev1/master.m3u8?token=" + after);
+            long deadlineB = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (atB.statusCode() == 503 && System.nanoTime() < deadlineB) {
+                Thread.sleep(100); // B may still be reconnecting
+                atB = get(b, "/live/ev1/master.m3u8?token=" + after);
+            }
+            assertThat(reason(atB)).as("shared again after the failover").isEqualTo("replayed");
+        }
+    }
+
+    @Test
     void oneSessionPerTokenAcrossReplicasForWebSockets() throws Exception {
         GatewayServer a = replica("mode: limit, maxSessions: 1", 0);
         GatewayServer b = replica("mode: limit, maxSessions: 1", 0);
