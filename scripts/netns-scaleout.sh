@@ -14,7 +14,9 @@
 #              (onStoreError: deny) and /readyz 503 while B keeps serving; after the cut heals, A
 #              serves again without a restart (time measured)
 #   replica-kill: ffmpeg plays through the load balancer on a one-time token; replica A is killed
-#              mid-playback; the player continues through B on its session credential
+#              mid-playback; the player continues through B on its session credential; a
+#              WebSocket viewer of A loses its session and reconnects through the load balancer
+#              (mode once: its spent token is refused, a fresh one is admitted at B)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 J=gateway/target/streamgate.jar
@@ -35,6 +37,14 @@ cleanup() {
   rm -rf "$W"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM        # a stopped run still removes its hosts (the EXIT trap runs)
+# hosts left by an earlier run that was killed outright (its PID is gone) would hold the addresses
+for stale in $(ip netns list | awk '{print $1}' | grep -E '^sgt[0-9]+' | sed -E 's/^sgt([0-9]+).*/\1/' | sort -u); do
+  if ! kill -0 "$stale" 2>/dev/null; then
+    for n in $(ip netns list | awk '{print $1}' | grep "^sgt$stale"); do ip netns pids "$n" | xargs -r kill -9; ip netns del "$n"; done
+    ip link del "sgt${stale}br" 2>/dev/null || true
+  fi
+done
 
 ip link add "${P}br" type bridge && ip addr add $NET.1/24 dev "${P}br" && ip link set "${P}br" up
 for n in "${!ADDR[@]}"; do
@@ -62,17 +72,19 @@ warmup: { verifications: 2000 }
 routes:
   - { name: hls, path: /live/, type: hls, upstream: "http://$NET.11:8180/live/",
       require: [{ claim: "roles[].eventId", contains: "{path.0}" }] }
+  - { name: ws, path: /ws, type: websocket, upstream: "ws://$NET.11:8180/h5live/stream" }
 YAML
 for r in gwa gwb; do
   inns $r $RUN run --config "$W/gateway.yaml" >"$W/$r.log" 2>&1 & PIDS+=($!); disown
 done
-GWA_PID=${PIDS[-2]}
 cat > "$W/lb.conf" <<NGINX
 worker_processes 1; pid $W/lb.pid; error_log $W/lb.err warn; daemon off;
 events { worker_connections 1024; }
 http { access_log off;
   upstream gw { server $NET.12:8080 max_fails=1 fail_timeout=10s; server $NET.13:8080 max_fails=1 fail_timeout=10s; }
   server { listen $NET.14:80;
+    location /ws { proxy_pass http://gw; proxy_http_version 1.1; proxy_set_header Upgrade \$http_upgrade;
+                 proxy_set_header Connection upgrade; proxy_next_upstream error timeout; proxy_connect_timeout 1s; }
     location / { proxy_pass http://gw; proxy_http_version 1.1; proxy_set_header Connection "";
                  proxy_set_header Host \$host; proxy_next_upstream error timeout; proxy_connect_timeout 1s; } } }
 NGINX
@@ -102,15 +114,51 @@ done
 echo "RESULT partition_recovery_ms=$healed"
 [ "$healed" -ge 0 ] && echo "ok   A serves again without a restart" || { echo "FAIL A did not recover"; fail=1; }
 
-# --- a replica killed mid-playback: the player continues through the other on its credential
+# --- a replica killed mid-playback: the player continues through the other on its credential,
+# and a WebSocket viewer of the killed replica reconnects through the load balancer
+cat > "$W/ws.py" <<'PY'
+import socket, sys, time
+def upgrade(host, port, token):
+    s = socket.create_connection((host, port), timeout=10)
+    s.sendall((f"GET /ws?token={token} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        d = s.recv(1)
+        if not d: break
+        head += d
+    return s, head.split(b" ")[1].decode() if head else "eof"
+mode = sys.argv[1]
+if mode == "hold":                       # open at a replica, report, then wait for the connection to end
+    s, code = upgrade(sys.argv[2], int(sys.argv[3]), sys.argv[4]); print(code, flush=True)
+    s.settimeout(60)
+    try:
+        while s.recv(65536): pass
+    except Exception: pass
+    print("ended", flush=True)
+else:                                    # one upgrade, its status
+    s, code = upgrade(sys.argv[2], int(sys.argv[3]), sys.argv[4]); print(code); s.close()
+PY
+WT=$(mint)
+python3 "$W/ws.py" hold $NET.12 8080 "$WT" > "$W/ws-hold.out" &
+WSP=$!
+for _ in $(seq 1 50); do grep -q . "$W/ws-hold.out" 2>/dev/null && break; sleep 0.1; done
+check "a WebSocket viewer at A" "$(head -1 "$W/ws-hold.out")" 101
 T=$(mint)
 timeout 60 ffmpeg -nostdin -loglevel error -i "http://$NET.14/live/demo/master.m3u8?token=$T" -t 16 -c copy -f mpegts "$W/play.ts" &
 FF=$!
 sleep 5
-kill -9 "$GWA_PID"; killed=$(date +%s%N)
+ip netns pids "${P}gwa" | xargs -r kill -9   # replica A dies at once, as a crashed host would
+for _ in $(seq 1 50); do [ -z "$(ip netns pids "${P}gwa")" ] && break; sleep 0.1; done
+check "replica A is gone" "$(code http://$NET.12:9090/healthz)" 000
 if wait $FF; then echo "ok   ffmpeg finished through the other replica"; else echo "FAIL ffmpeg exited non-zero"; fail=1; fi
 dur=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$W/play.ts" 2>/dev/null || echo 0)
 echo "RESULT played_seconds=$dur"
 awk -v d="$dur" 'BEGIN { exit !(d >= 12) }' && echo "ok   played ${dur}s across the kill" || { echo "FAIL played only ${dur}s"; fail=1; }
 check "the one-time token is still replayed at B" "$(code "http://$NET.13:8080/live/demo/master.m3u8?token=$T")" 401
+wait $WSP || true
+check "A's WebSocket viewer lost its session with A" "$(tail -1 "$W/ws-hold.out")" ended
+check "it reconnects through the load balancer: its one-time token is spent (mode once)" \
+  "$(python3 "$W/ws.py" once $NET.14 80 "$WT")" 401
+check "with a fresh token it is admitted at B" "$(python3 "$W/ws.py" once $NET.14 80 "$(mint)")" 101
 exit $fail
