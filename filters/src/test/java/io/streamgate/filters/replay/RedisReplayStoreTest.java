@@ -328,4 +328,24 @@ class RedisReplayStoreTest {
         }
         return false;
     }
+
+    /**
+     * {@code rediss://}: the store over TLS against a TLS-only redis-server. The test's server
+     * has a self-signed certificate, so the URI says {@code verifyPeer=NONE} (Lettuce's own
+     * option); production keeps verification on and trusts its CA through the JVM's trust store.
+     */
+    @Test
+    void rediss() throws Exception {
+        try (RedisServerProcess tls = RedisServerProcess.startTls();
+             RedisReplayStore a = RedisReplayStore.connect(java.net.URI.create(tls.uri() + "?verifyPeer=NONE"), "t:",
+                     Duration.ofSeconds(2));
+             RedisReplayStore b = RedisReplayStore.connect(java.net.URI.create(tls.uri() + "?verifyPeer=NONE"), "t:",
+                     Duration.ofSeconds(2))) {
+            long exp = System.currentTimeMillis() + 60_000;
+            assertThat(get(a.reserve("tls-key", "a", 30_000, exp))).isTrue();
+            assertThat(get(a.commit("tls-key", "a", exp))).isTrue();
+            assertThat(get(b.reserve("tls-key", "b", 30_000, exp))).as("shared over TLS").isFalse();
+            assertThat(RedisReplayStore.problem(tls.uri() + "?verifyPeer=NONE")).isNull();
+        }
+    }
 }

@@ -23,6 +23,7 @@ public final class RedisServerProcess implements AutoCloseable {
     private final int port;
     private final Path dir;
     private Process process;
+    private boolean tls;
 
     private RedisServerProcess(int port, Path dir) {
         this.port = port;
@@ -61,11 +62,47 @@ public final class RedisServerProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts a server that speaks TLS only (a self-signed certificate made with {@code openssl}),
+     * or skips the test when redis-server or openssl is missing.
+     */
+    public static RedisServerProcess startTls() throws IOException, InterruptedException {
+        assumeTrue(onPath("redis-server") && onPath("openssl"), "redis-server or openssl is not installed");
+        RedisServerProcess r = new RedisServerProcess(freePort(), Files.createTempDirectory("sg-redis-tls"));
+        Process cert = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                "-keyout", r.dir.resolve("key.pem").toString(), "-out", r.dir.resolve("cert.pem").toString(),
+                "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1").redirectErrorStream(true).start();
+        cert.getInputStream().readAllBytes();
+        if (cert.waitFor() != 0) {
+            throw new IOException("openssl could not make a test certificate");
+        }
+        r.tls = true;
+        r.launch();
+        return r;
+    }
+
     /** (Re)starts the server on the same port, e.g. to test recovery after an outage. */
     public void launch() throws IOException, InterruptedException {
-        process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--protected-mode", "no")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("redis-server", "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--protected-mode", "no"));
+        if (tls) {
+            cmd.addAll(java.util.List.of("--port", "0", "--tls-port", Integer.toString(port),
+                    "--tls-cert-file", dir.resolve("cert.pem").toString(), "--tls-key-file", dir.resolve("key.pem").toString(),
+                    "--tls-ca-cert-file", dir.resolve("cert.pem").toString(), "--tls-auth-clients", "no"));
+        } else {
+            cmd.addAll(java.util.List.of("--port", Integer.toString(port)));
+        }
+        process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
+        if (tls) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!Files.readString(dir.resolve("redis.log")).contains("Ready to accept connections")) {
+                if (System.nanoTime() > deadline || !process.isAlive()) {
+                    throw new IOException("redis-server (TLS) did not start: " + Files.readString(dir.resolve("redis.log")));
+                }
+                Thread.sleep(20); // bounded poll until it is ready
+            }
+            return;
+        }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!ping()) {
             if (System.nanoTime() > deadline || !process.isAlive()) {
@@ -82,7 +119,7 @@ public final class RedisServerProcess implements AutoCloseable {
     }
 
     public URI uri() {
-        return URI.create("redis://127.0.0.1:" + port);
+        return URI.create((tls ? "rediss" : "redis") + "://127.0.0.1:" + port);
     }
 
     public int port() {
