@@ -178,6 +178,12 @@ public final class GatewayServer implements AutoCloseable {
         Handler edge = new EdgeHandler(routes, fallback);
         java.util.concurrent.CompletableFuture<Void> warm = new java.util.concurrent.CompletableFuture<>();
         Handler admins = admin == null ? null : new AdminHandler(registry, authorizer, warm::isDone);
+        // handlers called directly (not through a wrapper's setHandler) still belong to the server
+        for (Handler h : new Handler[] {fallback, admins}) {
+            if (h != null) {
+                h.setServer(server);
+            }
+        }
         server.setHandler(new Listeners(new GracefulHandler(edge), admins, admin));
         server.setErrorHandler(new JsonErrors.ForServer());
         JettyConnectionMetrics.addToAllConnectors(server, registry);
