@@ -61,7 +61,7 @@ public final class GatewayMetrics {
 
     /** The active-sessions counter of a route (a gauge reads it). */
     public AtomicInteger websocketSessions(String route) {
-        return route(route).websocketActive;
+        return route(route).websocketActive();
     }
 
     /**
@@ -70,31 +70,30 @@ public final class GatewayMetrics {
      * requests saved = coalesced + reused.
      */
     public void hlsShield(String route, String outcome) {
-        route(route).shield[index(SHIELD, outcome)].increment();
+        route(route).shield(index(SHIELD, outcome));
     }
 
     /** A claimHeaders value that could not be sent (not a scalar, or too long) and was omitted. */
     public void claimHeaderOmitted(String route) {
-        route(route).claimHeadersOmitted.increment();
+        route(route).claimHeaderOmitted();
     }
 
     public void websocketOpened(String route) {
-        route(route).websocketOpened.increment();
+        route(route).websocketOpened();
     }
 
     public void hlsRewrite(String route) {
-        route(route).hlsRewrites.increment();
+        route(route).hlsRewrite();
     }
 
     /** @param result issued, accepted or rejected */
     public void hlsSession(String route, String result) {
-        route(route).hlsSessions[index(SESSION, result)].increment();
+        route(route).hlsSession(index(SESSION, result));
     }
 
     /** @param direction downstream or upstream */
     public Counter relayedBytes(String route, String direction) {
-        RouteMeters m = route(route);
-        return "downstream".equals(direction) ? m.bytesDownstream : m.bytesUpstream;
+        return route(route).bytes("downstream".equals(direction));
     }
 
     private static int index(String[] values, String v) {
@@ -106,54 +105,121 @@ public final class GatewayMetrics {
         throw new IllegalArgumentException("unknown tag value " + v);
     }
 
-    /** Every meter of one route, registered once. */
+    /**
+     * Every meter of one route. Each is registered on its first use (a route never shows the
+     * shield counters of another type, nor timers of statuses its origin never answered), then
+     * read from a field or an array slot: no lookup by name per request.
+     */
     public static final class RouteMeters {
+        private final MeterRegistry registry;
+        private final String route;
         private final Timer[] upstream = new Timer[STATUS.length];
         private final Counter[] shield = new Counter[SHIELD.length];
         private final Counter[] hlsSessions = new Counter[SESSION.length];
-        private final Counter hlsRewrites;
-        private final Counter claimHeadersOmitted;
-        private final Counter websocketOpened;
-        private final Counter bytesDownstream;
-        private final Counter bytesUpstream;
+        private volatile Counter hlsRewrites;
+        private volatile Counter claimHeadersOmitted;
+        private volatile Counter websocketOpened;
+        private volatile Counter bytesDownstream;
+        private volatile Counter bytesUpstream;
         private final AtomicInteger websocketActive = new AtomicInteger();
+        private volatile boolean gauge;
 
         RouteMeters(MeterRegistry registry, String route) {
-            for (int i = 0; i < STATUS.length; i++) {
+            this.registry = registry;
+            this.route = route;
+        }
+
+        private synchronized Timer upstreamTimer(int i) {
+            if (upstream[i] == null) {
                 upstream[i] = Timer.builder("streamgate.upstream").description("Upstream exchange time to response headers")
                         .tag("route", route).tag("status", STATUS[i]).publishPercentileHistogram().register(registry);
             }
-            for (int i = 0; i < SHIELD.length; i++) {
-                shield[i] = Counter.builder("streamgate.hls.shield").description("Playlist requests by origin-shield outcome")
-                        .tag("route", route).tag("outcome", SHIELD[i]).register(registry);
+            return upstream[i];
+        }
+
+        private synchronized Counter slot(Counter[] slots, int i, String name, String description, String tag,
+                                          String[] values) {
+            if (slots[i] == null) {
+                slots[i] = Counter.builder(name).description(description).tag("route", route).tag(tag, values[i])
+                        .register(registry);
             }
-            for (int i = 0; i < SESSION.length; i++) {
-                hlsSessions[i] = Counter.builder("streamgate.hls.sessions").description("HLS session credentials")
-                        .tag("route", route).tag("result", SESSION[i]).register(registry);
+            return slots[i];
+        }
+
+        private Counter counter(String name, String description, String direction) {
+            Counter.Builder b = Counter.builder(name).description(description).tag("route", route);
+            if (direction != null) {
+                b.tag("direction", direction);
             }
-            hlsRewrites = Counter.builder("streamgate.hls.rewrites").description("HLS playlists rewritten")
-                    .tag("route", route).register(registry);
-            claimHeadersOmitted = Counter.builder("streamgate.claim.headers.omitted")
-                    .description("Claim header values omitted (not sendable)").tag("route", route).register(registry);
-            websocketOpened = Counter.builder("streamgate.websocket.sessions")
-                    .description("Relayed WebSocket sessions opened").tag("route", route).register(registry);
-            bytesDownstream = Counter.builder("streamgate.relayed.bytes").description("WebSocket payload bytes relayed")
-                    .tag("route", route).tag("direction", "downstream").register(registry);
-            bytesUpstream = Counter.builder("streamgate.relayed.bytes").description("WebSocket payload bytes relayed")
-                    .tag("route", route).tag("direction", "upstream").register(registry);
-            Gauge.builder("streamgate.websocket.sessions.active", websocketActive, AtomicInteger::get)
-                    .description("Open relayed WebSocket sessions").tag("route", route).register(registry);
+            return b.register(registry); // the registry returns the existing meter when there is one
         }
 
         /** @param outcome the ordinal of fetched, coalesced, reused (PlaylistShield.Outcome's order) */
         public void shield(int outcome) {
-            shield[outcome].increment();
+            Counter c = shield[outcome];
+            (c != null ? c : slot(shield, outcome, "streamgate.hls.shield", "Playlist requests by origin-shield outcome",
+                    "outcome", SHIELD)).increment();
+        }
+
+        void hlsSession(int result) {
+            Counter c = hlsSessions[result];
+            (c != null ? c : slot(hlsSessions, result, "streamgate.hls.sessions", "HLS session credentials", "result",
+                    SESSION)).increment();
+        }
+
+        void hlsRewrite() {
+            Counter c = hlsRewrites;
+            if (c == null) {
+                hlsRewrites = c = counter("streamgate.hls.rewrites", "HLS playlists rewritten", null);
+            }
+            c.increment();
+        }
+
+        void claimHeaderOmitted() {
+            Counter c = claimHeadersOmitted;
+            if (c == null) {
+                claimHeadersOmitted = c = counter("streamgate.claim.headers.omitted",
+                        "Claim header values omitted (not sendable)", null);
+            }
+            c.increment();
+        }
+
+        void websocketOpened() {
+            Counter c = websocketOpened;
+            if (c == null) {
+                websocketOpened = c = counter("streamgate.websocket.sessions", "Relayed WebSocket sessions opened", null);
+            }
+            c.increment();
+        }
+
+        Counter bytes(boolean downstream) {
+            Counter c = downstream ? bytesDownstream : bytesUpstream;
+            if (c == null) {
+                c = counter("streamgate.relayed.bytes", "WebSocket payload bytes relayed",
+                        downstream ? "downstream" : "upstream");
+                if (downstream) {
+                    bytesDownstream = c;
+                } else {
+                    bytesUpstream = c;
+                }
+            }
+            return c;
+        }
+
+        synchronized AtomicInteger websocketActive() {
+            if (!gauge) {
+                Gauge.builder("streamgate.websocket.sessions.active", websocketActive, AtomicInteger::get)
+                        .description("Open relayed WebSocket sessions").tag("route", route).register(registry);
+                gauge = true;
+            }
+            return websocketActive;
         }
 
         /** @param status the upstream's status, 0 for a failed exchange */
         public void upstream(int status, long nanos) {
             int i = status <= 0 || status >= 600 ? 0 : status / 100;
-            upstream[i].record(nanos, TimeUnit.NANOSECONDS);
+            Timer t = upstream[i];
+            (t != null ? t : upstreamTimer(i)).record(nanos, TimeUnit.NANOSECONDS);
         }
     }
 }

@@ -158,7 +158,7 @@ public final class GatewayServer implements AutoCloseable {
         List<RouteEntry> routes = new ArrayList<>();
         for (GatewayConfig.Route r : config.routes()) {
             RouteEntry entry = new RouteEntry(r);
-            gwMetrics.route(r.name()); // every meter of the route registered up front
+            gwMetrics.route(r.name()); // the route's meters: one holder, each meter registered on first use
             Authorization auth = r.authRequired() ? authorization : null;
             UpstreamRequest upstream = new UpstreamRequest(r.upstream().toString(), entry.prefix(), strip,
                     r.type() == GatewayConfig.RouteType.HLS ? List.of(SessionCredentials.PARAM) : List.of(),
