@@ -2,13 +2,14 @@ package io.streamgate.gateway.hls;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 
+import javax.crypto.Cipher;
 import javax.crypto.Mac;
+import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 import io.streamgate.filters.DenialReason;
@@ -18,11 +19,14 @@ import io.streamgate.filters.DenialReason;
  * token opened the master playlist — so that a one-time token still plays a whole session,
  * and a segment costs an HMAC instead of a signature verification.
  *
- * <p>A credential is {@code base64url(fields) "." base64url(HMAC-SHA256(secret, fields))},
- * the fields being version, route, granted path prefix, the token's {@code jti} and
- * {@code sub}, the credential's expiry and the token's own expiry. It expires after the
- * session TTL (sliding: each playlist re-issues it) and never after the token's
- * {@code exp}. Replicas verify each other's credentials when they share the secret.
+ * <p>A credential is {@code "2." base64url(nonce || AES-256-GCM(fields))}: the fields (route,
+ * granted path prefix, the token's {@code iss}, {@code jti} and {@code sub}, the credential's
+ * expiry, the token's own expiry, the session lease) are sealed, not merely signed, so a
+ * viewer — and every CDN or proxy log that keeps the URL — reads nothing of who the viewer
+ * is (a {@code sub} is often an e-mail). The key is derived from {@code hls.sessionSecret}
+ * (HMAC-SHA256 of a fixed label), so replicas sharing the secret open each other's
+ * credentials; a segment still costs one AES-GCM open, no store call. It expires after the
+ * session TTL (sliding: each playlist re-issues it) and never after the token's {@code exp}.
  */
 public final class SessionCredentials {
     /** The query parameter carrying the credential. */
@@ -31,10 +35,15 @@ public final class SessionCredentials {
     private static final Base64.Decoder B64D = Base64.getUrlDecoder();
     private static final int MAX_LENGTH = 2048;
 
-    private final byte[] secret;
     private final Duration ttl;
     private final Clock clock;
-    private final ThreadLocal<Mac> macs;
+    private final SecretKeySpec key;
+    private final ThreadLocal<Cipher> ciphers = ThreadLocal.withInitial(SessionCredentials::newCipher);
+    private final ThreadLocal<SecureRandom> nonces = ThreadLocal.withInitial(SecureRandom::new);
+    private static final String VERSION = "2.";
+    private static final byte[] AAD = "streamgate sg_session v2".getBytes(StandardCharsets.US_ASCII);
+    private static final int NONCE = 12;
+    private static final int TAG_BITS = 128;
 
     /** A session: who, which route and prefix, until when. */
     /** {@code lease} is the session's lease id under {@code replay.mode: limit}, else empty. */
@@ -50,10 +59,28 @@ public final class SessionCredentials {
     }
 
     public SessionCredentials(byte[] secret, Duration ttl, Clock clock) {
-        this.secret = secret.clone();
         this.ttl = ttl;
         this.clock = clock;
-        this.macs = ThreadLocal.withInitial(this::newMac);
+        this.key = new SecretKeySpec(derive(secret), "AES");
+    }
+
+    /** The credential key: HMAC-SHA256(secret, label), so the configured secret is never the AES key itself. */
+    private static byte[] derive(byte[] secret) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+            return mac.doFinal("streamgate/hls-session-credential/aes-256-gcm".getBytes(StandardCharsets.US_ASCII));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+
+    private static Cipher newCipher() {
+        try {
+            return Cipher.getInstance("AES/GCM/NoPadding");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES/GCM unavailable", e);
+        }
     }
 
     /** A random 256-bit secret, for a single gateway without a configured one. */
@@ -61,16 +88,6 @@ public final class SessionCredentials {
         byte[] b = new byte[32];
         new SecureRandom().nextBytes(b);
         return b;
-    }
-
-    private Mac newMac() {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-            return mac;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 unavailable", e);
-        }
     }
 
     /**
@@ -90,7 +107,19 @@ public final class SessionCredentials {
         String fields = "1|" + esc(route) + "|" + esc(prefix) + "|" + esc(iss) + "|" + esc(jti) + "|" + esc(sub) + "|"
                 + exp + "|" + tokenExpiresAt + "|" + esc(lease);
         byte[] data = fields.getBytes(StandardCharsets.UTF_8);
-        return B64.encodeToString(data) + "." + B64.encodeToString(macs.get().doFinal(data));
+        byte[] nonce = new byte[NONCE];
+        nonces.get().nextBytes(nonce);
+        try {
+            Cipher c = ciphers.get();
+            c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
+            c.updateAAD(AAD);
+            byte[] out = new byte[NONCE + c.getOutputSize(data.length)];
+            System.arraycopy(nonce, 0, out, 0, NONCE);
+            c.doFinal(data, 0, data.length, out, NONCE);
+            return VERSION + B64.encodeToString(out);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot seal a session credential", e);
+        }
     }
 
     /** Re-issues a credential for the same session with a fresh (sliding) expiry. */
@@ -107,20 +136,26 @@ public final class SessionCredentials {
         if (credential == null || credential.length() > MAX_LENGTH) {
             return Check.failed(DenialReason.BAD_SIGNATURE);
         }
-        int dot = credential.indexOf('.');
-        if (dot <= 0 || dot == credential.length() - 1) {
+        if (!credential.startsWith(VERSION)) {
             return Check.failed(DenialReason.BAD_SIGNATURE);
         }
-        byte[] data;
-        byte[] mac;
+        byte[] sealed;
         try {
-            data = B64D.decode(credential.substring(0, dot));
-            mac = B64D.decode(credential.substring(dot + 1));
+            sealed = B64D.decode(credential.substring(VERSION.length()));
         } catch (IllegalArgumentException e) {
             return Check.failed(DenialReason.BAD_SIGNATURE);
         }
-        if (!MessageDigest.isEqual(macs.get().doFinal(data), mac)) {
+        if (sealed.length < NONCE + TAG_BITS / 8) {
             return Check.failed(DenialReason.BAD_SIGNATURE);
+        }
+        byte[] data;
+        try {
+            Cipher c = ciphers.get();
+            c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, sealed, 0, NONCE));
+            c.updateAAD(AAD);
+            data = c.doFinal(sealed, NONCE, sealed.length - NONCE);
+        } catch (GeneralSecurityException e) {
+            return Check.failed(DenialReason.BAD_SIGNATURE); // tampered, or sealed with another secret
         }
         String[] f = new String(data, StandardCharsets.UTF_8).split("\\|", -1);
         if (f.length != 9 || !f[0].equals("1")) {

@@ -27,9 +27,25 @@ class SessionCredentialsTest {
     }
 
     @Test
+    void aCredentialRevealsNoClaim() {
+        // regression: the credential was readable base64 showing sub (often an e-mail), jti and iss
+        String c = creds.issue("hls", "/live/ev1/", "https://issuer.example", "jti-1", "viewer@example.com",
+                Long.MAX_VALUE, "lease-7");
+        String opened = new String(java.util.Base64.getUrlDecoder().decode(c.substring(2)),
+                java.nio.charset.StandardCharsets.ISO_8859_1);
+        for (String secret : new String[] {"viewer", "example", "jti-1", "issuer", "/live/", "hls", "lease-7"}) {
+            assertThat(c).doesNotContain(secret);
+            assertThat(opened).doesNotContain(secret);
+        }
+        assertThat(creds.issue("hls", "/live/ev1/", null, "jti-1", "v", Long.MAX_VALUE, ""))
+                .as("sealed with a fresh nonce each time").isNotEqualTo(creds.issue("hls", "/live/ev1/", null, "jti-1",
+                        "v", Long.MAX_VALUE, ""));
+    }
+
+    @Test
     void tamperedCredentialIsBadSignature() {
         String c = issue();
-        String tampered = c.substring(0, 5) + (c.charAt(5) == 'A' ? 'B' : 'A') + c.substring(6);
+        String tampered = c.substring(0, 9) + (c.charAt(9) == 'A' ? 'B' : 'A') + c.substring(10);
         assertThat(creds.check(tampered, "hls", "/live/ev1/x.ts").failure()).isEqualTo(DenialReason.BAD_SIGNATURE);
         assertThat(creds.check("garbage", "hls", "/live/ev1/x.ts").failure()).isEqualTo(DenialReason.BAD_SIGNATURE);
         assertThat(creds.check("a.b", "hls", "/live/ev1/x.ts").failure()).isEqualTo(DenialReason.BAD_SIGNATURE);
