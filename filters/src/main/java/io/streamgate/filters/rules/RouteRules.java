@@ -25,14 +25,24 @@ import io.streamgate.filters.verify.Claims;
  * </ul>
  */
 public final class RouteRules {
-    private static final RouteRules NONE = new RouteRules(new Node.All(new Node[0]), java.util.Set.of());
+    private static final RouteRules NONE = new RouteRules(new Node.All(new Node[0]), java.util.Set.of(), false);
 
     private final Node root;
     private final java.util.Set<String> queryNames;
+    private final boolean readsClientBinding;
 
-    private RouteRules(Node root, java.util.Set<String> queryNames) {
+    private RouteRules(Node root, java.util.Set<String> queryNames, boolean readsClientBinding) {
         this.root = root;
         this.queryNames = queryNames;
+        this.readsClientBinding = readsClientBinding;
+    }
+
+    /**
+     * True when a rule reads {@code {client.ip}} or {@code {origin.host}}: a session opened
+     * under such a rule is bound to the values it was opened with.
+     */
+    public boolean readsClientBinding() {
+        return readsClientBinding;
     }
 
     /**
@@ -69,7 +79,8 @@ public final class RouteRules {
         }
         java.util.Set<String> names = new java.util.TreeSet<>();
         collectQueryNames(spec, names);
-        return new RouteRules(n, java.util.Set.copyOf(names));
+        String text = String.valueOf(spec);
+        return new RouteRules(n, java.util.Set.copyOf(names), text.contains("{client.ip}") || text.contains("{origin.host}"));
     }
 
     private static final java.util.regex.Pattern QUERY_PLACEHOLDER = java.util.regex.Pattern.compile("\\{query\\.([^}]+)}");

@@ -28,7 +28,7 @@ public final class RuleInput {
             case HEADER -> request.header(p.name());
             case PATH -> pathSegment(p.index());
             case CLIENT_IP -> clientAddress.resolve(request);
-            case ORIGIN_HOST -> originHost();
+            case ORIGIN_HOST -> originHost(request);
         };
     }
 
@@ -54,7 +54,8 @@ public final class RuleInput {
         return null;
     }
 
-    private String originHost() {
+    /** The host of {@code Origin}, else of {@code Referer}, or null: what {@code {origin.host}} reads. */
+    public static String originHost(RequestView request) {
         String o = request.header("Origin");
         String host = host(o);
         return host != null ? host : host(request.header("Referer"));

@@ -288,14 +288,14 @@ public final class ConfigLoader {
     }
 
     private GatewayConfig.Hls hls(ConfigNode n) {
-        n.expectObject(Set.of("sessionSecret", "sessionTtl", "maxPlaylistBytes", "shieldMaxAge"));
+        n.expectObject(Set.of("sessionSecret", "sessionTtl", "sessionMaxAge", "maxPlaylistBytes", "shieldMaxAge"));
         String secret = n.string("sessionSecret", "");
         if (!secret.isEmpty() && secret.length() < 16) {
             n.problem("sessionSecret", "must be at least 16 characters (or empty for a random per-process secret)");
         }
         return new GatewayConfig.Hls(secret, n.duration("sessionTtl", Duration.ofMinutes(10)),
                 n.integer("maxPlaylistBytes", 1 << 20, 1024, 64 << 20),
-                n.duration("shieldMaxAge", Duration.ofSeconds(1)));
+                n.duration("shieldMaxAge", Duration.ofSeconds(1)), n.duration("sessionMaxAge", Duration.ofHours(12)));
     }
 
     private GatewayConfig.Proxy proxy(ConfigNode n) {

@@ -67,7 +67,8 @@ public record GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, Ve
      * {@code shieldMaxAge} bounds how long the origin shield reuses a playlist (never longer
      * than the origin's {@code Cache-Control} allows).
      */
-    public record Hls(String sessionSecret, Duration sessionTtl, int maxPlaylistBytes, Duration shieldMaxAge) {
+    public record Hls(String sessionSecret, Duration sessionTtl, int maxPlaylistBytes, Duration shieldMaxAge,
+                      Duration sessionMaxAge) {
     }
 
     /**

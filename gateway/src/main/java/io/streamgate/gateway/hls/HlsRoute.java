@@ -202,6 +202,13 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
             return;
         }
         SessionCredentials.Session s = check.session();
+        if (!s.binding().isEmpty() && !s.binding().equals(binding(ex))) {
+            // opened under a rule reading {client.ip} / {origin.host}: the credential stays with those values
+            metrics.hlsSession(route.name(), "rejected");
+            decisions.denied(DenialReason.FORBIDDEN);
+            Answers.deny(request, response, callback, DenialReason.FORBIDDEN, ex.requestId());
+            return;
+        }
         if (!s.lease().isEmpty() && replay.mode() == ReplayMode.LIMIT && isPlaylistPath(ex.path())) {
             // A playlist reload keeps the viewer's session lease alive; segments need not.
             long exp = s.tokenExpiresAt() == Long.MAX_VALUE ? Claims.ABSENT : s.tokenExpiresAt();
@@ -302,10 +309,18 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
             }
             metrics.hlsSession(route.name(), "issued");
             return credentials.issue(route.name(), prefix, c.iss(), c.jti(), c.sub(),
-                    c.exp() == Claims.ABSENT ? Long.MAX_VALUE : c.exp(), lease == null ? "" : lease);
+                    c.exp() == Claims.ABSENT ? Long.MAX_VALUE : c.exp(), lease == null ? "" : lease,
+                    route.rules().readsClientBinding() ? binding(ex) : "");
         }
         SessionCredentials.Session s = ex.session();
         return s == null ? null : credentials.renew(s);
+    }
+
+    /** The request values a bound session keeps: the client address and the origin host its rules read. */
+    private String binding(Exchange ex) {
+        String ip = authorization.authorizer().clientAddress().resolve(ex.view());
+        String origin = io.streamgate.filters.rules.RuleInput.originHost(ex.view());
+        return (ip == null ? "" : ip) + " " + (origin == null ? "" : origin);
     }
 
     /** One playlist test for leases and renewals: the canonical path ends in .m3u8, any case. */

@@ -37,6 +37,7 @@ public final class SessionCredentials {
 
     private final Duration ttl;
     private final Clock clock;
+    private final long maxAgeSeconds;
     private final SecretKeySpec key;
     private final ThreadLocal<Cipher> ciphers = ThreadLocal.withInitial(SessionCredentials::newCipher);
     private final ThreadLocal<SecureRandom> nonces = ThreadLocal.withInitial(SecureRandom::new);
@@ -48,7 +49,7 @@ public final class SessionCredentials {
     /** A session: who, which route and prefix, until when. */
     /** {@code lease} is the session's lease id under {@code replay.mode: limit}, else empty. */
     public record Session(String route, String prefix, String iss, String jti, String sub, long expiresAt,
-                          long tokenExpiresAt, String lease) {
+                          long tokenExpiresAt, String lease, long openedAt, String binding) {
     }
 
     /** The outcome of checking a credential: the session, or why it was refused. */
@@ -59,7 +60,13 @@ public final class SessionCredentials {
     }
 
     public SessionCredentials(byte[] secret, Duration ttl, Clock clock) {
+        this(secret, ttl, Duration.ofHours(12), clock);
+    }
+
+    /** @param maxAge the absolute limit of a session ({@code hls.sessionMaxAge}), however often it slides */
+    public SessionCredentials(byte[] secret, Duration ttl, Duration maxAge, Clock clock) {
         this.ttl = ttl;
+        this.maxAgeSeconds = maxAge.toSeconds();
         this.clock = clock;
         this.key = new SecretKeySpec(derive(secret), "AES");
     }
@@ -102,10 +109,26 @@ public final class SessionCredentials {
     /** Issues a credential carrying the token's issuer and a session lease id ({@code replay.mode: limit}). */
     public String issue(String route, String prefix, String iss, String jti, String sub, long tokenExpiresAt,
                         String lease) {
+        return issue(route, prefix, iss, jti, sub, tokenExpiresAt, lease, "");
+    }
+
+    /**
+     * Issues the first credential of a session opened now.
+     *
+     * @param binding the request values the session is bound to (client address, origin host), or empty
+     */
+    public String issue(String route, String prefix, String iss, String jti, String sub, long tokenExpiresAt,
+                        String lease, String binding) {
+        return seal(route, prefix, iss, jti, sub, tokenExpiresAt, lease, clock.millis() / 1000, binding);
+    }
+
+    private String seal(String route, String prefix, String iss, String jti, String sub, long tokenExpiresAt,
+                        String lease, long openedAt, String binding) {
         long now = clock.millis() / 1000;
-        long exp = Math.min(tokenExpiresAt, now + ttl.toSeconds());
-        String fields = "1|" + esc(route) + "|" + esc(prefix) + "|" + esc(iss) + "|" + esc(jti) + "|" + esc(sub) + "|"
-                + exp + "|" + tokenExpiresAt + "|" + esc(lease);
+        // sliding with the TTL, never past the token's exp nor the session's absolute maximum age
+        long exp = Math.min(Math.min(tokenExpiresAt, now + ttl.toSeconds()), openedAt + maxAgeSeconds);
+        String fields = "2|" + esc(route) + "|" + esc(prefix) + "|" + esc(iss) + "|" + esc(jti) + "|" + esc(sub) + "|"
+                + exp + "|" + tokenExpiresAt + "|" + esc(lease) + "|" + openedAt + "|" + esc(binding);
         byte[] data = fields.getBytes(StandardCharsets.UTF_8);
         byte[] nonce = new byte[NONCE];
         nonces.get().nextBytes(nonce);
@@ -124,7 +147,8 @@ public final class SessionCredentials {
 
     /** Re-issues a credential for the same session with a fresh (sliding) expiry. */
     public String renew(Session s) {
-        return issue(s.route(), s.prefix(), s.iss(), s.jti(), s.sub(), s.tokenExpiresAt(), s.lease());
+        return seal(s.route(), s.prefix(), s.iss(), s.jti(), s.sub(), s.tokenExpiresAt(), s.lease(), s.openedAt(),
+                s.binding());
     }
 
     /**
@@ -158,20 +182,20 @@ public final class SessionCredentials {
             return Check.failed(DenialReason.BAD_SIGNATURE); // tampered, or sealed with another secret
         }
         String[] f = new String(data, StandardCharsets.UTF_8).split("\\|", -1);
-        if (f.length != 9 || !f[0].equals("1")) {
+        if (f.length != 11 || !f[0].equals("2")) {
             return Check.failed(DenialReason.BAD_SIGNATURE);
         }
         Session s;
         try {
             s = new Session(unesc(f[1]), unesc(f[2]), f[3].isEmpty() ? null : unesc(f[3]), unesc(f[4]), unesc(f[5]),
-                    Long.parseLong(f[6]), Long.parseLong(f[7]), unesc(f[8]));
+                    Long.parseLong(f[6]), Long.parseLong(f[7]), unesc(f[8]), Long.parseLong(f[9]), unesc(f[10]));
         } catch (RuntimeException e) {
             return Check.failed(DenialReason.BAD_SIGNATURE);
         }
         if (!s.route().equals(route)) {
             return Check.failed(DenialReason.BAD_SIGNATURE);
         }
-        if (clock.millis() >= s.expiresAt() * 1000) {
+        if (clock.millis() >= s.expiresAt() * 1000 || clock.millis() >= (s.openedAt() + maxAgeSeconds) * 1000) {
             return Check.failed(DenialReason.EXPIRED);
         }
         if (!path.startsWith(s.prefix()) || path.contains("/../")) {

@@ -288,7 +288,7 @@ public final class GatewayServer implements AutoCloseable {
         } else {
             secret = config.hls().sessionSecret().getBytes(StandardCharsets.UTF_8);
         }
-        return new SessionCredentials(secret, config.hls().sessionTtl(), clock);
+        return new SessionCredentials(secret, config.hls().sessionTtl(), config.hls().sessionMaxAge(), clock);
     }
 
     /** Sends each request to its listener's handler: the public tree or the admin endpoints. */

@@ -49,7 +49,9 @@ class HlsEndToEndTest {
                 + "routes:\n"
                 + "  - {name: hls, path: /live/, type: hls, upstream: '" + origin.httpBase() + "/live/',"
                 + " require: [{claim: 'roles[].eventId', contains: '{path.0}'}]}\n"
-                + "  - {name: hls2, path: /live2/, type: hls, upstream: '" + origin.httpBase() + "/live/'}\n",
+                + "  - {name: hls2, path: /live2/, type: hls, upstream: '" + origin.httpBase() + "/live/'}\n"
+                + "  - {name: bound, path: /bound/, type: hls, upstream: '" + origin.httpBase() + "/live/',"
+                + " require: [{claim: domains, contains: '{origin.host}'}]}\n",
                 Clock.systemUTC());
     }
 
@@ -198,5 +200,22 @@ class HlsEndToEndTest {
         } catch (java.io.IOException e) {
             return false;
         }
+    }
+
+    @Test
+    void aSessionOpenedUnderAnOriginRuleStaysWithThatOrigin() throws Exception {
+        String t = Tokens.signedBy(key, System.currentTimeMillis() / 1000)
+                .claim("domains", List.of("player.example", "other.example")).sign();
+        HttpResponse<String> master = http.send(HttpRequest.newBuilder(gateway.uri().resolve("/bound/ev1/master.m3u8?token="
+                + t)).header("Origin", "https://player.example").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(master.statusCode()).isEqualTo(200);
+        String child = "/bound/ev1/" + firstUri(master.body());
+        assertThat(http.send(HttpRequest.newBuilder(gateway.uri().resolve(child)).header("Origin",
+                "https://player.example").build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        // another origin the token would also grant: the credential was bound when the session opened
+        HttpResponse<String> moved = http.send(HttpRequest.newBuilder(gateway.uri().resolve(child)).header("Origin",
+                "https://other.example").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(moved.statusCode()).isEqualTo(403);
+        assertThat(moved.body()).contains("\"reason\":\"forbidden\"");
     }
 }

@@ -27,6 +27,21 @@ class SessionCredentialsTest {
     }
 
     @Test
+    void aSessionNeverOutlivesItsMaximumAgeHoweverOftenItSlides() {
+        SessionCredentials limited = new SessionCredentials("0123456789abcdef0123".getBytes(), Duration.ofMinutes(10),
+                Duration.ofMinutes(30), clock);
+        String c = limited.issue("hls", "/live/ev1/", null, "jti-1", "v", clock.epochSeconds() + 86_400, "");
+        for (int i = 0; i < 5; i++) { // a playlist reload every 5 minutes renews it
+            clock.advance(Duration.ofMinutes(5));
+            SessionCredentials.Check ok = limited.check(c, "hls", "/live/ev1/x.ts");
+            assertThat(ok.failure()).as("after %d min", (i + 1) * 5).isNull();
+            c = limited.renew(ok.session());
+        }
+        clock.advance(Duration.ofMinutes(5)); // 30 minutes after it opened
+        assertThat(limited.check(c, "hls", "/live/ev1/x.ts").failure()).as("hls.sessionMaxAge").isEqualTo(DenialReason.EXPIRED);
+    }
+
+    @Test
     void aCredentialRevealsNoClaim() {
         // regression: the credential was readable base64 showing sub (often an e-mail), jti and iss
         String c = creds.issue("hls", "/live/ev1/", "https://issuer.example", "jti-1", "viewer@example.com",
