@@ -30,8 +30,8 @@ import io.streamgate.filters.testing.Tokens;
 import io.streamgate.filters.verify.VerifyPolicy;
 
 /**
- * The product contract ({@code /work/shared/design/product.md}: "Decisions", "Methods,
- * preflight, stripping", "One-time use is transactional") as one suite, run against every
+ * The product contract ("Decisions", "Methods, preflight, stripping", "One-time use is
+ * transactional"; summarised in the README's "Decisions") as one suite, run against every
  * adapter of the verification core: the servlet {@code StreamGateFilter} and the gateway.
  * It talks only HTTP to {@link #start}'s base URI and reads what the {@link RecordingBackend}
  * behind the adapter saw.

@@ -52,7 +52,7 @@ final class Vectors {
     private Vectors() {
     }
 
-    /** A JSON vector file below {@code ../shared/testdata}. */
+    /** A JSON vector file below the test resources' {@code testdata/} (see {@link io.streamgate.filters.testing.TestData}). */
     static Map<String, Object> load(String relative) {
         try {
             return JsonUtil.parseJson(Files.readString(TestData.file(relative), StandardCharsets.UTF_8));
