@@ -11,31 +11,12 @@ public final class PathSafety {
     private PathSafety() {
     }
 
-    /** True when the raw (still percent-encoded) path is in canonical form. */
+    /**
+     * True when the raw (still percent-encoded) path has a canonical form: the same rule as
+     * {@link #canonical}, so the servlet Filter and the gateway refuse exactly the same paths.
+     */
     public static boolean isCanonical(String rawPath) {
-        if (rawPath == null || rawPath.isEmpty() || rawPath.charAt(0) != '/') {
-            return false;
-        }
-        String lower = rawPath.toLowerCase(java.util.Locale.ROOT);
-        if (lower.indexOf(';') >= 0 || lower.contains("%2f") || lower.contains("%5c") || lower.indexOf('\\') >= 0
-                || lower.contains("%00") || lower.contains("%3b")) {
-            return false;
-        }
-        int i = 1;
-        int n = lower.length();
-        while (i <= n) {
-            int slash = lower.indexOf('/', i);
-            int end = slash < 0 ? n : slash;
-            String seg = lower.substring(i, end).replace("%2e", ".");
-            if (seg.equals(".") || seg.equals("..") || (seg.isEmpty() && slash >= 0)) {
-                return false;
-            }
-            if (slash < 0) {
-                break;
-            }
-            i = slash + 1;
-        }
-        return true;
+        return canonical(rawPath) != null;
     }
 
     /**

@@ -116,7 +116,7 @@ final class VerifyCommand implements Callable<Integer> {
 
     /** The prefix rules count {@code {path.N}} from: the route's path without a trailing slash, as the gateway does. */
     private static String routePrefix(String path) {
-        String p = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+        String p = Routes.prefix(path);
         return p.isEmpty() ? "/" : p;
     }
 }

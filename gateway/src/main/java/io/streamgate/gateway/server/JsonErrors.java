@@ -36,17 +36,6 @@ final class JsonErrors {
         return "{\"error\":\"" + error + "\",\"status\":" + code + "}";
     }
 
-    static void cors(Request request, Response response) {
-        String origin = request.getHeaders().get("Origin");
-        boolean printable = origin != null && !origin.isEmpty() && origin.length() <= 512
-                && origin.chars().allMatch(c -> c >= 0x20 && c < 0x7f);
-        response.getHeaders().put("Access-Control-Allow-Origin", printable ? origin : "*");
-        if (printable) {
-            response.getHeaders().add("Vary", "Origin");
-        }
-        response.getHeaders().put("Access-Control-Expose-Headers", "WWW-Authenticate, X-Request-Id");
-    }
-
     /** For the server (errors before any context, e.g. a malformed request line). */
     static final class ForServer extends org.eclipse.jetty.server.handler.ErrorHandler {
         ForServer() {
@@ -58,7 +47,7 @@ final class JsonErrors {
         protected boolean generateAcceptableResponse(Request request, Response response, Callback callback,
                                                      String contentType, List<Charset> charsets, int code,
                                                      String message, Throwable cause) throws IOException {
-            cors(request, response);
+            Answers.cors(request, response);
             return super.generateAcceptableResponse(request, response, callback, "application/json",
                     List.of(StandardCharsets.UTF_8), code, HttpStatus.getMessage(code), null);
         }

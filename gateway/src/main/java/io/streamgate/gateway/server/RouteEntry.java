@@ -20,8 +20,7 @@ public final class RouteEntry {
 
     RouteEntry(GatewayConfig.Route config) {
         this.config = config;
-        String p = config.path();
-        this.prefix = p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+        this.prefix = Routes.prefix(config.path());
         // rules count {path.N} after the prefix the edge matched (/live matches /live and /live/...)
         this.policy = config.authRequired()
                 ? new RoutePolicy(config.name(), prefix.isEmpty() ? "/" : prefix, config.rules()) : null;
@@ -64,7 +63,6 @@ public final class RouteEntry {
 
     /** True when {@code path} (canonical) is this route's: the prefix on whole segments. */
     boolean matches(String path) {
-        return prefix.isEmpty() || path.equals(prefix) || (path.startsWith(prefix) && path.length() > prefix.length()
-                && path.charAt(prefix.length()) == '/');
+        return Routes.matches(prefix, path);
     }
 }

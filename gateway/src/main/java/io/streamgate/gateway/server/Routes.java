@@ -17,13 +17,23 @@ public final class Routes {
         GatewayConfig.Route best = null;
         int bestLength = -1;
         for (GatewayConfig.Route r : routes) {
-            String p = r.path().endsWith("/") ? r.path().substring(0, r.path().length() - 1) : r.path();
-            boolean matches = p.isEmpty() || path.equals(p) || path.startsWith(p + "/");
-            if (matches && p.length() > bestLength) {
+            String p = prefix(r.path());
+            if (matches(p, path) && p.length() > bestLength) {
                 best = r;
                 bestLength = p.length();
             }
         }
         return best;
+    }
+
+    /** A route path as a prefix: without its trailing slash ({@code /live/} → {@code /live}; {@code /} → empty). */
+    public static String prefix(String routePath) {
+        return routePath.endsWith("/") ? routePath.substring(0, routePath.length() - 1) : routePath;
+    }
+
+    /** True when {@code path} is under {@code prefix} on whole segments (no allocation: the edge calls it per request). */
+    public static boolean matches(String prefix, String path) {
+        int n = prefix.length();
+        return n == 0 || (path.startsWith(prefix) && (path.length() == n || path.charAt(n) == '/'));
     }
 }
