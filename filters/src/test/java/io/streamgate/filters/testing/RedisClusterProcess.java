@@ -3,8 +3,6 @@ package io.streamgate.filters.testing;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,7 +39,7 @@ public final class RedisClusterProcess implements AutoCloseable {
      *                     cluster refuses every key while any slot has no master)
      */
     public static RedisClusterProcess start(int masters, boolean fullCoverage) throws IOException, InterruptedException {
-        boolean present = onPath("redis-server") && onPath("redis-cli");
+        boolean present = RedisTools.onPath("redis-server") && RedisTools.onPath("redis-cli");
         if (!present) {
             System.err.println("!!! SKIPPED: redis-server/redis-cli not installed (Debian redis-server, redis-tools; "
                     + ".ci/run installs them)");
@@ -68,7 +66,7 @@ public final class RedisClusterProcess implements AutoCloseable {
                     .redirectErrorStream(true).redirectOutput(nodeDir.resolve("redis.log").toFile()).start());
         }
         for (int port : ports) {
-            await(() -> cli(port, "PING").startsWith("PONG"), "node " + port + " answers");
+            RedisTools.await(() -> cli(port, "PING").startsWith("PONG"), "node " + port + " answers");
         }
         List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
         for (int port : ports) {
@@ -81,32 +79,13 @@ public final class RedisClusterProcess implements AutoCloseable {
             throw new IOException("redis-cli --cluster create failed: " + out);
         }
         for (int port : ports) {
-            await(() -> cli(port, "CLUSTER", "INFO").contains("cluster_state:ok"), "node " + port + " sees the cluster ok");
-        }
-    }
-
-    private interface Check {
-        boolean ok() throws IOException, InterruptedException;
-    }
-
-    private static void await(Check check, String what) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!check.ok()) {
-            if (System.nanoTime() > deadline) {
-                throw new IOException("timed out waiting until " + what);
-            }
-            Thread.sleep(50); // bounded poll of a starting server
+            RedisTools.await(() -> cli(port, "CLUSTER", "INFO").contains("cluster_state:ok"), "node " + port + " sees the cluster ok");
         }
     }
 
     /** Runs {@code redis-cli -p port ARGS} against one node; its output. */
     public String cli(int port, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(port)));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        p.waitFor(10, TimeUnit.SECONDS);
-        return out;
+        return RedisTools.cli(port, args);
     }
 
     /** {@code redis-cluster://127.0.0.1:p1,127.0.0.1:p2,...}: the form StreamGate's config takes. */
@@ -143,7 +122,7 @@ public final class RedisClusterProcess implements AutoCloseable {
         int found = 0;
         for (int attempt = 0; attempt < 1000 && found < n; attempt++) {
             int port = ThreadLocalRandom.current().nextInt(20_000, 50_000);
-            if (free(port) && free(port + 10_000)) {
+            if (RedisTools.free(port) && RedisTools.free(port + 10_000)) {
                 boolean taken = false;
                 for (int i = 0; i < found; i++) {
                     taken |= Math.abs(out[i] - port) < 2;
@@ -159,27 +138,6 @@ public final class RedisClusterProcess implements AutoCloseable {
         return out;
     }
 
-    private static boolean free(int port) {
-        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static boolean onPath(String binary) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return false;
-        }
-        for (String d : path.split(java.io.File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(d, binary))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private void stopNodes() throws InterruptedException {
         for (Process p : nodes) {
             p.destroyForcibly();
@@ -190,10 +148,6 @@ public final class RedisClusterProcess implements AutoCloseable {
     @Override
     public void close() throws Exception {
         stopNodes();
-        try (var files = Files.walk(dir)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        RedisTools.deleteTree(dir);
     }
 }

@@ -3,10 +3,7 @@ package io.streamgate.filters.testing;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,13 +34,13 @@ public final class RedisSentinelProcess implements AutoCloseable {
     }
 
     public static RedisSentinelProcess start() throws IOException, InterruptedException {
-        boolean present = onPath("redis-server") && onPath("redis-cli");
+        boolean present = RedisTools.onPath("redis-server") && RedisTools.onPath("redis-cli");
         if (!present) {
             System.err.println("!!! SKIPPED: redis-server/redis-cli not installed (Debian redis-server, redis-tools)");
         }
         assumeTrue(present, "redis-server or redis-cli is not installed");
-        RedisSentinelProcess r = new RedisSentinelProcess(Files.createTempDirectory("sg-redis-sentinel"), freePort(),
-                freePort(), freePort());
+        RedisSentinelProcess r = new RedisSentinelProcess(Files.createTempDirectory("sg-redis-sentinel"), RedisTools.freePort(),
+                RedisTools.freePort(), RedisTools.freePort());
         try {
             r.launch();
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -56,7 +53,7 @@ public final class RedisSentinelProcess implements AutoCloseable {
     private void launch() throws IOException, InterruptedException {
         master = server(masterPort);
         replica = server(replicaPort, "--replicaof", "127.0.0.1", Integer.toString(masterPort));
-        await(() -> cli(replicaPort, "INFO", "replication").contains("master_link_status:up"), "the replica syncs");
+        RedisTools.await(() -> cli(replicaPort, "INFO", "replication").contains("master_link_status:up"), "the replica syncs");
         Path conf = dir.resolve("sentinel.conf");
         Files.writeString(conf, "port " + sentinelPort + "\nbind 127.0.0.1\nprotected-mode no\ndir " + dir + "\n"
                 + "sentinel monitor " + MASTER_NAME + " 127.0.0.1 " + masterPort + " 1\n"
@@ -64,9 +61,9 @@ public final class RedisSentinelProcess implements AutoCloseable {
                 + "sentinel failover-timeout " + MASTER_NAME + " 5000\n");
         sentinel = new ProcessBuilder("redis-server", conf.toString(), "--sentinel").redirectErrorStream(true)
                 .redirectOutput(dir.resolve("sentinel.log").toFile()).start();
-        await(() -> cli(sentinelPort, "SENTINEL", "get-master-addr-by-name", MASTER_NAME)
+        RedisTools.await(() -> cli(sentinelPort, "SENTINEL", "get-master-addr-by-name", MASTER_NAME)
                 .contains(Integer.toString(masterPort)), "the sentinel knows the master");
-        await(() -> cli(sentinelPort, "SENTINEL", "replicas", MASTER_NAME).contains(Integer.toString(replicaPort)),
+        RedisTools.await(() -> cli(sentinelPort, "SENTINEL", "replicas", MASTER_NAME).contains(Integer.toString(replicaPort)),
                 "the sentinel knows the replica");
     }
 
@@ -77,7 +74,7 @@ public final class RedisSentinelProcess implements AutoCloseable {
         cmd.addAll(List.of(extra));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(nodeDir.resolve("redis.log").toFile()).start();
-        await(() -> cli(port, "PING").startsWith("PONG"), "node " + port + " answers");
+        RedisTools.await(() -> cli(port, "PING").startsWith("PONG"), "node " + port + " answers");
         return p;
     }
 
@@ -103,46 +100,9 @@ public final class RedisSentinelProcess implements AutoCloseable {
         return URI.create("redis-sentinel://127.0.0.1:" + sentinelPort + "#" + MASTER_NAME);
     }
 
-    private interface Check {
-        boolean ok() throws IOException, InterruptedException;
-    }
-
-    private static void await(Check check, String what) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!check.ok()) {
-            if (System.nanoTime() > deadline) {
-                throw new IOException("timed out waiting until " + what);
-            }
-            Thread.sleep(50); // bounded poll of a starting server
-        }
-    }
-
+    /** Runs {@code redis-cli -p port ARGS} against one node; its output. */
     public String cli(int port, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(port)));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        p.waitFor(10, TimeUnit.SECONDS);
-        return out;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static boolean onPath(String binary) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return false;
-        }
-        for (String d : path.split(java.io.File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(d, binary))) {
-                return true;
-            }
-        }
-        return false;
+        return RedisTools.cli(port, args);
     }
 
     private void stopAll() throws InterruptedException {
@@ -157,10 +117,6 @@ public final class RedisSentinelProcess implements AutoCloseable {
     @Override
     public void close() throws Exception {
         stopAll();
-        try (var files = Files.walk(dir)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        RedisTools.deleteTree(dir);
     }
 }

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -32,34 +31,15 @@ public final class RedisServerProcess implements AutoCloseable {
 
     /** Starts a server, or skips the test when redis-server is not installed. */
     public static RedisServerProcess start() throws IOException, InterruptedException {
-        boolean present = onPath("redis-server");
+        boolean present = RedisTools.onPath("redis-server");
         if (!present) {
             System.err.println("!!! SKIPPED: redis-server is not installed; install the Debian package redis-server "
                     + "(.ci/run does) to run the Redis tests");
         }
         assumeTrue(present, "redis-server is not installed");
-        RedisServerProcess r = new RedisServerProcess(freePort(), Files.createTempDirectory("sg-redis"));
+        RedisServerProcess r = new RedisServerProcess(RedisTools.freePort(), Files.createTempDirectory("sg-redis"));
         r.launch();
         return r;
-    }
-
-    private static boolean onPath(String binary) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return false;
-        }
-        for (String d : path.split(java.io.File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(d, binary))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     /**
@@ -67,8 +47,8 @@ public final class RedisServerProcess implements AutoCloseable {
      * or skips the test when redis-server or openssl is missing.
      */
     public static RedisServerProcess startTls() throws IOException, InterruptedException {
-        assumeTrue(onPath("redis-server") && onPath("openssl"), "redis-server or openssl is not installed");
-        RedisServerProcess r = new RedisServerProcess(freePort(), Files.createTempDirectory("sg-redis-tls"));
+        assumeTrue(RedisTools.onPath("redis-server") && RedisTools.onPath("openssl"), "redis-server or openssl is not installed");
+        RedisServerProcess r = new RedisServerProcess(RedisTools.freePort(), Files.createTempDirectory("sg-redis-tls"));
         Process cert = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                 "-keyout", r.dir.resolve("key.pem").toString(), "-out", r.dir.resolve("cert.pem").toString(),
                 "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1").redirectErrorStream(true).start();
