@@ -10,10 +10,22 @@ public final class QueryString {
 
     /** The first value of {@code name} in a raw query, percent-decoded; null when absent. */
     public static String first(String rawQuery, String name) {
-        if (rawQuery == null || rawQuery.isEmpty()) {
+        int at = next(rawQuery, name, 0);
+        if (at < 0) {
             return null;
         }
-        int i = 0;
+        int amp = rawQuery.indexOf('&', at);
+        int end = amp < 0 ? rawQuery.length() : amp;
+        int eq = rawQuery.indexOf('=', at);
+        return eq >= 0 && eq < end ? decode(rawQuery.substring(eq + 1, end)) : "";
+    }
+
+    /** Where the next parameter named {@code name} (decoded) starts at or after {@code from}; -1 when none. */
+    private static int next(String rawQuery, String name, int from) {
+        if (rawQuery == null || rawQuery.isEmpty()) {
+            return -1;
+        }
+        int i = from;
         int n = rawQuery.length();
         while (i <= n) {
             int amp = rawQuery.indexOf('&', i);
@@ -21,15 +33,14 @@ public final class QueryString {
             int eq = rawQuery.indexOf('=', i);
             int nameEnd = eq >= 0 && eq < end ? eq : end;
             if (nameMatches(rawQuery, i, nameEnd, name)) {
-                String v = nameEnd == end ? "" : rawQuery.substring(nameEnd + 1, end);
-                return decode(v);
+                return i;
             }
             if (amp < 0) {
-                break;
+                return -1;
             }
             i = amp + 1;
         }
-        return null;
+        return -1;
     }
 
     /** The raw query with every {@code name} parameter removed; null when nothing is left. */
@@ -106,24 +117,11 @@ public final class QueryString {
      * appears once, or the origin could read another copy than the rule checked.
      */
     public static int count(String rawQuery, String name) {
-        if (rawQuery == null || rawQuery.isEmpty()) {
-            return 0;
-        }
         int count = 0;
-        int i = 0;
-        int n = rawQuery.length();
-        while (i <= n) {
-            int amp = rawQuery.indexOf('&', i);
-            int end = amp < 0 ? n : amp;
-            int eq = rawQuery.indexOf('=', i);
-            int nameEnd = eq >= 0 && eq < end ? eq : end;
-            if (nameMatches(rawQuery, i, nameEnd, name)) {
-                count++;
-            }
-            if (amp < 0) {
-                break;
-            }
-            i = amp + 1;
+        for (int at = next(rawQuery, name, 0); at >= 0; ) {
+            count++;
+            int amp = rawQuery.indexOf('&', at);
+            at = amp < 0 ? -1 : next(rawQuery, name, amp + 1);
         }
         return count;
     }
