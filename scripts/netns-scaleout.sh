@@ -64,7 +64,7 @@ inns redis redis-server --bind $NET.10 --port 6379 --save '' --appendonly no --p
 inns origin $RUN origin --port 8180 --host 0.0.0.0 >"$W/origin.log" 2>&1 & PIDS+=($!); disown
 cat > "$W/gateway.yaml" <<YAML
 listen: { host: 0.0.0.0, port: 8080 }
-admin: { host: 0.0.0.0, port: 9090 }
+admin: { host: 0.0.0.0, port: 9090, token: "netns-admin-token-0123456789" }
 keys: [{ kid: lt, file: $W/keys/public.pem }]
 replay: { mode: once, store: redis, redis: "redis://$NET.10:6379", onStoreError: deny, timeout: 200ms }
 hls: { sessionSecret: "shared-by-both-replicas-0123456789" }

@@ -54,7 +54,9 @@ public final class Authorizer implements AutoCloseable {
         this.extractor = new TokenExtractor(b.tokenSources);
         this.verifier = new TokenVerifier(b.policy, b.signatures);
         this.keys = b.keys;
-        this.cache = new VerifiedTokenCache(b.cacheBytes, b.policy.leeway(), Duration.ofMinutes(5), b.clock);
+        this.cache = b.shareCacheOf != null && b.shareCacheOf.policy().equals(b.policy)
+                ? b.shareCacheOf.cache
+                : new VerifiedTokenCache(b.cacheBytes, b.policy.leeway(), Duration.ofMinutes(5), b.clock);
         this.replay = b.replay;
         this.clientAddress = b.clientAddress;
         this.clock = b.clock;
@@ -220,6 +222,7 @@ public final class Authorizer implements AutoCloseable {
         private StreamGateMetrics metrics = StreamGateMetrics.noop();
         private long cacheBytes = VerifiedTokenCache.DEFAULT_MAX_BYTES;
         private Executor executor = Runnable::run;
+        private Authorizer shareCacheOf;
 
         private Builder(KeyRegistry keys, SignatureVerifier signatures) {
             this.keys = keys;
@@ -270,6 +273,18 @@ public final class Authorizer implements AutoCloseable {
          */
         public Builder executor(Executor v) {
             executor = java.util.Objects.requireNonNull(v);
+            return this;
+        }
+
+        /**
+         * The authorizer this one replaces (a configuration reload): when both have the same
+         * {@link VerifyPolicy}, they share one verified-token cache, so tokens verified with a
+         * key the new one still holds (keys compare by value) skip the signature check again.
+         * With another policy (algorithms, issuers...) the cache starts empty: a hit skips the
+         * header checks too.
+         */
+        public Builder replacing(Authorizer previous) {
+            shareCacheOf = previous;
             return this;
         }
 

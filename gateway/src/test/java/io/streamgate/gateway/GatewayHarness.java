@@ -25,6 +25,18 @@ public final class GatewayHarness {
         return GatewayServer.start(config, clock);
     }
 
+    /**
+     * Writes {@code yaml} as {@code gateway.yaml} in {@code dir} and starts the gateway from that
+     * file, as {@code run --config} does: {@code SIGHUP}-style reloads ({@code POST /reload},
+     * {@link GatewayServer#reload}) read the file again. Key files are the caller's to write.
+     */
+    public static GatewayServer startFromFile(Path dir, String yaml, Clock clock) throws Exception {
+        Path file = dir.resolve("gateway.yaml");
+        Files.writeString(file, yaml);
+        ConfigLoader loader = new ConfigLoader(System::getenv);
+        return GatewayServer.start(loader.load(file), clock, null, () -> loader.load(file));
+    }
+
     /** The common head of a test config: loopback, ephemeral port, admin on the given port (0 = off). */
     public static String head(TestKeys key, int adminPort) {
         return "listen: {host: 127.0.0.1, port: 0}\nwarmup: {verifications: 0}\n"

@@ -4,12 +4,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -39,8 +41,14 @@ public final class KeyRegistry implements AutoCloseable {
     private static final VerificationKey[] NONE = new VerificationKey[0];
     private static final int ALGS = JwsAlgorithm.values().length;
 
-    private final List<VerificationKey> staticKeys;
+    private final KeyParser parser;
+    private final Clock clock;
+    private final StreamGateMetrics metrics;
+    /** Static sources in config order; replaced whole (copy on write) when a key file changes. */
+    private volatile List<StaticSource> statics;
     private final List<RemoteJwks> remotes;
+    /** When each key (by value) was first loaded; survives reloads that keep it; only current keys. */
+    private final Map<VerificationKey, Instant> loadedAt = new ConcurrentHashMap<>();
     private final ExecutorService fetchExecutor;
     private final ExecutorService httpExecutor;
     private final ScheduledExecutorService scheduler;
@@ -51,8 +59,34 @@ public final class KeyRegistry implements AutoCloseable {
                          Set<VerificationKey> members) {
     }
 
+    /**
+     * The keys of one static config entry (a file or text): its config path, where it came
+     * from (a file path, or null), the kid it was configured with, the SHA-256 of the text it
+     * was parsed from (a file watcher compares it with the file's content) and its keys.
+     */
+    private record StaticSource(String source, String location, String kid, byte[] sha256, List<VerificationKey> keys) {
+    }
+
+    /**
+     * One loaded key, as {@code GET /keys} lists it.
+     *
+     * @param source     the config path of its entry, e.g. {@code keys[0]}
+     * @param location   the key file's path or the JWKS URL (null for key text given directly)
+     * @param loadedAt   when a key equal to it (kid, algorithms, key bytes) was first loaded
+     * @param spkiSha256 {@link VerificationKey#spkiSha256()}
+     */
+    public record KeyInfo(String kid, Set<JwsAlgorithm> algorithms, String source, String location, Instant loadedAt,
+                          String spkiSha256) {
+    }
+
     private KeyRegistry(Builder b) {
-        this.staticKeys = List.copyOf(b.staticKeys);
+        this.parser = b.parser;
+        this.clock = b.clock;
+        this.metrics = b.metrics;
+        this.statics = List.copyOf(b.statics);
+        if (b.previous != null) {
+            loadedAt.putAll(b.previous.loadedAt);
+        }
         ThreadFactory tf = daemon("streamgate-jwks");
         // Two pools on purpose: the parse thread blocks reading a response body, which the HTTP
         // client's own threads deliver; sharing one thread would deadlock.
@@ -64,14 +98,144 @@ public final class KeyRegistry implements AutoCloseable {
                 .connectTimeout(Duration.ofSeconds(5)).executor(httpExecutor)
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         for (RemoteSpec s : b.remotes) {
-            rs.add(new RemoteJwks(s.uri, s.source, s.refresh, s.minRefetch, s.timeout, http, fetchExecutor,
-                    scheduler, b.parser, Tickers.of(b.clock), b.metrics, this::rebuild));
+            RemoteJwks r = new RemoteJwks(s.uri, s.source, s.refresh, s.minRefetch, s.timeout, http, fetchExecutor,
+                    scheduler, b.parser, Tickers.of(b.clock), b.metrics, this::rebuild);
+            if (b.previous != null) {
+                // a reload: the same URL keeps serving its last good keys while it is refetched
+                for (RemoteJwks old : b.previous.remotes) {
+                    if (old.uri().equals(s.uri) && old.loaded()) {
+                        r.seed(old.keys());
+                        break;
+                    }
+                }
+            }
+            rs.add(r);
         }
         this.remotes = List.copyOf(rs);
-        for (VerificationKey k : staticKeys) {
-            LOG.info("key {} from {}: {}", k.kid(), k.source(), k.algorithms());
+        Set<String> sources = new java.util.HashSet<>();
+        for (StaticSource src : statics) {
+            sources.add(src.source());
+            String name = src.source();
+            metrics.keysLoaded(name, () -> staticCount(name));
+            for (VerificationKey k : src.keys()) {
+                LOG.info("key {} from {}{}: {}", k.kid(), k.source(),
+                        src.location() == null ? "" : " (" + src.location() + ")", k.algorithms());
+            }
+        }
+        remotes.forEach(r -> sources.add(r.source()));
+        if (b.previous != null) {
+            for (String gone : b.previous.sourceNames()) {
+                if (!sources.contains(gone)) {
+                    metrics.keysUnloaded(gone);
+                }
+            }
         }
         rebuild();
+    }
+
+    private int staticCount(String source) {
+        for (StaticSource s : statics) {
+            if (s.source().equals(source)) {
+                return s.keys().size();
+            }
+        }
+        return 0;
+    }
+
+    private Set<String> sourceNames() {
+        Set<String> names = new java.util.HashSet<>();
+        statics.forEach(s -> names.add(s.source()));
+        remotes.forEach(r -> names.add(r.source()));
+        return names;
+    }
+
+    /**
+     * The SHA-256 of the text the static source {@code source} (e.g. {@code keys[0]}) was last
+     * loaded from, or null when there is no such static source.
+     */
+    public byte[] staticSha256(String source) {
+        for (StaticSource s : statics) {
+            if (s.source().equals(source)) {
+                return s.sha256().clone();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Replaces the keys of the static source {@code source} with those parsed from
+     * {@code text} (a key file that changed). On any problem nothing changes and a
+     * {@link ConfigException} names them; keys equal to the ones already loaded keep their
+     * instances (and so the verified-token cache entries made with them).
+     *
+     * @return the keys now loaded from the source
+     */
+    public synchronized List<VerificationKey> reloadStatic(String source, String text) {
+        List<StaticSource> cur = statics;
+        for (int i = 0; i < cur.size(); i++) {
+            StaticSource old = cur.get(i);
+            if (!old.source().equals(source)) {
+                continue;
+            }
+            List<String> problems = new ArrayList<>();
+            List<VerificationKey> parsed = parseStatic(parser, text, old.kid(), source, problems);
+            if (!problems.isEmpty()) {
+                throw new ConfigException(problems);
+            }
+            List<VerificationKey> keys = RemoteJwks.keepEqual(parsed, old.keys());
+            List<StaticSource> next = new ArrayList<>(cur);
+            next.set(i, new StaticSource(source, old.location(), old.kid(), sha256(text), keys));
+            statics = List.copyOf(next);
+            rebuild();
+            return keys;
+        }
+        throw new IllegalArgumentException("no static key source " + source);
+    }
+
+    /** Every key loaded now, static sources first (config order), then each JWKS URL's. */
+    public List<KeyInfo> list() {
+        List<KeyInfo> out = new ArrayList<>();
+        for (StaticSource s : statics) {
+            for (VerificationKey k : s.keys()) {
+                out.add(info(k, s.location()));
+            }
+        }
+        for (RemoteJwks r : remotes) {
+            for (VerificationKey k : r.keys()) {
+                out.add(info(k, r.uri().toString()));
+            }
+        }
+        return out;
+    }
+
+    private KeyInfo info(VerificationKey k, String location) {
+        return new KeyInfo(k.kid(), k.algorithms(), k.source(), location, loadedAt.get(k), k.spkiSha256());
+    }
+
+    static byte[] sha256(String text) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Parses one static entry's text; its problems, each naming {@code source}, go to {@code problems}. */
+    private static List<VerificationKey> parseStatic(KeyParser parser, String text, String kid, String source,
+                                                     List<String> problems) {
+        if (text.strip().startsWith("-----") && (kid == null || kid.isBlank())) {
+            problems.add(source + ".kid: required for a PEM key");
+            return List.of();
+        }
+        KeyParser.Result r = parser.parse(text, kid, source);
+        for (String p : r.problems()) {
+            problems.add(source + ": " + p);
+        }
+        if (r.keys().isEmpty() && r.problems().isEmpty()) {
+            problems.add(source + ": no key" + (kid != null ? " with kid \"" + kid + "\"" : ""));
+        }
+        return r.problems().isEmpty() ? r.keys() : List.of();
     }
 
     public static Builder builder(SignatureVerifier verifier) {
@@ -165,7 +329,10 @@ public final class KeyRegistry implements AutoCloseable {
     }
 
     private synchronized void rebuild() {
-        List<VerificationKey> all = new ArrayList<>(staticKeys);
+        List<VerificationKey> all = new ArrayList<>();
+        for (StaticSource s : statics) {
+            all.addAll(s.keys());
+        }
         if (remotes != null) {
             for (RemoteJwks r : remotes) {
                 all.addAll(r.keys());
@@ -185,6 +352,11 @@ public final class KeyRegistry implements AutoCloseable {
         Map<String, VerificationKey[][]> ix = new HashMap<>();
         byKid.forEach((kid, lists) -> ix.put(kid, toArrays(lists)));
         index = new Index(Map.copyOf(ix), toArrays(every), Set.copyOf(all));
+        Instant now = clock.instant();
+        for (VerificationKey k : all) {
+            loadedAt.putIfAbsent(k, now);
+        }
+        loadedAt.keySet().retainAll(index.members());
     }
 
     private static List<List<VerificationKey>> newLists() {
@@ -228,7 +400,8 @@ public final class KeyRegistry implements AutoCloseable {
     /** Collects key sources; each problem in a static source is a config error naming its key. */
     public static final class Builder {
         private final KeyParser parser;
-        private final List<VerificationKey> staticKeys = new ArrayList<>();
+        private final List<StaticSource> statics = new ArrayList<>();
+        private KeyRegistry previous;
         private final List<RemoteSpec> remotes = new ArrayList<>();
         private final List<String> problems = new ArrayList<>();
         private Clock clock = Clock.systemUTC();
@@ -259,18 +432,29 @@ public final class KeyRegistry implements AutoCloseable {
          * @param source the config key path (e.g. {@code keys[0]}), named in problems
          */
         public Builder addStatic(String text, String kid, String source) {
-            if (text.strip().startsWith("-----") && (kid == null || kid.isBlank())) {
-                problems.add(source + ".kid: required for a PEM key");
-                return this;
+            return addStatic(text, kid, source, null);
+        }
+
+        /**
+         * Adds keys from PEM, JWK or JWKS text read from {@code location} (a file path, shown by
+         * {@link #list()} and in logs).
+         */
+        public Builder addStatic(String text, String kid, String source, String location) {
+            int before = problems.size();
+            List<VerificationKey> keys = parseStatic(parser, text, kid, source, problems);
+            if (problems.size() == before) {
+                statics.add(new StaticSource(source, location, kid, sha256(text), keys));
             }
-            KeyParser.Result r = parser.parse(text, kid, source);
-            for (String p : r.problems()) {
-                problems.add(source + ": " + p);
-            }
-            if (r.keys().isEmpty() && r.problems().isEmpty()) {
-                problems.add(source + ": no key" + (kid != null ? " with kid \"" + kid + "\"" : ""));
-            }
-            staticKeys.addAll(r.keys());
+            return this;
+        }
+
+        /**
+         * The registry this one replaces (a configuration reload): a JWKS URL both configure
+         * starts from the previous registry's last good keys instead of none, and keys both
+         * hold keep their {@code loadedAt}. The previous registry is not changed or closed.
+         */
+        public Builder previous(KeyRegistry previous) {
+            this.previous = previous;
             return this;
         }
 

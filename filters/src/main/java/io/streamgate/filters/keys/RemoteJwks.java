@@ -133,6 +133,21 @@ public final class RemoteJwks implements AutoCloseable {
         return source;
     }
 
+    public URI uri() {
+        return uri;
+    }
+
+    /**
+     * Starts from keys another instance for the same URL had loaded (a configuration reload):
+     * they serve until this instance's first fetch replaces them. Call before {@link #start()}.
+     */
+    void seed(List<VerificationKey> last) {
+        if (!last.isEmpty() && !loaded) {
+            keys = List.copyOf(last);
+            loaded = true;
+        }
+    }
+
     /** True once a fetch has succeeded at least once. */
     public boolean loaded() {
         return loaded;

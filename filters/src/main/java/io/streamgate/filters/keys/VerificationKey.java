@@ -77,6 +77,18 @@ public final class VerificationKey {
         return signatureLengths[alg.ordinal()];
     }
 
+    /**
+     * The SHA-256 of the key's SubjectPublicKeyInfo (DER), lowercase hex: what
+     * {@code openssl pkey -pubin -in key.pem -outform DER | sha256sum} prints for its PEM.
+     */
+    public String spkiSha256() {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(spki));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JDK", e);
+        }
+    }
+
     /** Same kid, same algorithms, same SubjectPublicKeyInfo bytes. */
     @Override
     public boolean equals(Object o) {

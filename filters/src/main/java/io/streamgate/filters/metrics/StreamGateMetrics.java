@@ -3,6 +3,7 @@ package io.streamgate.filters.metrics;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 import io.micrometer.core.instrument.Counter;
@@ -29,9 +30,10 @@ import io.streamgate.filters.DenialReason;
  * <tr><td>streamgate_token_cache_requests_total</td><td>counter</td><td>result</td>
  *     <td>verified-token cache lookups, hit|miss</td></tr>
  * <tr><td>streamgate_keys_fetches_total</td><td>counter</td><td>source, result</td>
- *     <td>JWKS fetches, success|failure</td></tr>
+ *     <td>JWKS fetches and re-reads of a changed key file, success|failure</td></tr>
  * <tr><td>streamgate_keys_loaded</td><td>gauge</td><td>source</td>
- *     <td>keys currently usable from a source (last good set kept on failure)</td></tr>
+ *     <td>keys currently usable from a source (a JWKS URL or a key file, tagged with its config
+ *     path, e.g. keys[0]; last good set kept on failure)</td></tr>
  * <tr><td>streamgate_replay_operations_total</td><td>counter</td><td>op, result</td>
  *     <td>replay store operations: op once (reserve; first|replayed|error), commit (ok|lost|error),
  *     release (ok|error), undo (a reservation or lease of unknown outcome deleted if ours; ok|error),
@@ -50,6 +52,7 @@ public final class StreamGateMetrics {
     private final Counter cacheHit;
     private final Counter cacheMiss;
     private final Map<String, Counter> keyFetches = new ConcurrentHashMap<>();
+    private final Map<String, AtomicReference<Supplier<Number>>> keysLoaded = new ConcurrentHashMap<>();
     private final Map<String, Counter> replayOps = new ConcurrentHashMap<>();
     private final Map<String, Counter> replayErrors = new ConcurrentHashMap<>();
 
@@ -103,10 +106,30 @@ public final class StreamGateMetrics {
                 .register(registry)).increment();
     }
 
-    /** Registers the gauge of keys loaded from a source. */
+    /**
+     * Points the gauge of keys loaded from a source at {@code count}: registered on the first
+     * call, and on later calls for the same source (a reloaded configuration's key registry)
+     * the gauge reads the new supplier, never a retired registry's.
+     */
     public void keysLoaded(String source, Supplier<Number> count) {
-        Gauge.builder("streamgate.keys.loaded", count).description("Keys currently usable from a source")
-                .tag("source", source).strongReference(true).register(registry);
+        AtomicReference<Supplier<Number>> ref = keysLoaded.computeIfAbsent(source, s -> {
+            AtomicReference<Supplier<Number>> r = new AtomicReference<>(count);
+            Gauge.builder("streamgate.keys.loaded", r, x -> x.get().get().doubleValue())
+                    .description("Keys currently usable from a source")
+                    .tag("source", s).strongReference(true).register(registry);
+            return r;
+        });
+        ref.set(count);
+    }
+
+    /** Removes the gauge of a source no longer configured (after a reload). */
+    public void keysUnloaded(String source) {
+        if (keysLoaded.remove(source) != null) {
+            io.micrometer.core.instrument.Meter m = registry.find("streamgate.keys.loaded").tag("source", source).gauge();
+            if (m != null) {
+                registry.remove(m);
+            }
+        }
     }
 
     public void replay(String op, String result) {

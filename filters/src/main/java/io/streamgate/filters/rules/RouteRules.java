@@ -25,16 +25,30 @@ import io.streamgate.filters.verify.Claims;
  * </ul>
  */
 public final class RouteRules {
-    private static final RouteRules NONE = new RouteRules(new Node.All(new Node[0]), java.util.Set.of(), false);
+    private static final RouteRules NONE = new RouteRules(new Node.All(new Node[0]), java.util.Set.of(), false, null);
 
     private final Node root;
     private final java.util.Set<String> queryNames;
     private final boolean readsClientBinding;
+    /** The {@code require} value compiled (plain lists, maps, scalars): rules compare by it. */
+    private final Object spec;
 
-    private RouteRules(Node root, java.util.Set<String> queryNames, boolean readsClientBinding) {
+    private RouteRules(Node root, java.util.Set<String> queryNames, boolean readsClientBinding, Object spec) {
         this.root = root;
         this.queryNames = queryNames;
         this.readsClientBinding = readsClientBinding;
+        this.spec = spec;
+    }
+
+    /** Rules compiled from equal {@code require} values are equal (a reload tells changed routes apart). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RouteRules r && java.util.Objects.equals(spec, r.spec);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hashCode(spec);
     }
 
     /**
@@ -80,7 +94,8 @@ public final class RouteRules {
         java.util.Set<String> names = new java.util.TreeSet<>();
         collectQueryNames(spec, names);
         String text = String.valueOf(spec);
-        return new RouteRules(n, java.util.Set.copyOf(names), text.contains("{client.ip}") || text.contains("{origin.host}"));
+        return new RouteRules(n, java.util.Set.copyOf(names), text.contains("{client.ip}") || text.contains("{origin.host}"),
+                spec);
     }
 
     private static final java.util.regex.Pattern QUERY_PLACEHOLDER = java.util.regex.Pattern.compile("\\{query\\.([^}]+)}");

@@ -1,7 +1,14 @@
 package io.streamgate.gateway.admin;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
@@ -9,31 +16,56 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamgate.filters.Authorizer;
 import io.streamgate.filters.replay.ReplayMode;
 
 /**
- * The admin listener's endpoints: {@code /metrics} (Prometheus text), {@code /healthz}
- * (the process is alive) and {@code /readyz} (keys loaded, the warm start done, and the
- * replay store reachable where replay protection is on). Readiness answers asynchronously: a slow store never
- * holds a thread.
+ * The admin listener's endpoints. Open to anyone who reaches the listener: {@code /metrics}
+ * (Prometheus text), {@code /healthz} (the process is alive) and {@code /readyz} (keys loaded,
+ * the warm start done, and the replay store reachable where replay protection is on; answered
+ * asynchronously, a slow store never holds a thread). Every other endpoint is registered with
+ * {@link #secured(String, Request.Handler)} and sits behind {@code admin.token}: when a token
+ * is configured, a request without {@code Authorization: Bearer <admin.token>} is answered
+ * {@code 401} JSON before the endpoint sees it.
  */
 public final class AdminHandler extends Handler.Abstract {
-    private final PrometheusMeterRegistry registry;
-    private final Authorizer authorizer;
-    private final java.util.function.BooleanSupplier warm;
+    private static final Logger LOG = LoggerFactory.getLogger(AdminHandler.class);
 
-    /** @param warm true once the warm start is done (see {@code warmup} in the config) */
-    public AdminHandler(PrometheusMeterRegistry registry, Authorizer authorizer, java.util.function.BooleanSupplier warm) {
+    private final PrometheusMeterRegistry registry;
+    private final Supplier<Authorizer> authorizer;
+    private final java.util.function.BooleanSupplier warm;
+    private final Supplier<String> token;
+    private final Map<String, Request.Handler> secured = new ConcurrentHashMap<>();
+
+    /**
+     * @param authorizer the authorizer in force (a reload replaces it)
+     * @param warm       true once the warm start is done (see {@code warmup} in the config)
+     * @param token      the {@code admin.token} in force, empty for none (a reload may change it)
+     */
+    public AdminHandler(PrometheusMeterRegistry registry, Supplier<Authorizer> authorizer,
+                        java.util.function.BooleanSupplier warm, Supplier<String> token) {
         this.registry = registry;
         this.authorizer = authorizer;
         this.warm = warm;
+        this.token = token;
+    }
+
+    /**
+     * Adds an endpoint behind {@code admin.token}: it serves {@code path} and everything under
+     * it ({@code /revocations} also gets {@code /revocations/abc}), only for requests that
+     * passed the token check. It must complete the callback and never block.
+     */
+    public AdminHandler secured(String path, Request.Handler endpoint) {
+        secured.put(path, endpoint);
+        return this;
     }
 
     @Override
-    public boolean handle(Request request, Response response, Callback callback) {
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
         String path = Request.getPathInContext(request);
         switch (path) {
             case "/metrics" -> {
@@ -42,27 +74,111 @@ public final class AdminHandler extends Handler.Abstract {
             }
             case "/healthz" -> send(response, callback, 200, "{\"status\":\"ok\"}");
             case "/readyz" -> ready().whenComplete((store, e) -> {
-                boolean keys = authorizer.keys().ready();
+                boolean keys = authorizer.get().keys().ready();
                 boolean storeOk = e == null && Boolean.TRUE.equals(store);
                 boolean warmed = warm.getAsBoolean();
                 boolean ok = keys && storeOk && warmed;
                 send(response, callback, ok ? 200 : 503, "{\"status\":\"" + (ok ? "ready" : "not_ready")
                         + "\",\"keys\":" + keys + ",\"replayStore\":" + storeOk + ",\"warm\":" + warmed + "}");
             });
-            default -> send(response, callback, 404, "{\"error\":\"not_found\"}");
+            default -> {
+                Request.Handler endpoint = endpoint(path);
+                if (endpoint == null) {
+                    send(response, callback, 404, "{\"error\":\"not_found\"}");
+                } else if (authenticated(request, response, callback)) {
+                    try {
+                        if (!endpoint.handle(request, response, callback)) {
+                            send(response, callback, 404, "{\"error\":\"not_found\"}");
+                        }
+                    } catch (Exception e) {
+                        LOG.error("admin endpoint {} failed", path, e);
+                        send(response, callback, 500, "{\"error\":\"internal_error\"}");
+                    }
+                }
+            }
         }
         return true;
     }
 
+    private Request.Handler endpoint(String path) {
+        Request.Handler h = secured.get(path);
+        if (h != null) {
+            return h;
+        }
+        int slash = path.indexOf('/', 1);
+        return slash > 0 ? secured.get(path.substring(0, slash)) : null;
+    }
+
+    /**
+     * The one check in front of every secured endpoint: true when no token is configured or
+     * the request carries it; otherwise answers {@code 401} and returns false. Compared in
+     * constant time (over SHA-256 digests, so not even the length leaks).
+     */
+    private boolean authenticated(Request request, Response response, Callback callback) {
+        String expected = token.get();
+        if (expected == null || expected.isEmpty()) {
+            return true;
+        }
+        String header = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+        String reason;
+        if (header == null || header.length() < 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            reason = "admin_token_required";
+        } else if (MessageDigest.isEqual(sha256(header.substring(7).strip()), sha256(expected))) {
+            return true;
+        } else {
+            reason = "admin_token_invalid";
+        }
+        response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"streamgate-admin\"");
+        send(response, callback, 401, "{\"error\":\"unauthorized\",\"reason\":\"" + reason + "\"}");
+        return false;
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private CompletableFuture<Boolean> ready() {
-        if (authorizer.replay().mode() == ReplayMode.OFF || authorizer.replay().store() == null) {
+        Authorizer a = authorizer.get();
+        if (a.replay().mode() == ReplayMode.OFF || a.replay().store() == null) {
             return CompletableFuture.completedFuture(true);
         }
-        return authorizer.replay().store().ping().toCompletableFuture()
+        return a.replay().store().ping().toCompletableFuture()
                 .orTimeout(1, TimeUnit.SECONDS).thenApply(x -> true);
     }
 
-    private static void send(Response response, Callback callback, int status, String json) {
+    /** A JSON answer of an admin endpoint. */
+    public record JsonReply(int status, String json) {
+    }
+
+    /**
+     * An endpoint taking one method (others: {@code 405} with {@code Allow}) whose answer is
+     * computed asynchronously, off the request's thread when {@code answer} says so.
+     */
+    public static Request.Handler json(String method, Supplier<CompletionStage<JsonReply>> answer) {
+        return (request, response, callback) -> {
+            if (!method.equals(request.getMethod())) {
+                response.getHeaders().put(HttpHeader.ALLOW, method);
+                send(response, callback, 405, "{\"error\":\"invalid_request\",\"reason\":\"method_not_allowed\"}");
+                return true;
+            }
+            answer.get().whenComplete((reply, e) -> {
+                if (e != null) {
+                    LOG.error("admin endpoint {} failed", Request.getPathInContext(request), e);
+                    send(response, callback, 500, "{\"error\":\"internal_error\"}");
+                } else {
+                    send(response, callback, reply.status(), reply.json());
+                }
+            });
+            return true;
+        };
+    }
+
+    /** Writes a JSON answer, never cached. */
+    public static void send(Response response, Callback callback, int status, String json) {
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");

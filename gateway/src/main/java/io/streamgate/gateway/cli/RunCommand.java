@@ -19,8 +19,11 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        GatewayConfig c = ConfigLoader.withSystemEnv().load(config);
-        GatewayServer server = GatewayServer.start(c, Clock.systemUTC());
+        ConfigLoader loader = ConfigLoader.withSystemEnv();
+        GatewayConfig c = loader.load(config);
+        // SIGHUP and POST /reload read the file again
+        GatewayServer server = GatewayServer.start(c, Clock.systemUTC(), null, () -> loader.load(config));
+        server.reloadOnSighup();
         server.join();
         return Main.OK;
     }

@@ -123,8 +123,27 @@ public final class ConfigLoader {
     }
 
     private GatewayConfig.Admin admin(ConfigNode n) {
-        n.expectObject(Set.of("host", "port"));
-        return new GatewayConfig.Admin(n.string("host", "127.0.0.1"), n.integer("port", 9090, 0, 65535));
+        n.expectObject(Set.of("host", "port", "token"));
+        String host = n.string("host", "127.0.0.1");
+        int port = n.integer("port", 9090, 0, 65535);
+        String token = n.string("token", "");
+        if (port != 0 && token.isEmpty() && !isLoopback(host)) {
+            // /reload, /keys and /revocations change or reveal what the gateway trusts: never
+            // open to a network without a credential.
+            n.problem("token", "required when the admin listener is not on a loopback address (admin.host: "
+                    + host + "); set admin.token (e.g. ${SG_ADMIN_TOKEN}) or admin.host: 127.0.0.1");
+        }
+        return new GatewayConfig.Admin(host, port, token);
+    }
+
+    /** True for a loopback literal or name ({@code 127.0.0.0/8}, {@code ::1}, {@code localhost}); no DNS lookup. */
+    static boolean isLoopback(String host) {
+        String h = host.strip().toLowerCase(Locale.ROOT);
+        if (h.startsWith("[") && h.endsWith("]")) {
+            h = h.substring(1, h.length() - 1);
+        }
+        return h.equals("localhost") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1")
+                || h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
     }
 
     private List<GatewayConfig.KeySource> keys(ConfigNode n, Path base) {

@@ -22,6 +22,56 @@ public record GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, Ve
                             List<Route> routes, Warmup warmup) {
 
     /**
+     * The settings of {@code running} that a running gateway keeps until it restarts, each
+     * named by its key, that differ in this config: the listeners ({@code listen},
+     * {@code admin.host}, {@code admin.port}), the replay store's connection
+     * ({@code replay.store}, {@code replay.redis}, {@code replay.keyPrefix}), the upstream
+     * client ({@code proxy}) and the warm start ({@code warmup}, run once at start).
+     */
+    public java.util.List<String> restartOnlyChanges(GatewayConfig running) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        if (!listen.equals(running.listen)) {
+            out.add("listen");
+        }
+        if (!admin.host().equals(running.admin.host())) {
+            out.add("admin.host");
+        }
+        if (admin.port() != running.admin.port()) {
+            out.add("admin.port");
+        }
+        if (replay.store() != running.replay.store()) {
+            out.add("replay.store");
+        }
+        if (!java.util.Objects.equals(replay.redis(), running.replay.redis())) {
+            out.add("replay.redis");
+        }
+        if (!java.util.Objects.equals(replay.keyPrefix(), running.replay.keyPrefix())) {
+            out.add("replay.keyPrefix");
+        }
+        if (!proxy.equals(running.proxy)) {
+            out.add("proxy");
+        }
+        if (!warmup.equals(running.warmup)) {
+            out.add("warmup");
+        }
+        return out;
+    }
+
+    /**
+     * What a reload applies: this config with {@link #restartOnlyChanges the settings a
+     * running gateway keeps} taken from {@code running}. When the replay store's connection
+     * changed, the whole {@code replay} section stays as it runs until the restart.
+     */
+    public GatewayConfig keepingRestartOnly(GatewayConfig running) {
+        boolean storeChanged = replay.store() != running.replay.store()
+                || !java.util.Objects.equals(replay.redis(), running.replay.redis())
+                || !java.util.Objects.equals(replay.keyPrefix(), running.replay.keyPrefix());
+        return new GatewayConfig(running.listen, new Admin(running.admin.host(), running.admin.port(), admin.token()),
+                keys, verify, tokens, storeChanged ? running.replay : replay, trustedProxies, crypto, hls,
+                running.proxy, routes, running.warmup);
+    }
+
+    /**
      * Warm start: before {@code /readyz} turns ready, the gateway verifies up to
      * {@code verifications} throwaway tokens (for at most {@code maxDuration}) so that the
      * first join storm after a restart meets a compiled verification path. 0 turns it off.
@@ -44,8 +94,16 @@ public record GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, Ve
     public record Tls(Path keystore, String password) {
     }
 
-    /** The admin listener (/metrics, /healthz, /readyz); port 0 turns it off. */
-    public record Admin(String host, int port) {
+    /**
+     * The admin listener; port 0 turns it off. {@code token} (empty: none) is the bearer token
+     * every admin endpoint but {@code /metrics}, {@code /healthz} and {@code /readyz} requires.
+     */
+    public record Admin(String host, int port, String token) {
+        /** Never the token itself: records print their components. */
+        @Override
+        public String toString() {
+            return "Admin[host=" + host + ", port=" + port + ", token=" + (token.isEmpty() ? "none" : "set") + "]";
+        }
     }
 
     /** One entry of {@code keys}: a file (PEM, JWK or JWKS) or a JWKS URL. {@code path} is e.g. {@code keys[0]}. */

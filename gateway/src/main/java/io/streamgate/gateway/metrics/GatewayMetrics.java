@@ -31,6 +31,9 @@ import io.micrometer.core.instrument.Timer;
  *     <td>claim values not sendable as a header (not a scalar, too long)</td></tr>
  * <tr><td>streamgate_relayed_bytes_total</td><td>counter</td><td>route, direction</td>
  *     <td>WebSocket payload bytes relayed, direction downstream|upstream</td></tr>
+ * <tr><td>streamgate_config_reloads_total</td><td>counter</td><td>result</td>
+ *     <td>configuration reloads (SIGHUP, POST /reload): applied|rejected (an invalid config
+ *     changes nothing)</td></tr>
  * </table>
  */
 public final class GatewayMetrics {
@@ -43,6 +46,18 @@ public final class GatewayMetrics {
 
     public GatewayMetrics(MeterRegistry registry) {
         this.registry = registry;
+        configReloads("applied");
+        configReloads("rejected");
+    }
+
+    private Counter configReloads(String result) {
+        return Counter.builder("streamgate.config.reloads").description("Configuration reloads")
+                .tag("result", result).register(registry);
+    }
+
+    /** Counts a configuration reload, {@code applied} or not (rejected). */
+    public void configReload(boolean applied) {
+        configReloads(applied ? "applied" : "rejected").increment();
     }
 
     /**

@@ -44,12 +44,27 @@ public final class AuthSetup {
      */
     public static Authorizer build(GatewayConfig config, StreamGateMetrics metrics, Clock clock, boolean connectStores,
                                    java.util.concurrent.Executor executor) {
+        ReplayStore store = connectStores ? replayStore(config, clock) : new MemoryReplayStore(clock, 1);
+        return build(config, metrics, clock, executor, store, null);
+    }
+
+    /**
+     * Builds the authorizer on an existing replay store (the gateway's, which lives as long as
+     * the process); with {@code previous} (the authorizer a reload replaces) a JWKS URL both
+     * configure keeps serving its last good keys, and an unchanged verify policy keeps the
+     * verified-token cache. Every key file is read again. {@code previous} is not changed.
+     */
+    public static Authorizer build(GatewayConfig config, StreamGateMetrics metrics, Clock clock,
+                                   java.util.concurrent.Executor executor, ReplayStore store, Authorizer previous) {
         SignatureVerifier crypto = SignatureVerifier.select(config.crypto());
         KeyRegistry.Builder kb = KeyRegistry.builder(crypto).clock(clock).metrics(metrics);
+        if (previous != null) {
+            kb.previous(previous.keys());
+        }
         for (GatewayConfig.KeySource k : config.keys()) {
             if (k.file() != null) {
                 try {
-                    kb.addStatic(Files.readString(k.file()), k.kid(), k.path());
+                    kb.addStatic(Files.readString(k.file()), k.kid(), k.path(), k.file().toString());
                 } catch (IOException e) {
                     throw new ConfigException(k.path() + ".file", "cannot read " + k.file() + ": " + e.getMessage());
                 }
@@ -58,11 +73,14 @@ public final class AuthSetup {
             }
         }
         KeyRegistry keys = kb.build();
-        ReplayStore store = connectStores ? replayStore(config, clock) : new MemoryReplayStore(clock, 1);
         ReplayGuard replay = new ReplayGuard(config.replay().mode(), store, config.replay().allowOnStoreError(),
                 config.verify().leeway(), config.replay().timeout(), metrics, config.replay().maxSessions(),
                 config.replay().lease(), reservation(config.proxy()));
-        return Authorizer.builder(keys, crypto)
+        Authorizer.Builder ab = Authorizer.builder(keys, crypto);
+        if (previous != null) {
+            ab.replacing(previous);
+        }
+        return ab
                 .policy(config.verify())
                 .tokenSources(config.tokens().from())
                 .replay(replay)
@@ -83,7 +101,7 @@ public final class AuthSetup {
         return exchange.compareTo(java.time.Duration.ofSeconds(30)) > 0 ? exchange : java.time.Duration.ofSeconds(30);
     }
 
-    private static ReplayStore replayStore(GatewayConfig config, Clock clock) {
+    static ReplayStore replayStore(GatewayConfig config, Clock clock) {
         if (config.replay().store() == GatewayConfig.Replay.Store.REDIS
                 && config.replay().mode() != io.streamgate.filters.replay.ReplayMode.OFF) {
             try {

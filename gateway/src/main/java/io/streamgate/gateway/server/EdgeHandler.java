@@ -1,7 +1,6 @@
 package io.streamgate.gateway.server;
 
-import java.util.Comparator;
-import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
@@ -32,12 +31,12 @@ import io.streamgate.filters.http.CorsPolicy;
  * and headers.
  */
 final class EdgeHandler extends Handler.Abstract.NonBlocking {
-    private final RouteEntry[] routes; // longest prefix first
+    /** The configuration in force, read once per request: a reload swaps it, a request sees one. */
+    private final AtomicReference<GatewayRuntime> runtime;
     private final Handler fallback;
 
-    EdgeHandler(List<RouteEntry> routes, Handler fallback) {
-        this.routes = routes.stream().sorted(Comparator.comparingInt((RouteEntry r) -> r.prefix().length()).reversed())
-                .toArray(RouteEntry[]::new);
+    EdgeHandler(AtomicReference<GatewayRuntime> runtime, Handler fallback) {
+        this.runtime = runtime;
         this.fallback = fallback;
         if (fallback != null) {
             addBean(fallback);
@@ -57,7 +56,7 @@ final class EdgeHandler extends Handler.Abstract.NonBlocking {
             Answers.deny(request, response, callback, DenialReason.MALFORMED_QUERY, io.streamgate.filters.http.Denial.newRequestId());
             return true;
         }
-        RouteEntry route = match(path);
+        RouteEntry route = runtime.get().match(path);
         if (route == null) {
             if (fallback != null && fallback.handle(request, response, callback)) {
                 return true;
@@ -84,14 +83,5 @@ final class EdgeHandler extends Handler.Abstract.NonBlocking {
         }
         route.handler().handle(ex, request, response, callback);
         return true;
-    }
-
-    RouteEntry match(String path) {
-        for (RouteEntry r : routes) {
-            if (r.matches(path)) {
-                return r;
-            }
-        }
-        return null;
     }
 }

@@ -1,15 +1,13 @@
 package io.streamgate.gateway.server;
 
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
@@ -47,25 +45,22 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamgate.filters.Authorizer;
 import io.streamgate.filters.metrics.StreamGateMetrics;
-import io.streamgate.filters.token.TokenSource;
 import io.streamgate.gateway.admin.AdminHandler;
 import io.streamgate.gateway.config.GatewayConfig;
-import io.streamgate.gateway.hls.HlsRoute;
-import io.streamgate.gateway.hls.PlaylistShield;
-import io.streamgate.gateway.hls.SessionCredentials;
 import io.streamgate.gateway.metrics.GatewayMetrics;
-import io.streamgate.gateway.proxy.HttpRoute;
 import io.streamgate.gateway.proxy.UpstreamProxy;
-import io.streamgate.gateway.proxy.UpstreamRequest;
 import io.streamgate.gateway.websocket.RelayTracker;
-import io.streamgate.gateway.websocket.WebSocketRoute;
 
 /**
  * Assembles and runs the gateway on Jetty's core API, no servlets on the serving path:
  * <pre>
  * Server ─ public connector ─ GracefulHandler ─ EdgeHandler ─ route: HttpRoute | HlsRoute | WebSocketRoute
- *        └ admin connector ── AdminHandler (/metrics /healthz /readyz)
+ *        └ admin connector ── AdminHandler (/metrics /healthz /readyz; behind admin.token: /reload /keys)
  * </pre>
+ * Everything a configuration builds (routes, authorizer) is one {@link GatewayRuntime} in an
+ * atomic reference that the edge reads once per request; {@link ConfigReloader} builds a new one
+ * on {@code SIGHUP} or {@code POST /reload} and swaps it in, and replaces a changed key file's
+ * keys. What lives as long as the process (pool, clients, replay store, meters) is shared.
  * The edge checks path, query, route, preflight and method ({@link EdgeHandler}); each route
  * authorises ({@link Authorization}) and forwards ({@link UpstreamProxy} on one shared
  * {@link HttpClient} that runs on the server's thread pool, or the WebSocket relay). Stopping
@@ -75,22 +70,30 @@ public final class GatewayServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
     /** The longest a decision may stay pending before the request is answered anyway (a bug backstop). */
     private static final Duration DECISION_BACKSTOP = Duration.ofSeconds(30);
+    /** How often key files are compared with what was loaded, besides the watch service's events. */
+    static final Duration KEY_FILE_POLL = Duration.ofSeconds(2);
 
     private final Server server;
     private final ServerConnector publicConnector;
     private final ServerConnector adminConnector;
-    private final Authorizer authorizer;
+    /** The configuration in force and what it built; replaced whole by a reload. */
+    private final AtomicReference<GatewayRuntime> runtime;
+    private final ConfigReloader reloader;
+    private final GatewayRuntime.Services services;
     private final PrometheusMeterRegistry registry;
     private final ScheduledExecutorService scheduler;
     private final boolean tls;
 
     private GatewayServer(Server server, ServerConnector publicConnector, ServerConnector adminConnector,
-                          Authorizer authorizer, PrometheusMeterRegistry registry, ScheduledExecutorService scheduler,
-                          boolean tls) {
+                          AtomicReference<GatewayRuntime> runtime, ConfigReloader reloader,
+                          GatewayRuntime.Services services, PrometheusMeterRegistry registry,
+                          ScheduledExecutorService scheduler, boolean tls) {
         this.server = server;
         this.publicConnector = publicConnector;
         this.adminConnector = adminConnector;
-        this.authorizer = authorizer;
+        this.runtime = runtime;
+        this.reloader = reloader;
+        this.services = services;
         this.registry = registry;
         this.scheduler = scheduler;
         this.tls = tls;
@@ -106,6 +109,16 @@ public final class GatewayServer implements AutoCloseable {
      * no route before they are answered 404 (the demo's player page).
      */
     public static GatewayServer start(GatewayConfig config, Clock clock, Handler fallback) throws Exception {
+        return start(config, clock, fallback, null);
+    }
+
+    /**
+     * Builds and starts the gateway; {@code configSource}, when given, reads the configuration
+     * anew for a reload ({@code SIGHUP}, {@code POST /reload}): the config file. Without it a
+     * reload re-reads the key files of the configuration it started with.
+     */
+    public static GatewayServer start(GatewayConfig config, Clock clock, Handler fallback,
+                                      java.util.function.Supplier<GatewayConfig> configSource) throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new ClassLoaderMetrics().bindTo(registry);
         new JvmMemoryMetrics().bindTo(registry);
@@ -121,10 +134,6 @@ public final class GatewayServer implements AutoCloseable {
         Server server = new Server(pool);
         server.setStopTimeout(10_000);
         server.setStopAtShutdown(true);
-
-        Authorizer authorizer = AuthSetup.build(config, sgMetrics, clock, true, pool);
-        authorizer.keys().start().whenComplete((x, e) -> LOG.info("keys loaded: {} (ready: {})",
-                authorizer.keys().size(), authorizer.keys().ready()));
 
         ServerConnector pub = publicConnector(server, config);
         server.addConnector(pub);
@@ -152,32 +161,26 @@ public final class GatewayServer implements AutoCloseable {
         server.addBean(relays);
         WebSocketMappings upgrades = new WebSocketMappings(WebSocketServerComponents.ensureWebSocketComponents(server));
 
-        Authorization authorization = new Authorization(authorizer, pool, DECISION_BACKSTOP);
-        SessionCredentials credentials = sessionCredentials(config, clock);
-        List<TokenSource> strip = config.tokens().stripBeforeUpstream() ? config.tokens().from() : List.of();
-        List<RouteEntry> routes = new ArrayList<>();
-        for (GatewayConfig.Route r : config.routes()) {
-            RouteEntry entry = new RouteEntry(r);
-            gwMetrics.route(r.name()); // the route's meters: one holder, each meter registered on first use
-            Authorization auth = r.authRequired() ? authorization : null;
-            UpstreamRequest upstream = new UpstreamRequest(r.upstream().toString(), entry.prefix(), strip,
-                    r.type() == GatewayConfig.RouteType.HLS ? List.of(SessionCredentials.PARAM) : List.of(),
-                    r.claimHeaders(), authorizer.clientAddress(), () -> gwMetrics.claimHeaderOmitted(r.name()));
-            long idle = config.proxy().idleTimeout().toMillis();
-            entry.handler(switch (r.type()) {
-                case WEBSOCKET -> new WebSocketRoute(r, config.proxy().connectTimeout().toMillis(), upstream,
-                        gwMetrics, upgrades, wsClient, relays, scheduler, authorizer.replay(), auth, pool, clock);
-                case HLS -> new HlsRoute(r, httpClient, upstream, gwMetrics, auth, credentials,
-                        config.hls().maxPlaylistBytes(), authorizer.replay(), sgMetrics, idle, shield(r, config));
-                case HTTP -> new HttpRoute(auth, new UpstreamProxy(r.name(), httpClient, upstream, gwMetrics, idle));
-            });
-            routes.add(entry);
-            LOG.info("route {}: {} {} {} -> {}{}", r.name(), r.type().name().toLowerCase(Locale.ROOT), r.methods(),
-                    r.path(), r.upstream(), r.authRequired() ? "" : " (auth: none)");
-        }
-        Handler edge = new EdgeHandler(routes, fallback);
+        // What lives as long as the process; everything a config builds is in the runtime, swapped on reload.
+        GatewayRuntime.Services services = new GatewayRuntime.Services(pool, sgMetrics, gwMetrics, httpClient,
+                wsClient, relays, upgrades, scheduler, clock, AuthSetup.replayStore(config, clock), DECISION_BACKSTOP);
+        AtomicReference<GatewayRuntime> runtime = new AtomicReference<>(GatewayRuntime.build(config, services, null));
+        Authorizer authorizer = runtime.get().authorizer();
+        authorizer.keys().start().whenComplete((x, e) -> LOG.info("keys loaded: {} (ready: {})",
+                authorizer.keys().size(), authorizer.keys().ready()));
+        ConfigReloader reloader = new ConfigReloader(runtime, services, configSource, KEY_FILE_POLL);
+
+        Handler edge = new EdgeHandler(runtime, fallback);
         java.util.concurrent.CompletableFuture<Void> warm = new java.util.concurrent.CompletableFuture<>();
-        Handler admins = admin == null ? null : new AdminHandler(registry, authorizer, warm::isDone);
+        AdminHandler admins = admin == null ? null : new AdminHandler(registry, () -> runtime.get().authorizer(),
+                warm::isDone, () -> runtime.get().config().admin().token());
+        if (admins != null) {
+            // each a one-liner behind admin.token: admins.secured(path, handler)
+            admins.secured("/reload", AdminHandler.json("POST", () -> reloader.reload("POST /reload")
+                    .thenApply(r -> new AdminHandler.JsonReply(r.status(), r.toJson()))));
+            admins.secured("/keys", AdminHandler.json("GET", () -> java.util.concurrent.CompletableFuture.completedFuture(
+                    new AdminHandler.JsonReply(200, KeysJson.of(runtime.get().authorizer().keys().list())))));
+        }
         // handlers called directly (not through a wrapper's setHandler) still belong to the server
         for (Handler h : new Handler[] {fallback, admins}) {
             if (h != null) {
@@ -188,8 +191,15 @@ public final class GatewayServer implements AutoCloseable {
         server.setErrorHandler(new JsonErrors.ForServer());
         JettyConnectionMetrics.addToAllConnectors(server, registry);
         new JettyServerThreadPoolMetrics(pool, List.of()).bindTo(registry);
-        server.start();
-        GatewayServer gw = new GatewayServer(server, pub, admin, authorizer, registry, scheduler,
+        try {
+            server.start();
+        } catch (Exception e) {
+            reloader.close(); // e.g. a port in use: no thread of ours outlives the failed start
+            runtime.get().retire();
+            services.store().close();
+            throw e;
+        }
+        GatewayServer gw = new GatewayServer(server, pub, admin, runtime, reloader, services, registry, scheduler,
                 config.listen().tls() != null);
         // /readyz waits for the warm start; its HTTP leg talks to our own listener (plain HTTP
         // only, and only when no route serves its path, so that nothing reaches an origin)
@@ -262,35 +272,6 @@ public final class GatewayServer implements AutoCloseable {
         return client;
     }
 
-    /**
-     * The route's origin shield, or null: off when configured off, and when the route sends
-     * claim headers (the origin may then answer each viewer differently).
-     */
-    private static PlaylistShield shield(GatewayConfig.Route r, GatewayConfig config) {
-        if (!r.shield()) {
-            return null;
-        }
-        if (!r.claimHeaders().isEmpty()) {
-            LOG.info("route {}: origin shield off (claimHeaders are per viewer)", r.name());
-            return null;
-        }
-        return new PlaylistShield(config.hls().shieldMaxAge(), 10_000, com.github.benmanes.caffeine.cache.Ticker.systemTicker());
-    }
-
-    private static SessionCredentials sessionCredentials(GatewayConfig config, Clock clock) {
-        byte[] secret;
-        if (config.hls().sessionSecret().isEmpty()) {
-            secret = SessionCredentials.randomSecret();
-            if (config.routes().stream().anyMatch(r -> r.type() == GatewayConfig.RouteType.HLS)) {
-                LOG.warn("hls.sessionSecret is not set: using a random per-process secret. Replicas behind one "
-                        + "load balancer need a shared secret, or a session opened at one fails at another.");
-            }
-        } else {
-            secret = config.hls().sessionSecret().getBytes(StandardCharsets.UTF_8);
-        }
-        return new SessionCredentials(secret, config.hls().sessionTtl(), config.hls().sessionMaxAge(), clock);
-    }
-
     /** Sends each request to its listener's handler: the public tree or the admin endpoints. */
     private static final class Listeners extends Handler.Wrapper {
         private final Handler admin;
@@ -329,8 +310,24 @@ public final class GatewayServer implements AutoCloseable {
         return URI.create((tls ? "https" : "http") + "://" + host + ":" + port());
     }
 
+    /** The authorizer in force (a reload replaces it). */
     public Authorizer authorizer() {
-        return authorizer;
+        return runtime.get().authorizer();
+    }
+
+    /** The configuration in force (after reloads: the file's, with restart-only settings as they run). */
+    public GatewayConfig config() {
+        return runtime.get().config();
+    }
+
+    /** Reloads the configuration, as {@code SIGHUP} and {@code POST /reload} do. */
+    public java.util.concurrent.CompletableFuture<ReloadResult> reload(String trigger) {
+        return reloader.reload(trigger);
+    }
+
+    /** Makes {@code SIGHUP} reload the configuration (the {@code run} command does); false where it cannot. */
+    public boolean reloadOnSighup() {
+        return reloader.reloadOnSighup();
     }
 
     public PrometheusMeterRegistry registry() {
@@ -347,9 +344,11 @@ public final class GatewayServer implements AutoCloseable {
         try {
             server.stop();
         } finally {
+            reloader.close();
             scheduler.shutdownNow();
             scheduler.awaitTermination(1, TimeUnit.SECONDS);
-            authorizer.close();
+            runtime.get().retire();
+            services.store().close();
         }
     }
 }

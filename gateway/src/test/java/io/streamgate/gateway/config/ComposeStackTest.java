@@ -53,7 +53,7 @@ class ComposeStackTest {
         Files.writeString(pub, TestKeys.es256("compose").publicPem());
         // what docker-compose.yml sets in the gateway services
         Map<String, String> env = Map.of("SG_KEY_FILE", pub.toString(), "SG_SESSION_SECRET", SECRET,
-                "SG_REDIS", "redis://redis:6379");
+                "SG_REDIS", "redis://redis:6379", "SG_ADMIN_TOKEN", "compose-admin-token");
         return new ConfigLoader(env::get).load(REPO.resolve("conf/compose/gateway.yaml"));
     }
 
@@ -64,6 +64,7 @@ class ComposeStackTest {
         assertThat(c.listen().port()).isEqualTo(8080);
         assertThat(c.admin().host()).as("Prometheus scrapes the admin port from another container").isEqualTo("0.0.0.0");
         assertThat(c.admin().port()).isEqualTo(9090);
+        assertThat(c.admin().token()).as("required off loopback").isEqualTo("compose-admin-token");
         assertThat(c.keys()).singleElement().satisfies(k -> {
             assertThat(k.kid()).isEqualTo("compose");
             assertThat(k.file()).isEqualTo(dir.resolve("public.pem"));
