@@ -53,7 +53,7 @@ class ComposeStackTest {
         Files.writeString(pub, TestKeys.es256("compose").publicPem());
         // what docker-compose.yml sets in the gateway services
         Map<String, String> env = Map.of("SG_KEY_FILE", pub.toString(), "SG_SESSION_SECRET", SECRET,
-                "SG_REDIS", "redis://redis:6379", "SG_ADMIN_TOKEN", "compose-admin-token");
+                "SG_REDIS", "redis://redis:6379", "SG_ADMIN_TOKEN", "compose-admin-token", "SG_ADMIN_HOST", "0.0.0.0");
         return new ConfigLoader(env::get).load(REPO.resolve("conf/compose/gateway.yaml"));
     }
 

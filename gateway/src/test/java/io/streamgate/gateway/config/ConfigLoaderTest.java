@@ -47,6 +47,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void anAdminListenerOffLoopbackNeedsAnAdminToken() throws IOException {
+        assertThat(problems(minimal("admin: {host: 0.0.0.0, port: 9090}")))
+                .singleElement().satisfies(p -> assertThat(p).startsWith("admin.token: required"));
+        assertThat(problems(minimal("admin: {host: 10.1.2.3, port: 9090, token: ''}")))
+                .singleElement().satisfies(p -> assertThat(p).startsWith("admin.token: "));
+        // with a token, from the environment too; loopback needs none; port 0 is no listener
+        ConfigLoader env = new ConfigLoader(Map.of("SG_ADMIN_TOKEN", "s3cret-token")::get);
+        GatewayConfig c = env.parse(minimal("admin: {host: 0.0.0.0, port: 9090, token: '${SG_ADMIN_TOKEN}'}"), dir);
+        assertThat(c.admin().token()).isEqualTo("s3cret-token");
+        assertThat(c.admin().toString()).doesNotContain("s3cret-token");
+        for (String host : new String[] {"127.0.0.1", "127.0.0.2", "localhost", "'::1'", "'[::1]'"}) {
+            assertThat(parse(minimal("admin: {host: " + host + ", port: 9090}")).admin().token()).as(host).isEmpty();
+        }
+        assertThat(parse(minimal("admin: {host: 0.0.0.0, port: 0}")).admin().port()).isZero();
+    }
+
+    @Test
     void referenceConfigHasTheContractDefaults() {
         GatewayConfig c = ConfigLoader.withSystemEnv().load(repo().resolve("conf/gateway.yaml"));
         assertThat(c.verify().algorithms()).containsExactlyInAnyOrder(JwsAlgorithm.ES256, JwsAlgorithm.RS256,
