@@ -66,8 +66,11 @@ class SighupReloadTest {
             assertThat(ConfigReloadTest.eventually(Duration.ofSeconds(20), () -> body(adminPort, "/keys").contains("\"kid\":\"k2\"")))
                     .as("k2 loaded after SIGHUP; log:\n%s", read(log)).isTrue();
             assertThat(p.isAlive()).as("still running after SIGHUP").isTrue();
-            assertThat(body(adminPort, "/metrics")).contains("streamgate_config_reloads_total{result=\"applied\"} 1.0");
-            assertThat(read(log)).contains("config reload (SIGHUP): applied");
+            // counted and logged right after the swap that made k2 visible
+            assertThat(ConfigReloadTest.eventually(Duration.ofSeconds(10), () -> body(adminPort, "/metrics")
+                    .contains("streamgate_config_reloads_total{result=\"applied\"} 1.0"))).isTrue();
+            assertThat(ConfigReloadTest.eventually(Duration.ofSeconds(10),
+                    () -> read(log).contains("config reload (SIGHUP): applied"))).isTrue();
         } finally {
             p.destroy();
             if (!p.waitFor(20, TimeUnit.SECONDS)) {
