@@ -70,6 +70,112 @@ class KeyRegistryTest {
         return JsonUtil.toJson(k.jwk());
     }
 
+    // --- reloads: a changed key file, a registry replacing another -------------------------
+
+    @Test
+    void reloadStaticReplacesThatSourceOnlyAndKeepsEqualKeyInstances() {
+        TestKeys a = TestKeys.es256("rl-a");
+        TestKeys b = TestKeys.es256("rl-b");
+        TestKeys a2 = TestKeys.fresh("rl-a", JwsAlgorithm.ES256);
+        try (KeyRegistry r = builder().clock(clock).addStatic(a.publicPem(), "rl-a", "keys[0]", "/k/a.pem")
+                .addStatic(b.publicPem(), "rl-b", "keys[1]", "/k/b.pem").build()) {
+            VerificationKey bBefore = r.find("rl-b", JwsAlgorithm.ES256)[0];
+            byte[] hashBefore = r.staticSha256("keys[0]");
+            // same text again: same instance (cached verifications stay valid)
+            VerificationKey aBefore = r.find("rl-a", JwsAlgorithm.ES256)[0];
+            assertThat(r.reloadStatic("keys[0]", a.publicPem())).singleElement().isSameAs(aBefore);
+            // new material under the kid: the old key is gone, the other source untouched
+            assertThat(r.reloadStatic("keys[0]", a2.publicPem())).singleElement()
+                    .satisfies(k -> assertThat(k.publicKey()).isEqualTo(a2.publicKey()));
+            assertThat(r.contains(aBefore)).isFalse();
+            assertThat(r.find("rl-b", JwsAlgorithm.ES256)).singleElement().isSameAs(bBefore);
+            assertThat(r.staticSha256("keys[0]")).isNotEqualTo(hashBefore);
+            assertThat(r.staticSha256("keys[9]")).isNull();
+        }
+    }
+
+    @Test
+    void reloadStaticWithAnUnusableTextChangesNothingAndNamesTheSource() {
+        TestKeys a = TestKeys.es256("rl-a");
+        try (KeyRegistry r = builder().addStatic(a.publicPem(), "rl-a", "keys[0]", "/k/a.pem").build()) {
+            VerificationKey before = r.find("rl-a", JwsAlgorithm.ES256)[0];
+            byte[] hash = r.staticSha256("keys[0]");
+            assertThatThrownBy(() -> r.reloadStatic("keys[0]", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"))
+                    .isInstanceOf(ConfigException.class).hasMessageStartingWith("keys[0]");
+            assertThatThrownBy(() -> r.reloadStatic("keys[0]", "")).isInstanceOf(ConfigException.class);
+            assertThat(r.find("rl-a", JwsAlgorithm.ES256)).singleElement().isSameAs(before);
+            assertThat(r.staticSha256("keys[0]")).isEqualTo(hash);
+        }
+    }
+
+    @Test
+    void listNamesEachKeysSourceLocationLoadTimeAndSpkiFingerprint() throws Exception {
+        TestKeys a = TestKeys.es256("rl-a");
+        java.time.Instant t0 = clock.instant();
+        try (KeyRegistry r = builder().clock(clock).addStatic(a.publicPem(), "rl-a", "keys[0]", "/k/a.pem")
+                .addStatic(TestKeys.jwks(TestKeys.rs256("rl-r")), null, "keys[1]").build()) {
+            assertThat(r.list()).hasSize(2);
+            KeyRegistry.KeyInfo first = r.list().get(0);
+            assertThat(first.kid()).isEqualTo("rl-a");
+            assertThat(first.algorithms()).containsExactly(JwsAlgorithm.ES256);
+            assertThat(first.source()).isEqualTo("keys[0]");
+            assertThat(first.location()).isEqualTo("/k/a.pem");
+            assertThat(first.loadedAt()).isEqualTo(t0);
+            assertThat(first.spkiSha256()).isEqualTo(java.util.HexFormat.of().formatHex(
+                    java.security.MessageDigest.getInstance("SHA-256").digest(a.publicKey().getEncoded())));
+            assertThat(r.list().get(1).location()).as("key text given directly").isNull();
+
+            // a registry replacing it keeps the load time of an equal key, stamps a new one with now
+            clock.advance(Duration.ofMinutes(5));
+            TestKeys c = TestKeys.es256("rl-c");
+            try (KeyRegistry next = builder().clock(clock).previous(r)
+                    .addStatic(a.publicPem(), "rl-a", "keys[0]", "/k/a.pem").addStatic(c.publicPem(), "rl-c", "keys[1]").build()) {
+                assertThat(next.list()).extracting(KeyRegistry.KeyInfo::loadedAt).containsExactly(t0, clock.instant());
+            }
+        }
+    }
+
+    @Test
+    void aRegistryReplacingAnotherServesTheSameJwksUrlsLastGoodKeysBeforeItsOwnFetch() throws Exception {
+        TestKeys k = TestKeys.es256("rl-jwks");
+        server.stubFor(get(urlEqualTo("/jwks")).willReturn(okJson(TestKeys.jwks(k))));
+        URI uri = URI.create(server.baseUrl() + "/jwks");
+        try (KeyRegistry first = builder().clock(clock).addRemote(uri, "keys[0]", Duration.ofMinutes(10),
+                Duration.ofSeconds(30), Duration.ofSeconds(5)).build()) {
+            first.start().get(10, TimeUnit.SECONDS);
+            assertThat(first.find("rl-jwks", JwsAlgorithm.ES256)).hasSize(1);
+            server.stubFor(get(urlEqualTo("/jwks")).willReturn(com.github.tomakehurst.wiremock.client.WireMock.serverError()));
+            try (KeyRegistry next = builder().clock(clock).previous(first).addRemote(uri, "keys[0]",
+                    Duration.ofMinutes(10), Duration.ofSeconds(30), Duration.ofSeconds(5)).build()) {
+                assertThat(next.ready()).isTrue();
+                assertThat(next.find("rl-jwks", JwsAlgorithm.ES256)).as("before its first fetch").hasSize(1);
+                next.start().get(10, TimeUnit.SECONDS);
+                assertThat(next.find("rl-jwks", JwsAlgorithm.ES256)).as("after a failed fetch: last good keys").hasSize(1);
+                assertThat(next.list()).singleElement().satisfies(i -> assertThat(i.location()).isEqualTo(uri.toString()));
+            }
+        }
+    }
+
+    @Test
+    void keysLoadedGaugeFollowsTheRegistryInForceForFileKeysToo() {
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        io.streamgate.filters.metrics.StreamGateMetrics metrics = new io.streamgate.filters.metrics.StreamGateMetrics(meters);
+        java.util.function.Function<String, Double> gauge = src -> {
+            io.micrometer.core.instrument.Gauge g = meters.find("streamgate.keys.loaded").tag("source", src).gauge();
+            return g == null ? null : g.value();
+        };
+        try (KeyRegistry first = builder().metrics(metrics).addStatic(TestKeys.es256("g-a").publicPem(), "g-a", "keys[0]")
+                .addStatic(TestKeys.es256("g-b").publicPem(), "g-b", "keys[1]").build()) {
+            assertThat(gauge.apply("keys[0]")).isEqualTo(1.0);
+            assertThat(gauge.apply("keys[1]")).isEqualTo(1.0);
+            try (KeyRegistry next = builder().metrics(metrics).previous(first)
+                    .addStatic(TestKeys.jwks(TestKeys.es256("g-c"), TestKeys.rs256("g-d")), null, "keys[0]").build()) {
+                assertThat(gauge.apply("keys[0]")).as("the new registry's count").isEqualTo(2.0);
+                assertThat(gauge.apply("keys[1]")).as("a source no longer configured").isNull();
+            }
+        }
+    }
+
     // --- static keys by kid ------------------------------------------------------------------
 
     @Test

@@ -286,6 +286,26 @@ class ConfigReloadTest {
     }
 
     @Test
+    void aReloadKeepingAKeyKeepsItsVerifiedTokensCachedAndAnotherVerifyPolicyStartsAfresh() throws Exception {
+        String hits = "streamgate_token_cache_requests_total{result=\"hit\"}";
+        String t = token(k1);
+        assertThat(get("/live/ev1/master.m3u8?token=" + t).statusCode()).isEqualTo(200); // verified, cached
+        double before = metric(hits);
+
+        writeConfig(config("[{kid: k1, file: k1.pem}, {kid: k2, file: k2.pem}]", ""));
+        assertThat(reload().statusCode()).isEqualTo(200);
+        HttpResponse<String> again = get("/live/ev1/master.m3u8?token=" + t);
+        assertThat(reason(again)).as("one-time token, used").isEqualTo("replayed");
+        assertThat(metric(hits)).as("signature not checked again: the cache survived the reload").isEqualTo(before + 1);
+
+        writeConfig(config("[{kid: k1, file: k1.pem}, {kid: k2, file: k2.pem}]", "") + "verify: {leeway: 10s}\n");
+        HttpResponse<String> r = reload();
+        assertThat((List<Object>) json(r).get("changed")).containsExactly("verify");
+        assertThat(reason(get("/live/ev1/master.m3u8?token=" + t))).isEqualTo("replayed");
+        assertThat(metric(hits)).as("a new verify policy: verified afresh").isEqualTo(before + 1);
+    }
+
+    @Test
     void listenerChangesAreReportedAsNeedingARestartAndOtherwiseIgnored() throws Exception {
         int port = gateway.port();
         writeConfig(config("[{kid: k1, file: k1.pem}]", "").replace("port: 0}", "port: " + GatewayHarness.freePort() + "}")
