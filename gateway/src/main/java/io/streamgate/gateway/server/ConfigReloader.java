@@ -88,7 +88,7 @@ public final class ConfigReloader implements AutoCloseable {
         this.watcher = new KeyFileWatcher(this::keyFilesMayHaveChanged);
         watcher.watch(keyFolders(current.get().config()));
         long poll = pollEvery.toMillis();
-        executor.scheduleWithFixedDelay(this::checkKeyFilesSafely, poll, poll, TimeUnit.MILLISECONDS);
+        executor.scheduleWithFixedDelay(() -> checkKeyFilesSafely("periodic check"), poll, poll, TimeUnit.MILLISECONDS);
     }
 
     /** Reloads the configuration; the future completes (never exceptionally) with what happened. */
@@ -138,7 +138,7 @@ public final class ConfigReloader implements AutoCloseable {
             try {
                 executor.schedule(() -> {
                     checkScheduled.set(false);
-                    checkKeyFilesSafely();
+                    checkKeyFilesSafely("watch event");
                 }, SETTLE_MILLIS, TimeUnit.MILLISECONDS);
             } catch (RejectedExecutionException e) {
                 // stopping
@@ -146,9 +146,9 @@ public final class ConfigReloader implements AutoCloseable {
         }
     }
 
-    private void checkKeyFilesSafely() {
+    private void checkKeyFilesSafely(String trigger) {
         try {
-            checkKeyFiles();
+            checkKeyFiles(trigger);
         } catch (RuntimeException e) {
             // a throwing periodic task would never run again
             LOG.warn("key file check failed", e);
@@ -156,7 +156,7 @@ public final class ConfigReloader implements AutoCloseable {
     }
 
     /** Compares every key file with what its source was loaded from; replaces the keys of a changed one. */
-    void checkKeyFiles() {
+    void checkKeyFiles(String trigger) {
         GatewayRuntime rt = current.get();
         KeyRegistry registry = rt.authorizer().keys();
         for (GatewayConfig.KeySource k : rt.config().keys()) {
@@ -182,13 +182,13 @@ public final class ConfigReloader implements AutoCloseable {
                 List<VerificationKey> keys = registry.reloadStatic(k.path(), text);
                 refused.remove(k.path());
                 services.sgMetrics().keyFetch(k.path(), true);
-                LOG.info("key file {} ({}) changed: now {}", k.path(), k.file(), keys.stream()
+                LOG.info("key file {} ({}) changed ({}): now {}", k.path(), k.file(), trigger, keys.stream()
                         .map(x -> x.kid() + " sha256:" + x.spkiSha256()).collect(Collectors.joining(", ")));
             } catch (ConfigException e) {
                 refused.put(k.path(), hash);
                 services.sgMetrics().keyFetch(k.path(), false);
-                LOG.warn("key file {} ({}) changed but is not usable; keeping its previous keys: {}", k.path(), k.file(),
-                        String.join("; ", e.problems()));
+                LOG.warn("key file {} ({}) changed ({}) but is not usable; keeping its previous keys: {}", k.path(),
+                        k.file(), trigger, String.join("; ", e.problems()));
             }
         }
     }

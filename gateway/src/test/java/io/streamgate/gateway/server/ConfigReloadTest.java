@@ -423,6 +423,30 @@ class ConfigReloadTest {
         assertThat(metric("streamgate_keys_loaded{source=\"keys[0]\"}")).isEqualTo(1.0);
     }
 
+    @Test
+    void aChangeNoWatchEventReportsIsFoundByThePeriodicCheck() throws Exception {
+        // The configured file is a symlink into another folder (as Kubernetes mounts secrets):
+        // the watch service on the link's folder sees nothing when the target changes in place;
+        // the content-hash check every 2 s does.
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+        Files.writeString(elsewhere.resolve("target.pem"), k1.publicPem());
+        Path link = dir.resolve("linked.pem");
+        try {
+            Files.createSymbolicLink(link, elsewhere.resolve("target.pem"));
+        } catch (UnsupportedOperationException | java.io.IOException e) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, "no symbolic links here: " + e);
+        }
+        writeConfig(config("[{kid: k1, file: linked.pem}]", ""));
+        assertThat(reload().statusCode()).isEqualTo(200);
+        TestKeys rotated = TestKeys.fresh("k1", JwsAlgorithm.ES256);
+        long start = System.nanoTime();
+        Files.writeString(elsewhere.resolve("target.pem"), rotated.publicPem());
+        assertThat(eventually(Duration.ofSeconds(10), () -> fingerprints().contains(spkiSha256Unchecked(rotated))))
+                .as("picked up within 10 s").isTrue();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("within a poll period or two")
+                .isLessThan(Duration.ofSeconds(6));
+    }
+
     private List<String> fingerprints() {
         try {
             return ((List<?>) json(admin("GET", "/keys", ADMIN_TOKEN)).get("keys")).stream()
