@@ -164,7 +164,14 @@ public final class GatewayServer implements AutoCloseable {
         // What lives as long as the process; everything a config builds is in the runtime, swapped on reload.
         GatewayRuntime.Services services = new GatewayRuntime.Services(pool, sgMetrics, gwMetrics, httpClient,
                 wsClient, relays, upgrades, scheduler, clock, AuthSetup.replayStore(config, clock), DECISION_BACKSTOP);
-        AtomicReference<GatewayRuntime> runtime = new AtomicReference<>(GatewayRuntime.build(config, services, null));
+        AtomicReference<GatewayRuntime> runtime;
+        try {
+            runtime = new AtomicReference<>(GatewayRuntime.build(config, services, null));
+        } catch (RuntimeException e) {
+            services.store().close(); // a key file that does not parse: nothing of ours outlives the failed start
+            scheduler.shutdownNow();
+            throw e;
+        }
         Authorizer authorizer = runtime.get().authorizer();
         authorizer.keys().start().whenComplete((x, e) -> LOG.info("keys loaded: {} (ready: {})",
                 authorizer.keys().size(), authorizer.keys().ready()));
