@@ -17,6 +17,8 @@ import io.streamgate.filters.rules.RuleInput;
 import io.streamgate.filters.token.ExtractedToken;
 import io.streamgate.filters.token.TokenExtractor;
 import io.streamgate.filters.token.TokenSource;
+import io.streamgate.filters.replay.Admission;
+import io.streamgate.filters.verify.Claims;
 import io.streamgate.filters.verify.DecodedToken;
 import io.streamgate.filters.verify.TokenVerifier;
 import io.streamgate.filters.verify.Verification;
@@ -49,8 +51,10 @@ public final class Authorizer implements AutoCloseable {
     private final Clock clock;
     private final StreamGateMetrics metrics;
     private final Executor executor;
+    private final io.streamgate.filters.session.Sessions sessions;
 
     private Authorizer(Builder b) {
+        this.sessions = b.sessions;
         this.extractor = new TokenExtractor(b.tokenSources);
         this.verifier = new TokenVerifier(b.policy, b.signatures);
         this.keys = b.keys;
@@ -78,6 +82,33 @@ public final class Authorizer implements AutoCloseable {
 
     public ReplayGuard replay() {
         return replay;
+    }
+
+    /** Sessions and revocations, or null when this authorizer checks none. */
+    public io.streamgate.filters.session.Sessions sessions() {
+        return sessions;
+    }
+
+    /**
+     * Checks only a token's signature against the configured keys (not its time, issuer or
+     * rules): for a renewal's {@code previous}, which may have expired. Allowed with
+     * {@link Admission#NONE}, or denied with the reason.
+     */
+    public Verdict verifySignature(ExtractedToken extracted) {
+        VerifiedToken cached = cache.get(extracted.token());
+        if (cached != null && keys.contains(cached.key())) {
+            return Verdict.allow(cached, extracted);
+        }
+        DecodedToken decoded = verifier.decode(extracted.token());
+        if (decoded.failure() != null) {
+            return Verdict.deny(decoded.failure());
+        }
+        VerificationKey[] candidates = keys.find(decoded.kid(), decoded.algorithm());
+        if (candidates.length == 0) {
+            return Verdict.deny(unknownKey());
+        }
+        Verification v = verifier.verify(decoded, candidates);
+        return v.ok() ? Verdict.allow(v.token(), extracted) : Verdict.deny(v.failure());
     }
 
     public ClientAddress clientAddress() {
@@ -171,6 +202,14 @@ public final class Authorizer implements AutoCloseable {
                 && !route.rules().test(token.claims(), new RuleInput(request, route.pathPrefix(), clientAddress))) {
             return done(meters, Verdict.deny(DenialReason.FORBIDDEN));
         }
+        if (sessions != null) {
+            Claims c = token.claims();
+            if (sessions.index().match(c.iss(), c.sub(), c.jti(), null, c.iat() == Claims.ABSENT ? -1 : c.iat(), now)
+                    != null) {
+                metrics.revocationApplied("request", false);
+                return done(meters, Verdict.deny(DenialReason.REVOKED));
+            }
+        }
         CompletableFuture<ReplayDecision> f = replay.admit(token.claims(), now).toCompletableFuture();
         if (f.isDone()) {
             return done(meters, verdict(f.join(), token, extracted));
@@ -205,6 +244,9 @@ public final class Authorizer implements AutoCloseable {
     @Override
     public void close() {
         keys.close();
+        if (sessions != null) {
+            sessions.close();
+        }
         if (replay.store() != null) {
             replay.store().close();
         }
@@ -223,6 +265,7 @@ public final class Authorizer implements AutoCloseable {
         private long cacheBytes = VerifiedTokenCache.DEFAULT_MAX_BYTES;
         private Executor executor = Runnable::run;
         private Authorizer shareCacheOf;
+        private io.streamgate.filters.session.Sessions sessions;
 
         private Builder(KeyRegistry keys, SignatureVerifier signatures) {
             this.keys = keys;
@@ -285,6 +328,12 @@ public final class Authorizer implements AutoCloseable {
          */
         public Builder replacing(Authorizer previous) {
             shareCacheOf = previous;
+            return this;
+        }
+
+        /** Sessions and revocations: a revoked token is refused ({@code revoked}) before its admission. */
+        public Builder sessions(io.streamgate.filters.session.Sessions v) {
+            sessions = v;
             return this;
         }
 

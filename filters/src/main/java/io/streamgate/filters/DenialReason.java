@@ -23,6 +23,7 @@ public enum DenialReason {
     MISSING_CLAIM(Category.INVALID_TOKEN, "missing_claim", "the token lacks a required claim"),
     REPLAYED(Category.INVALID_TOKEN, "replayed", "the token was already used"),
     SESSION_LIMIT(Category.INVALID_TOKEN, "session_limit", "the token has reached its session limit"),
+    REVOKED(Category.INVALID_TOKEN, "revoked", "the token or session has been revoked"),
     FORBIDDEN(Category.INSUFFICIENT_SCOPE, "forbidden", "the token does not grant this resource"),
     KEY_SOURCE_UNAVAILABLE(Category.UNAVAILABLE, "key_source_unavailable", "the key source is unavailable"),
     REPLAY_STORE_UNAVAILABLE(Category.UNAVAILABLE, "replay_store_unavailable", "the replay store is unavailable"),
@@ -32,6 +33,7 @@ public enum DenialReason {
     MALFORMED_REQUEST(Category.INVALID_REQUEST, "malformed_request", "the request is malformed"),
     METHOD_NOT_ALLOWED(Category.METHOD_NOT_ALLOWED, "method_not_allowed", "the method is not allowed on this route"),
     NO_ROUTE(Category.NOT_FOUND, "no_route", "no route serves this path"),
+    SESSION_NOT_FOUND(Category.UNKNOWN_SESSION, "session_not_found", "no live session matches"),
     UPSTREAM_UNAVAILABLE(Category.BAD_GATEWAY, "upstream_unavailable", "the upstream server is unavailable"),
     UPSTREAM_TIMEOUT(Category.GATEWAY_TIMEOUT, "upstream_timeout", "the upstream server did not answer in time");
 
@@ -45,7 +47,8 @@ public enum DenialReason {
         /** A request the gateway cannot take as it is, before any token is looked at. */
         INVALID_REQUEST(400, "invalid_request"),
         METHOD_NOT_ALLOWED(405, "invalid_request"),
-        NOT_FOUND(404, "not_found");
+        NOT_FOUND(404, "not_found"),
+        UNKNOWN_SESSION(404, "invalid_request");
 
         private final int status;
         private final String error;

@@ -40,6 +40,15 @@ import io.streamgate.filters.DenialReason;
  *     acquire and renew (granted|limit|error)</td></tr>
  * <tr><td>streamgate_replay_store_errors_total</td><td>counter</td><td>action</td>
  *     <td>replay store failures and what was done (deny|allow)</td></tr>
+ * <tr><td>streamgate_session_renewals_total</td><td>counter</td><td>result</td>
+ *     <td>renewals: renewed, or the denial reason code</td></tr>
+ * <tr><td>streamgate_revocations_active</td><td>gauge</td><td></td>
+ *     <td>revocations (and evictions) in force in this replica's index</td></tr>
+ * <tr><td>streamgate_revocations_applied_total</td><td>counter</td><td>kind, reason</td>
+ *     <td>requests refused and live sessions ended by a revocation or eviction; kind
+ *     request|hls|websocket, reason revoked|session_limit</td></tr>
+ * <tr><td>streamgate_session_evictions_total</td><td>counter</td><td></td>
+ *     <td>sessions ended by {@code onLimit: evict-oldest}</td></tr>
  * </table>
  */
 public final class StreamGateMetrics {
@@ -55,6 +64,7 @@ public final class StreamGateMetrics {
     private final Map<String, AtomicReference<Supplier<Number>>> keysLoaded = new ConcurrentHashMap<>();
     private final Map<String, Counter> replayOps = new ConcurrentHashMap<>();
     private final Map<String, Counter> replayErrors = new ConcurrentHashMap<>();
+    private final Map<String, Counter> sessionOps = new ConcurrentHashMap<>();
 
     public StreamGateMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -142,6 +152,30 @@ public final class StreamGateMetrics {
         replayErrors.computeIfAbsent(action, k -> Counter.builder("streamgate.replay.store.errors")
                 .description("Replay store failures, by what was done").tag("action", action)
                 .register(registry)).increment();
+    }
+
+    public void sessionRenewal(String result) {
+        sessionOps.computeIfAbsent("renewal\0" + result, k -> Counter.builder("streamgate.session.renewals")
+                .description("Session renewals, by result").tag("result", result).register(registry)).increment();
+    }
+
+    /** A request refused, or a live session ended, by a revocation or an eviction. */
+    public void revocationApplied(String kind, boolean eviction) {
+        String reason = eviction ? "session_limit" : "revoked";
+        sessionOps.computeIfAbsent("applied\0" + kind + '\0' + reason, k -> Counter.builder("streamgate.revocations.applied")
+                .description("Requests refused and sessions ended by revocations and evictions")
+                .tag("kind", kind).tag("reason", reason).register(registry)).increment();
+    }
+
+    public void eviction() {
+        sessionOps.computeIfAbsent("eviction", k -> Counter.builder("streamgate.session.evictions")
+                .description("Sessions ended by onLimit: evict-oldest").register(registry)).increment();
+    }
+
+    /** Registers the gauge of revocations in force. */
+    public void revocationsActive(Supplier<Number> count) {
+        Gauge.builder("streamgate.revocations.active", count).description("Revocations in force in this replica")
+                .strongReference(true).register(registry);
     }
 
     /** The decision counters of one route, one per reason, created up front. */

@@ -44,4 +44,9 @@ public interface Admission {
     default String leaseId() {
         return null;
     }
+
+    /** Under {@code replay.mode: limit}, the key the lease is counted under ({@code replay.limitBy}); else null. */
+    default String limitKey() {
+        return null;
+    }
 }

@@ -1,7 +1,7 @@
 package io.streamgate.filters.replay;
 
 import java.time.Clock;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -154,7 +154,7 @@ public final class MemoryReplayStore implements ReplayStore {
         long until = Math.min(now + leaseMillis, expiresAtMillis);
         boolean[] granted = {false};
         leases.compute(key, (k, held) -> {
-            Map<String, Long> m = held == null ? new HashMap<>() : held;
+            Map<String, Long> m = held == null ? new LinkedHashMap<>() : held;
             m.values().removeIf(t -> t <= now);
             if (m.containsKey(sessionId) || m.size() < maxSessions) {
                 m.put(sessionId, until);
@@ -163,6 +163,37 @@ public final class MemoryReplayStore implements ReplayStore {
             return m.isEmpty() ? null : m;
         });
         return CompletableFuture.completedFuture(granted[0]);
+    }
+
+    @Override
+    public CompletionStage<String> acquireEvicting(String key, String sessionId, int maxSessions, long leaseMillis,
+                                                   long expiresAtMillis) {
+        if (!leases.containsKey(key) && leases.size() >= maxEntries) {
+            pruneAll();
+            if (leases.size() >= maxEntries) {
+                return CompletableFuture.failedFuture(new StoreFullException());
+            }
+        }
+        long now = clock.millis();
+        long until = Math.min(now + leaseMillis, expiresAtMillis);
+        String[] result = {null};
+        leases.compute(key, (k, held) -> {
+            Map<String, Long> m = held == null ? new LinkedHashMap<>() : held;
+            m.values().removeIf(t -> t <= now);
+            if (until <= now) {
+                return m.isEmpty() ? null : m;
+            }
+            result[0] = "";
+            if (!m.containsKey(sessionId) && m.size() >= maxSessions) {
+                // insertion order is the order sessions first took their lease: the first is the oldest
+                String oldest = m.keySet().iterator().next();
+                m.remove(oldest);
+                result[0] = oldest;
+            }
+            m.put(sessionId, until);
+            return m;
+        });
+        return CompletableFuture.completedFuture(result[0]);
     }
 
     @Override

@@ -63,6 +63,41 @@ public final class RedisReplayStore implements ReplayStore {
             return 0
             """;
 
+    /**
+     * KEYS[1] the lease set, KEYS[2] a hash of when each session first took its lease; ARGV as
+     * {@link #LEASE_SCRIPT}. Like it, but a full set loses its oldest session to make room.
+     * Returns '0' when refused (the token is past its end), '1:' when granted, '1:sid' when
+     * granted by evicting sid.
+     */
+    static final String EVICT_SCRIPT = """
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+            for _, m in ipairs(redis.call('HKEYS', KEYS[2])) do
+              if not redis.call('ZSCORE', KEYS[1], m) then redis.call('HDEL', KEYS[2], m) end
+            end
+            local untilMs = math.min(now + tonumber(ARGV[3]), tonumber(ARGV[4]))
+            if untilMs <= now then return '0' end
+            local held = redis.call('ZSCORE', KEYS[1], ARGV[1])
+            local evicted = ''
+            if not held and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+              local oldestAt
+              for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+                local at = tonumber(redis.call('HGET', KEYS[2], m) or '0')
+                if oldestAt == nil or at < oldestAt then oldestAt = at; evicted = m end
+              end
+              redis.call('ZREM', KEYS[1], evicted)
+              redis.call('HDEL', KEYS[2], evicted)
+            end
+            redis.call('ZADD', KEYS[1], untilMs, ARGV[1])
+            if not held then redis.call('HSET', KEYS[2], ARGV[1], now) end
+            local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+            local ttl = math.max(1, tonumber(last[2]) - now)
+            redis.call('PEXPIRE', KEYS[1], ttl)
+            redis.call('PEXPIRE', KEYS[2], ttl)
+            return '1:' .. evicted
+            """;
+
     /** KEYS[1] the one-time key; ARGV: owner, TTL ms. Consumes it when ours (reserved or consumed) or free. */
     static final String COMMIT_SCRIPT = """
             local v = redis.call('GET', KEYS[1])
@@ -97,6 +132,7 @@ public final class RedisReplayStore implements ReplayStore {
     private static final Script LEASE = Script.of(LEASE_SCRIPT);
     private static final Script COMMIT = Script.of(COMMIT_SCRIPT);
     private static final Script RELEASE = Script.of(RELEASE_SCRIPT);
+    private static final Script EVICT = Script.of(EVICT_SCRIPT);
 
     private final AutoCloseable client;
     private final StatefulConnection<String, String> connection;
@@ -109,7 +145,7 @@ public final class RedisReplayStore implements ReplayStore {
         this.connection = connection;
         this.redis = redis;
         this.prefix = prefix;
-        for (Script script : List.of(LEASE, COMMIT, RELEASE)) {
+        for (Script script : List.of(LEASE, COMMIT, RELEASE, EVICT)) {
             // Best effort: a script missing later (restart, flush) is handled by the EVAL fallback.
             guard(() -> redis.scriptLoad(script.source()));
         }
@@ -266,6 +302,24 @@ public final class RedisReplayStore implements ReplayStore {
     }
 
     @Override
+    public CompletionStage<String> acquireEvicting(String key, String sessionId, int maxSessions, long leaseMillis,
+                                                   long expiresAtMillis) {
+        String[] keys = {leaseKey(key), leaseKey(key) + ":o"};
+        String[] args = {sessionId, Integer.toString(maxSessions), Long.toString(leaseMillis),
+            Long.toString(expiresAtMillis)};
+        return guard(() -> redis.<String>evalsha(EVICT.sha(), ScriptOutputType.VALUE, keys, args))
+                .exceptionallyCompose(e -> {
+                    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                            ? e.getCause() : e;
+                    if (cause instanceof RedisNoScriptException) {
+                        return guard(() -> redis.<String>eval(EVICT.source(), ScriptOutputType.VALUE, keys, args));
+                    }
+                    return CompletableFuture.failedFuture(cause);
+                })
+                .thenApply(r -> r == null || !r.startsWith("1:") ? null : r.substring(2));
+    }
+
+    @Override
     public CompletionStage<Boolean> renew(String key, String sessionId, int maxSessions, long leaseMillis,
                                           long expiresAtMillis) {
         return acquire(key, sessionId, maxSessions, leaseMillis, expiresAtMillis);
@@ -273,7 +327,8 @@ public final class RedisReplayStore implements ReplayStore {
 
     @Override
     public CompletionStage<Void> releaseLease(String key, String sessionId) {
-        return guard(() -> redis.zrem(leaseKey(key), sessionId).thenApply(x -> (Void) null));
+        return guard(() -> redis.zrem(leaseKey(key), sessionId)
+                .thenCombine(redis.hdel(leaseKey(key) + ":o", sessionId), (a, b) -> (Void) null));
     }
 
     /** EVALSHA, and EVAL (which caches the script again) when the server does not know it. */
@@ -307,6 +362,11 @@ public final class RedisReplayStore implements ReplayStore {
     @Override
     public String name() {
         return "redis";
+    }
+
+    /** Sessions and revocations on the same connection and under the same key prefix. */
+    public io.streamgate.filters.session.SessionStore sessions(java.time.Clock clock) {
+        return new io.streamgate.filters.session.RedisSessionStore(redis, prefix, clock);
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.streamgate.filters.replay;
 
 import java.time.Duration;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -56,6 +55,27 @@ public final class ReplayGuard {
     private final long leaseMillis;
     private final long reservationMillis;
     private volatile long lastErrorLogMillis;
+    private final Options options;
+    private final io.streamgate.filters.rules.ClaimPath limitClaim;
+    private volatile java.util.function.Consumer<String> evictions = sid -> { };
+
+    /**
+     * How tokens map to store keys.
+     *
+     * @param subjectScope {@code replay.jtiScope: subject}: one-time use, sessions and jti limits
+     *                     are keyed by {@code (iss, sub, jti)} instead of {@code (iss, jti)}
+     * @param limitBy      {@code replay.limitBy}: {@code jti}, {@code sub} or {@code claim:<path>}
+     * @param evictOldest  {@code replay.onLimit: evict-oldest}
+     */
+    public record Options(boolean subjectScope, String limitBy, boolean evictOldest) {
+        public static final Options DEFAULT = new Options(false, "jti", false);
+
+        public Options {
+            if (!limitBy.equals("jti") && !limitBy.equals("sub") && !limitBy.startsWith("claim:")) {
+                throw new IllegalArgumentException("limitBy: jti, sub or claim:<path>");
+            }
+        }
+    }
 
     public ReplayGuard(ReplayMode mode, ReplayStore store, boolean allowOnStoreError, Duration leeway,
                        Duration storeTimeout, StreamGateMetrics metrics) {
@@ -80,6 +100,17 @@ public final class ReplayGuard {
     public ReplayGuard(ReplayMode mode, ReplayStore store, boolean allowOnStoreError, Duration leeway,
                        Duration storeTimeout, StreamGateMetrics metrics, int maxSessions, Duration lease,
                        Duration reservation) {
+        this(mode, store, allowOnStoreError, leeway, storeTimeout, metrics, maxSessions, lease, reservation,
+                Options.DEFAULT);
+    }
+
+    /** @param options key scope, limit key and what a full limit does */
+    public ReplayGuard(ReplayMode mode, ReplayStore store, boolean allowOnStoreError, Duration leeway,
+                       Duration storeTimeout, StreamGateMetrics metrics, int maxSessions, Duration lease,
+                       Duration reservation, Options options) {
+        this.options = options;
+        this.limitClaim = options.limitBy().startsWith("claim:")
+                ? io.streamgate.filters.rules.ClaimPath.parse(options.limitBy().substring(6)) : null;
         if (reservation.toMillis() <= 0) {
             throw new IllegalArgumentException("reservation must be positive");
         }
@@ -111,15 +142,68 @@ public final class ReplayGuard {
         return key(c.iss(), c.jti());
     }
 
+    /**
+     * The one-time (and session) key of a token under this guard's {@code jtiScope}: {@code
+     * (iss, jti)}, or {@code (iss, sub, jti)} for {@code subject}; null without a jti.
+     */
+    public String tokenKey(Claims c) {
+        return tokenKey(c.iss(), c.sub(), c.jti());
+    }
+
+    public String tokenKey(String iss, String sub, String jti) {
+        if (jti == null || jti.isEmpty()) {
+            return null;
+        }
+        if (!options.subjectScope()) {
+            return key(iss, jti);
+        }
+        String s = sub == null ? "" : sub;
+        return key(iss, s.length() + ":" + s + jti);
+    }
+
+    /**
+     * The key a token's concurrent sessions are counted under ({@code replay.limitBy}); null when
+     * the token lacks what it names (the request is then {@code missing_claim}).
+     */
+    public String limitKey(Claims c) {
+        String by = options.limitBy();
+        if (by.equals("jti")) {
+            String k = tokenKey(c);
+            return k == null ? null : "j" + k;
+        }
+        String v;
+        if (by.equals("sub")) {
+            v = c.sub();
+        } else {
+            Object o = limitClaim.first(c.asMap());
+            v = o == null || o instanceof java.util.Map || o instanceof java.util.List ? null : String.valueOf(o);
+        }
+        return v == null || v.isEmpty() ? null : (by.equals("sub") ? "s" : "c") + key(c.iss(), v);
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    /** Who ends a session evicted by {@code onLimit: evict-oldest} (given its id). */
+    public void onEviction(java.util.function.Consumer<String> sink) {
+        this.evictions = sink;
+    }
+
     static String key(String issuer, String jti) {
         String iss = issuer == null ? "" : issuer;
         return iss.length() + ":" + iss + jti;
     }
 
-    /** A fresh owner or session id (random, unique across replicas). */
+    /** A fresh owner or session id (random, unique across replicas, opaque: 128 random bits). */
     static String newId() {
-        return UUID.randomUUID().toString();
+        byte[] b = new byte[16];
+        IDS.get().nextBytes(b);
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
+
+    private static final ThreadLocal<java.security.SecureRandom> IDS =
+            ThreadLocal.withInitial(java.security.SecureRandom::new);
 
     /**
      * Admits the token or says why not. Mode {@code once} reserves the jti and mode
@@ -131,15 +215,28 @@ public final class ReplayGuard {
         if (mode == ReplayMode.OFF) {
             return ADMIT;
         }
-        if (claims.jti() == null || claims.jti().isEmpty()) {
-            return CompletableFuture.completedFuture(ReplayDecision.deny(DenialReason.MISSING_CLAIM));
-        }
-        String key = key(claims);
         if (mode == ReplayMode.LIMIT) {
+            String key = limitKey(claims);
+            if (key == null) {
+                return CompletableFuture.completedFuture(ReplayDecision.deny(DenialReason.MISSING_CLAIM));
+            }
             long expiresAt = leaseExpiry(claims.exp());
             Lease lease = new Lease(key, newId());
+            if (options.evictOldest()) {
+                return decide("acquire", () -> store.acquireEvicting(key, lease.sessionId, maxSessions, leaseMillis,
+                        expiresAt).thenApply(evicted -> {
+                            if (evicted != null && !evicted.isEmpty()) {
+                                evictions.accept(evicted);
+                            }
+                            return evicted != null;
+                        }), lease, lease::undo, "granted", "limit", DenialReason.SESSION_LIMIT);
+            }
             return decide("acquire", () -> store.acquire(key, lease.sessionId, maxSessions, leaseMillis, expiresAt),
                     lease, lease::undo, "granted", "limit", DenialReason.SESSION_LIMIT);
+        }
+        String key = tokenKey(claims);
+        if (key == null) {
+            return CompletableFuture.completedFuture(ReplayDecision.deny(DenialReason.MISSING_CLAIM));
         }
         long expiresAt = claims.exp() == Claims.ABSENT ? nowMillis + Duration.ofDays(1).toMillis()
                 : claims.exp() * 1000 + leewayMillis;
@@ -213,72 +310,34 @@ public final class ReplayGuard {
     }
 
     /**
-     * Mode {@code limit}: takes one of the token's {@code maxSessions} session leases for
-     * {@code sessionId}. Completes with null when granted, {@code session_limit} when all are
-     * held, or what {@code onStoreError} says when the store fails. (The {@link Admission} of
-     * {@link #admit} already holds a lease; this is for a caller that manages its own.)
+     * Renews a session's lease (or retakes it when it lapsed and there is room) until at most
+     * {@code cap}, the session's current cap (epoch seconds, or {@link Claims#ABSENT}): a
+     * renewed session's lease outlives the token that opened it. Completes with null when
+     * kept, {@code session_limit} when lost, or what {@code onStoreError} says.
      */
-    public CompletionStage<DenialReason> acquireLease(Claims claims, String sessionId) {
-        return lease("acquire", claims.iss(), claims.jti(), claims.exp(), sessionId, false);
-    }
-
-    /** Renews a lease this session holds (or retakes it when it lapsed and there is room). */
-    public CompletionStage<DenialReason> renewLease(Claims claims, String sessionId) {
-        return lease("renew", claims.iss(), claims.jti(), claims.exp(), sessionId, true);
-    }
-
-    /**
-     * Renews a lease known only by the token's issuer, jti and exp (an HLS session credential
-     * carries those, not the claims).
-     *
-     * @param exp epoch seconds, or {@link Claims#ABSENT}
-     */
-    public CompletionStage<DenialReason> renewLease(String iss, String jti, long exp, String sessionId) {
-        return lease("renew", iss, jti, exp, sessionId, true);
-    }
-
-    /** Releases a session's lease; failures are counted and otherwise ignored (the lease lapses by itself). */
-    public void releaseLease(Claims claims, String sessionId) {
-        if (mode != ReplayMode.LIMIT || claims.jti() == null) {
-            return;
-        }
-        String key = key(claims);
-        settle("release", () -> store.releaseLease(key, sessionId), x -> "ok");
-    }
-
-    private long leaseExpiry(long exp) {
-        return exp == Claims.ABSENT ? Long.MAX_VALUE / 2 : exp * 1000 + leewayMillis;
-    }
-
-    private CompletionStage<DenialReason> lease(String op, String iss, String jti, long exp, String sessionId,
-                                                boolean renew) {
-        if (mode != ReplayMode.LIMIT) {
+    public CompletionStage<DenialReason> renewLease(String limitKey, long cap, String sessionId) {
+        if (mode != ReplayMode.LIMIT || limitKey == null) {
             return ADMIT_LEASE;
         }
-        if (jti == null || jti.isEmpty()) {
-            return CompletableFuture.completedFuture(DenialReason.MISSING_CLAIM);
-        }
-        long expiresAt = leaseExpiry(exp);
-        String key = key(iss, jti);
-        if (!renew) {
-            Lease lease = new Lease(key, sessionId);
-            return decide(op, () -> store.acquire(key, sessionId, maxSessions, leaseMillis, expiresAt), lease,
-                    lease::undo, "granted", "limit", DenialReason.SESSION_LIMIT).thenApply(ReplayDecision::denied);
-        }
+        long expiresAt = leaseExpiry(cap);
         // A renewal that timed out is not undone: the session held the lease before it.
         CompletableFuture<Boolean> f;
         try {
-            f = store.renew(key, sessionId, maxSessions, leaseMillis, expiresAt).toCompletableFuture();
+            f = store.renew(limitKey, sessionId, maxSessions, leaseMillis, expiresAt).toCompletableFuture();
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }
         return f.copy().orTimeout(timeoutMillis, TimeUnit.MILLISECONDS).handle((granted, error) -> {
             if (error != null) {
-                return storeError(op, error);
+                return storeError("renew", error);
             }
-            metrics.replay(op, granted ? "granted" : "limit");
+            metrics.replay("renew", granted ? "granted" : "limit");
             return granted ? null : DenialReason.SESSION_LIMIT;
         });
+    }
+
+    private long leaseExpiry(long exp) {
+        return exp == Claims.ABSENT || exp == Long.MAX_VALUE ? Long.MAX_VALUE / 2 : exp * 1000 + leewayMillis;
     }
 
     /**
@@ -416,6 +475,11 @@ public final class ReplayGuard {
         @Override
         public String leaseId() {
             return sessionId;
+        }
+
+        @Override
+        public String limitKey() {
+            return key;
         }
 
         @Override

@@ -44,6 +44,17 @@ public interface ReplayStore extends AutoCloseable {
     CompletionStage<Boolean> acquire(String key, String sessionId, int maxSessions, long leaseMillis,
                                      long expiresAtMillis);
 
+    /**
+     * Like {@link #acquire}, but when all leases are held by others, the oldest session's
+     * lease (by when it was first taken) is dropped to make room ({@code onLimit: evict-oldest}).
+     * Completes with null when refused (only when the token is past its end), {@code ""} when
+     * granted with nobody evicted, else the evicted session's id.
+     */
+    default CompletionStage<String> acquireEvicting(String key, String sessionId, int maxSessions, long leaseMillis,
+                                                    long expiresAtMillis) {
+        return acquire(key, sessionId, maxSessions, leaseMillis, expiresAtMillis).thenApply(ok -> ok ? "" : null);
+    }
+
     /** Extends a lease this session holds; completes with false when it had lapsed and could not be retaken. */
     CompletionStage<Boolean> renew(String key, String sessionId, int maxSessions, long leaseMillis,
                                    long expiresAtMillis);

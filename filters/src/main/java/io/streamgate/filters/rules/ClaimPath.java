@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 /** A dotted claim path such as {@code roles[].eventId}, compiled to segments. */
-final class ClaimPath {
+public final class ClaimPath {
     private final String[] names;
     private final boolean[] each;
 
@@ -14,7 +14,8 @@ final class ClaimPath {
         this.each = each;
     }
 
-    static ClaimPath parse(String s) {
+    /** The compiled path, or null when {@code s} is not a claim path. */
+    public static ClaimPath parse(String s) {
         String[] parts = s.split("\\.", -1);
         String[] names = new String[parts.length];
         boolean[] each = new boolean[parts.length];
@@ -30,6 +31,19 @@ final class ClaimPath {
             names[i] = p;
         }
         return new ClaimPath(names, each);
+    }
+
+    /** The first scalar value the path reaches (a string, number or boolean), or null. */
+    public Object first(Map<String, Object> root) {
+        Object[] found = {null};
+        walk(root, 0, v -> {
+            if (v instanceof String || v instanceof Number || v instanceof Boolean) {
+                found[0] = v;
+                return true;
+            }
+            return false;
+        });
+        return found[0];
     }
 
     /** True when some value the path reaches satisfies the test. */

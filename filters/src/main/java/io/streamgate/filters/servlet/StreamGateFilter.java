@@ -64,6 +64,12 @@ import io.streamgate.filters.token.TokenSource;
  * session for its duration: it holds one of the token's leases from the decision until it
  * ends, and releases it then. The lease is not renewed while the request runs, so a request
  * longer than the lease period holds it only for that period.
+ *
+ * <p>Sessions: a revocation in force refuses new requests ({@code 401 revoked}) exactly as in
+ * the gateway, when the authorizer has {@link io.streamgate.filters.session.Sessions}. A
+ * servlet request holds nothing a later revocation or eviction could end, so
+ * {@code replay.onLimit: evict-oldest} (which ends the oldest live session) cannot be honoured
+ * here: building the filter with it is refused.
  */
 public final class StreamGateFilter implements Filter {
     /** Request attribute holding the allowed {@link Verdict}. */
@@ -93,10 +99,16 @@ public final class StreamGateFilter implements Filter {
      *                any other is answered {@code 405} with {@code Allow} before any token check,
      *                and a preflight allows exactly these
      * @throws IllegalArgumentException when {@code methods} is empty or holds something that is not a method token
+     * @throws io.streamgate.filters.ConfigException for {@code replay.onLimit: evict-oldest}
      */
     public StreamGateFilter(Authorizer authorizer, Function<HttpServletRequest, RoutePolicy> routes,
                             Collection<String> methods) {
         this.authorizer = java.util.Objects.requireNonNull(authorizer, "authorizer");
+        if (authorizer.replay().mode() == io.streamgate.filters.replay.ReplayMode.LIMIT
+                && authorizer.replay().options().evictOldest()) {
+            throw new io.streamgate.filters.ConfigException("replay.onLimit",
+                    "evict-oldest cannot be honoured by the servlet Filter (it holds no live session to end); use reject");
+        }
         this.routes = java.util.Objects.requireNonNull(routes, "routes");
         this.methods = checkMethods(methods);
         this.tokenSources = authorizer.extractor().sources();
