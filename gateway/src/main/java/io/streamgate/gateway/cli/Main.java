@@ -12,7 +12,8 @@ import io.streamgate.filters.ConfigException;
 @Command(name = "streamgate", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "JWT gateway for live-streaming origins (WebSocket and HLS).",
         subcommands = {RunCommand.class, DemoCommand.class, KeygenCommand.class, MintCommand.class,
-                VerifyCommand.class, CheckConfigCommand.class, OriginCommand.class, CommandLine.HelpCommand.class})
+                VerifyCommand.class, CheckConfigCommand.class, OriginCommand.class, RevokeCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0;
     public static final int RUNTIME_FAILURE = 1;

@@ -70,7 +70,7 @@ final class VerifyCommand implements Callable<Integer> {
         GatewayConfig dry = new GatewayConfig(c.listen(), c.admin(), c.keys(), c.verify(), c.tokens(),
                 new GatewayConfig.Replay(c.replay().mode(), c.replay().maxSessions(), GatewayConfig.Replay.Store.MEMORY,
                         c.replay().redis(), c.replay().allowOnStoreError(), c.replay().timeout(),
-                        c.replay().keyPrefix(), c.replay().lease()),
+                        c.replay().keyPrefix(), c.replay().lease(), c.replay().options()),
                 c.trustedProxies(), c.crypto(), c.hls(), c.proxy(), c.routes(), GatewayConfig.Warmup.OFF);
         try (Authorizer a = AuthSetup.build(dry, StreamGateMetrics.noop(), Clock.systemUTC(), false)) {
             a.keys().start().get(30, TimeUnit.SECONDS);

@@ -242,7 +242,8 @@ public final class ConfigLoader {
     }
 
     private GatewayConfig.Replay replay(ConfigNode n) {
-        n.expectObject(Set.of("mode", "maxSessions", "store", "redis", "onStoreError", "timeout", "keyPrefix", "lease"));
+        n.expectObject(Set.of("mode", "maxSessions", "store", "redis", "onStoreError", "timeout", "keyPrefix", "lease",
+                "limitBy", "onLimit", "jtiScope"));
         ConfigNode m = n.child("mode");
         ReplayMode mode = ReplayMode.OFF;
         if (!m.isMissing()) {
@@ -279,9 +280,25 @@ public final class ConfigLoader {
         if (!onError.equals("deny") && !onError.equals("allow")) {
             n.problem("onStoreError", "must be deny or allow, was \"" + onError + "\"");
         }
+        String limitBy = n.string("limitBy", "jti");
+        if (!limitBy.equals("jti") && !limitBy.equals("sub")
+                && !(limitBy.startsWith("claim:") && io.streamgate.filters.rules.ClaimPath.parse(limitBy.substring(6)) != null)) {
+            n.problem("limitBy", "must be jti, sub or claim:<path> (e.g. claim:ticket.id), was \"" + limitBy + "\"");
+            limitBy = "jti";
+        }
+        String onLimit = n.string("onLimit", "reject");
+        if (!onLimit.equals("reject") && !onLimit.equals("evict-oldest")) {
+            n.problem("onLimit", "must be reject or evict-oldest, was \"" + onLimit + "\"");
+        }
+        String scope = n.string("jtiScope", "issuer");
+        if (!scope.equals("issuer") && !scope.equals("subject")) {
+            n.problem("jtiScope", "must be issuer or subject, was \"" + scope + "\"");
+        }
         return new GatewayConfig.Replay(mode, maxSessions, st, redisUri, onError.equals("allow"),
                 n.duration("timeout", Duration.ofMillis(50)), n.string("keyPrefix", "streamgate:"),
-                n.duration("lease", Duration.ofSeconds(30)));
+                n.duration("lease", Duration.ofSeconds(30)),
+                new io.streamgate.filters.replay.ReplayGuard.Options(scope.equals("subject"), limitBy,
+                        onLimit.equals("evict-oldest")));
     }
 
     private List<String> clientIp(ConfigNode n) {

@@ -114,9 +114,14 @@ public record GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, Ve
     public record Tokens(List<TokenSource> from, boolean stripBeforeUpstream, int maxLength) {
     }
 
-    /** Replay protection; {@code redis} and {@code keyPrefix} apply to {@code store: redis}. */
+    /**
+     * Replay protection; {@code redis} and {@code keyPrefix} apply to {@code store: redis}, which
+     * also holds sessions and revocations; {@code options}: {@code jtiScope}, {@code limitBy},
+     * {@code onLimit}.
+     */
     public record Replay(ReplayMode mode, int maxSessions, Store store, URI redis, boolean allowOnStoreError,
-                         Duration timeout, String keyPrefix, Duration lease) {
+                         Duration timeout, String keyPrefix, Duration lease,
+                         io.streamgate.filters.replay.ReplayGuard.Options options) {
         public enum Store { MEMORY, REDIS }
     }
 

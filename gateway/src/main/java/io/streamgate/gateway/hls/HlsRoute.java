@@ -44,6 +44,9 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
     private final StreamGateMetrics.RouteMeters decisions;
     private final PlaylistShield shield;
     private final GatewayMetrics.RouteMeters meters;
+    private final io.streamgate.filters.session.Sessions sessions;
+    /** Sessions that fetched a playlist within the session TTL: the live HLS sessions gauge. */
+    private final com.github.benmanes.caffeine.cache.Cache<String, Boolean> live;
 
     /**
      * @param authorization null on an {@code auth: none} route
@@ -61,6 +64,10 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
         this.decisions = decisions.route(route.name());
         this.shield = shield;
         this.meters = metrics.route(route.name());
+        this.sessions = authorization == null ? null : authorization.authorizer().sessions();
+        this.live = com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(1_000_000)
+                .expireAfterWrite(credentials.ttl()).executor(Runnable::run).build();
+        meters.sessionsActive("hls", live::estimatedSize);
     }
 
     /**
@@ -191,35 +198,67 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
             return;
         }
         SessionCredentials.Check check = credentials.check(credential, route.name(), ex.path());
+        if (check.capReached() && sessions != null) {
+            // Past the cap it was issued with: admitted if a renewal (at any replica) moved the cap.
+            SessionCredentials.Session lapsed = check.session();
+            sessions.cap(lapsed.sid(), lapsed.tokenExpiresAt()).whenComplete((cap, e) ->
+                    request.getComponents().getExecutor().execute(() -> {
+                        if (cap != null && cap * 1000 > System.currentTimeMillis()) {
+                            checked(ex, lapsed.withCap(cap), request, response, callback);
+                        } else {
+                            refuse(ex, request, response, callback, DenialReason.EXPIRED);
+                        }
+                    }));
+            return;
+        }
         if (check.failure() != null) {
-            metrics.hlsSession(route.name(), "rejected");
             if (authorization.authorizer().extractor().extract(ex.view()) != null) {
+                metrics.hlsSession(route.name(), "rejected");
                 authorization.authorize(ex, request, response, callback, this::forward); // the token decides
                 return;
             }
-            decisions.denied(check.failure());
-            Answers.deny(request, response, callback, check.failure(), ex.requestId());
+            refuse(ex, request, response, callback, check.failure());
             return;
         }
-        SessionCredentials.Session s = check.session();
+        checked(ex, check.session(), request, response, callback);
+    }
+
+    private void refuse(Exchange ex, Request request, Response response, Callback callback, DenialReason r) {
+        metrics.hlsSession(route.name(), "rejected");
+        decisions.denied(r);
+        Answers.deny(request, response, callback, r, ex.requestId());
+    }
+
+    /** A credential that opened: revocation, binding, then (on playlists under limit) the lease. */
+    private void checked(Exchange ex, SessionCredentials.Session s, Request request, Response response,
+                         Callback callback) {
+        if (sessions != null) {
+            io.streamgate.filters.session.Revocation r = sessions.index().match(s.iss(), s.sub(), s.jti(), s.sid(),
+                    s.iat(), System.currentTimeMillis());
+            if (r != null) {
+                authorization.authorizer().metrics().revocationApplied("hls", r.isEviction());
+                refuse(ex, request, response, callback, r.isEviction() ? DenialReason.SESSION_LIMIT : DenialReason.REVOKED);
+                return;
+            }
+        }
         if (!s.binding().isEmpty() && !s.binding().equals(binding(ex))) {
             // opened under a rule reading {client.ip} / {origin.host}: the credential stays with those values
-            metrics.hlsSession(route.name(), "rejected");
-            decisions.denied(DenialReason.FORBIDDEN);
-            Answers.deny(request, response, callback, DenialReason.FORBIDDEN, ex.requestId());
+            refuse(ex, request, response, callback, DenialReason.FORBIDDEN);
             return;
         }
-        if (!s.lease().isEmpty() && replay.mode() == ReplayMode.LIMIT && isPlaylistPath(ex.path())) {
+        boolean playlist = isPlaylistPath(ex.path());
+        if (playlist) {
+            live.put(s.sid(), Boolean.TRUE);
+        }
+        if (s.leased() && replay.mode() == ReplayMode.LIMIT && playlist) {
             // A playlist reload keeps the viewer's session lease alive; segments need not.
-            long exp = s.tokenExpiresAt() == Long.MAX_VALUE ? Claims.ABSENT : s.tokenExpiresAt();
-            replay.renewLease(s.iss(), s.jti(), exp, s.lease()).whenComplete((lost, e) ->
+            long cap = s.tokenExpiresAt() == Long.MAX_VALUE ? Claims.ABSENT : s.tokenExpiresAt();
+            replay.renewLease(s.limitKey(), cap, s.sid()).whenComplete((lost, e) ->
                     request.getComponents().getExecutor().execute(() -> {
                         if (lost != null || e != null) {
                             DenialReason r = lost != null ? lost : replay.storeError(e);
                             if (r != null) {
-                                metrics.hlsSession(route.name(), "rejected");
-                                decisions.denied(r);
-                                Answers.deny(request, response, callback, r, ex.requestId());
+                                refuse(ex, request, response, callback, r);
                                 return;
                             }
                         }
@@ -303,13 +342,23 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
             Claims c = ex.verdict().token().claims();
             String path = ex.path();
             String prefix = path.substring(0, path.lastIndexOf('/') + 1);
-            String lease = ex.verdict().admission().leaseId();
+            io.streamgate.filters.replay.Admission admission = ex.verdict().admission();
+            String lease = admission.leaseId();
             if (lease == null && replay.mode() == ReplayMode.LIMIT) {
                 return null; // under limit, no session without a lease: the children must carry the token
             }
+            String sid = lease != null ? lease : sessions.newSid();
+            long cap = c.exp() == Claims.ABSENT ? Long.MAX_VALUE : c.exp();
+            long now = System.currentTimeMillis() / 1000;
             metrics.hlsSession(route.name(), "issued");
-            return credentials.issue(route.name(), prefix, c.iss(), c.jti(), c.sub(),
-                    c.exp() == Claims.ABSENT ? Long.MAX_VALUE : c.exp(), lease == null ? "" : lease,
+            live.put(sid, Boolean.TRUE);
+            String tokenKey = replay.tokenKey(c);
+            if (tokenKey != null) {
+                sessions.opened(new io.streamgate.filters.session.SessionRecord(sid, "hls", route.name(), prefix,
+                        c.iss(), c.sub(), c.jti(), cap, now), tokenKey);
+            }
+            return credentials.issue(route.name(), prefix, c.iss(), c.sub(), c.jti(), sid,
+                    c.iat() == Claims.ABSENT ? -1 : c.iat(), cap, lease == null ? "" : admission.limitKey(),
                     route.rules().readsClientBinding() ? binding(ex) : "");
         }
         SessionCredentials.Session s = ex.session();

@@ -19,9 +19,9 @@ import io.streamgate.filters.DenialReason;
  * token opened the master playlist — so that a one-time token still plays a whole session,
  * and a segment costs an HMAC instead of a signature verification.
  *
- * <p>A credential is {@code "2." base64url(nonce || AES-256-GCM(fields))}: the fields (route,
- * granted path prefix, the token's {@code iss}, {@code jti} and {@code sub}, the credential's
- * expiry, the token's own expiry, the session lease) are sealed, not merely signed, so a
+ * <p>A credential is {@code "3." base64url(nonce || AES-256-GCM(fields))}: the fields (route,
+ * granted path prefix, the token's {@code iss}, {@code jti}, {@code sub} and {@code iat}, the
+ * session's {@code sid}, the credential's expiry, the session's cap, its lease key) are sealed, not merely signed, so a
  * viewer — and every CDN or proxy log that keeps the URL — reads nothing of who the viewer
  * is (a {@code sub} is often an e-mail). The key is derived from {@code hls.sessionSecret}
  * (HMAC-SHA256 of a fixed label), so replicas sharing the secret open each other's
@@ -41,21 +41,54 @@ public final class SessionCredentials {
     private final SecretKeySpec key;
     private final ThreadLocal<Cipher> ciphers = ThreadLocal.withInitial(SessionCredentials::newCipher);
     private final ThreadLocal<SecureRandom> nonces = ThreadLocal.withInitial(SecureRandom::new);
-    private static final String VERSION = "2.";
-    private static final byte[] AAD = "streamgate sg_session v2".getBytes(StandardCharsets.US_ASCII);
+    private static final String VERSION = "3.";
+    private static final byte[] AAD = "streamgate sg_session v3".getBytes(StandardCharsets.US_ASCII);
     private static final int NONCE = 12;
     private static final int TAG_BITS = 128;
 
-    /** A session: who, which route and prefix, until when. */
-    /** {@code lease} is the session's lease id under {@code replay.mode: limit}, else empty. */
+    /**
+     * A session as its credential carries it: which route and prefix, whose (the token's
+     * {@code iss}, {@code sub}, {@code jti}, {@code iat}), its opaque {@code sid}, until when.
+     *
+     * @param expiresAt      when this credential lapses (epoch seconds): the sliding TTL, the cap
+     *                       and the session's maximum age, whichever comes first
+     * @param tokenExpiresAt the session's cap when this credential was issued: the newest
+     *                       token's exp ({@link Long#MAX_VALUE} without one); a renewal moves it
+     * @param iat            the opening token's iat, or -1 (for {@code issuedBefore} revocations)
+     * @param limitKey       the key its lease is counted under ({@code replay.mode: limit}), else empty
+     * @param binding        the request values the session is bound to, or empty
+     */
     public record Session(String route, String prefix, String iss, String jti, String sub, long expiresAt,
-                          long tokenExpiresAt, String lease, long openedAt, String binding) {
+                          long tokenExpiresAt, String sid, long openedAt, String binding, long iat, String limitKey) {
+        /** True when the credential lapsed only because the cap it carries was reached: a renewal may have moved it. */
+        public boolean capReached(long nowSeconds) {
+            return tokenExpiresAt <= nowSeconds && expiresAt == tokenExpiresAt;
+        }
+
+        /** The same session with a cap moved by a renewal. */
+        public Session withCap(long cap) {
+            return new Session(route, prefix, iss, jti, sub, Math.max(expiresAt, cap), cap, sid, openedAt, binding, iat,
+                    limitKey);
+        }
+
+        /** Whether a lease is held ({@code replay.mode: limit}). */
+        public boolean leased() {
+            return !limitKey.isEmpty();
+        }
     }
 
-    /** The outcome of checking a credential: the session, or why it was refused. */
+    /**
+     * The outcome of checking a credential: the session, or why it was refused. A credential
+     * that lapsed at its cap comes back as {@code expired} with its session, so that the
+     * caller can ask the store whether the session was renewed ({@link #capReached()}).
+     */
     public record Check(Session session, DenialReason failure) {
         static Check failed(DenialReason r) {
             return new Check(null, r);
+        }
+
+        public boolean capReached() {
+            return failure == DenialReason.EXPIRED && session != null;
         }
     }
 
@@ -90,6 +123,11 @@ public final class SessionCredentials {
         }
     }
 
+    /** The sliding lifetime of a credential ({@code hls.sessionTtl}). */
+    public Duration ttl() {
+        return ttl;
+    }
+
     /** A random 256-bit secret, for a single gateway without a configured one. */
     public static byte[] randomSecret() {
         byte[] b = new byte[32];
@@ -98,37 +136,26 @@ public final class SessionCredentials {
     }
 
     /**
-     * Issues a credential for a token's session.
-     *
-     * @param tokenExpiresAt the token's exp in epoch seconds, or {@link Long#MAX_VALUE} when it has none
-     */
-    public String issue(String route, String prefix, String jti, String sub, long tokenExpiresAt) {
-        return issue(route, prefix, null, jti, sub, tokenExpiresAt, "");
-    }
-
-    /** Issues a credential carrying the token's issuer and a session lease id ({@code replay.mode: limit}). */
-    public String issue(String route, String prefix, String iss, String jti, String sub, long tokenExpiresAt,
-                        String lease) {
-        return issue(route, prefix, iss, jti, sub, tokenExpiresAt, lease, "");
-    }
-
-    /**
      * Issues the first credential of a session opened now.
      *
-     * @param binding the request values the session is bound to (client address, origin host), or empty
+     * @param cap      the token's exp in epoch seconds, or {@link Long#MAX_VALUE} when it has none
+     * @param iat      the token's iat, or -1
+     * @param limitKey the lease's key under {@code replay.mode: limit}, else empty
+     * @param binding  the request values the session is bound to (client address, origin host), or empty
      */
-    public String issue(String route, String prefix, String iss, String jti, String sub, long tokenExpiresAt,
-                        String lease, String binding) {
-        return seal(route, prefix, iss, jti, sub, tokenExpiresAt, lease, clock.millis() / 1000, binding);
+    public String issue(String route, String prefix, String iss, String sub, String jti, String sid, long iat,
+                        long cap, String limitKey, String binding) {
+        return seal(route, prefix, iss, jti, sub, cap, sid, clock.millis() / 1000, binding, iat, limitKey);
     }
 
     private String seal(String route, String prefix, String iss, String jti, String sub, long tokenExpiresAt,
-                        String lease, long openedAt, String binding) {
+                        String sid, long openedAt, String binding, long iat, String limitKey) {
         long now = clock.millis() / 1000;
-        // sliding with the TTL, never past the token's exp nor the session's absolute maximum age
+        // sliding with the TTL, never past the cap nor the session's absolute maximum age
         long exp = Math.min(Math.min(tokenExpiresAt, now + ttl.toSeconds()), openedAt + maxAgeSeconds);
-        String fields = "2|" + esc(route) + "|" + esc(prefix) + "|" + esc(iss) + "|" + esc(jti) + "|" + esc(sub) + "|"
-                + exp + "|" + tokenExpiresAt + "|" + esc(lease) + "|" + openedAt + "|" + esc(binding);
+        String fields = "3|" + esc(route) + "|" + esc(prefix) + "|" + esc(iss) + "|" + esc(jti) + "|" + esc(sub) + "|"
+                + exp + "|" + tokenExpiresAt + "|" + esc(sid) + "|" + openedAt + "|" + esc(binding) + "|" + iat + "|"
+                + esc(limitKey);
         byte[] data = fields.getBytes(StandardCharsets.UTF_8);
         byte[] nonce = new byte[NONCE];
         nonces.get().nextBytes(nonce);
@@ -145,10 +172,19 @@ public final class SessionCredentials {
         }
     }
 
-    /** Re-issues a credential for the same session with a fresh (sliding) expiry. */
+    /** Re-issues a credential for the same session with a fresh (sliding) expiry, up to its cap. */
     public String renew(Session s) {
-        return seal(s.route(), s.prefix(), s.iss(), s.jti(), s.sub(), s.tokenExpiresAt(), s.lease(), s.openedAt(),
-                s.binding());
+        return seal(s.route(), s.prefix(), s.iss(), s.jti(), s.sub(), s.tokenExpiresAt(), s.sid(), s.openedAt(),
+                s.binding(), s.iat(), s.limitKey());
+    }
+
+    /**
+     * Opens a credential whatever its route and expiry (a renewal names its session by it);
+     * null when it is not one of ours or is damaged.
+     */
+    public Session open(String credential) {
+        Check c = unseal(credential);
+        return c.session();
     }
 
     /**
@@ -157,6 +193,28 @@ public final class SessionCredentials {
      * used outside its granted prefix {@code forbidden}.
      */
     public Check check(String credential, String route, String path) {
+        Check opened = unseal(credential);
+        Session s = opened.session();
+        if (s == null) {
+            return opened;
+        }
+        if (!s.route().equals(route)) {
+            return Check.failed(DenialReason.BAD_SIGNATURE);
+        }
+        if (!path.startsWith(s.prefix()) || path.contains("/../")) {
+            return Check.failed(DenialReason.FORBIDDEN);
+        }
+        long now = clock.millis();
+        if (now >= (s.openedAt() + maxAgeSeconds) * 1000) {
+            return Check.failed(DenialReason.EXPIRED);
+        }
+        if (now >= s.expiresAt() * 1000) {
+            return s.capReached(now / 1000) ? new Check(s, DenialReason.EXPIRED) : Check.failed(DenialReason.EXPIRED);
+        }
+        return new Check(s, null);
+    }
+
+    private Check unseal(String credential) {
         if (credential == null || credential.length() > MAX_LENGTH) {
             return Check.failed(DenialReason.BAD_SIGNATURE);
         }
@@ -182,26 +240,16 @@ public final class SessionCredentials {
             return Check.failed(DenialReason.BAD_SIGNATURE); // tampered, or sealed with another secret
         }
         String[] f = new String(data, StandardCharsets.UTF_8).split("\\|", -1);
-        if (f.length != 11 || !f[0].equals("2")) {
+        if (f.length != 13 || !f[0].equals("3")) {
             return Check.failed(DenialReason.BAD_SIGNATURE);
         }
-        Session s;
         try {
-            s = new Session(unesc(f[1]), unesc(f[2]), f[3].isEmpty() ? null : unesc(f[3]), unesc(f[4]), unesc(f[5]),
-                    Long.parseLong(f[6]), Long.parseLong(f[7]), unesc(f[8]), Long.parseLong(f[9]), unesc(f[10]));
+            return new Check(new Session(unesc(f[1]), unesc(f[2]), f[3].isEmpty() ? null : unesc(f[3]), unesc(f[4]),
+                    unesc(f[5]), Long.parseLong(f[6]), Long.parseLong(f[7]), unesc(f[8]), Long.parseLong(f[9]),
+                    unesc(f[10]), Long.parseLong(f[11]), unesc(f[12])), null);
         } catch (RuntimeException e) {
             return Check.failed(DenialReason.BAD_SIGNATURE);
         }
-        if (!s.route().equals(route)) {
-            return Check.failed(DenialReason.BAD_SIGNATURE);
-        }
-        if (clock.millis() >= s.expiresAt() * 1000 || clock.millis() >= (s.openedAt() + maxAgeSeconds) * 1000) {
-            return Check.failed(DenialReason.EXPIRED);
-        }
-        if (!path.startsWith(s.prefix()) || path.contains("/../")) {
-            return Check.failed(DenialReason.FORBIDDEN);
-        }
-        return new Check(s, null);
     }
 
     private static String esc(String s) {

@@ -21,6 +21,9 @@ import io.micrometer.core.instrument.Timer;
  * <tr><td>streamgate_upstream_seconds</td><td>timer</td><td>route, status</td>
  *     <td>upstream exchange time to response headers; status 2xx..5xx or error</td></tr>
  * <tr><td>streamgate_websocket_sessions_active</td><td>gauge</td><td>route</td><td>open relayed WebSocket sessions</td></tr>
+ * <tr><td>streamgate_sessions_active</td><td>gauge</td><td>route, kind</td>
+ *     <td>live viewer sessions: kind websocket (open relays) or hls (sessions that fetched a
+ *     playlist within {@code hls.sessionTtl})</td></tr>
  * <tr><td>streamgate_websocket_sessions_total</td><td>counter</td><td>route</td><td>relayed WebSocket sessions opened</td></tr>
  * <tr><td>streamgate_hls_rewrites_total</td><td>counter</td><td>route</td><td>playlists rewritten</td></tr>
  * <tr><td>streamgate_hls_sessions_total</td><td>counter</td><td>route, result</td>
@@ -225,9 +228,16 @@ public final class GatewayMetrics {
             if (!gauge) {
                 Gauge.builder("streamgate.websocket.sessions.active", websocketActive, AtomicInteger::get)
                         .description("Open relayed WebSocket sessions").tag("route", route).register(registry);
+                sessionsActive("websocket", websocketActive::get);
                 gauge = true;
             }
             return websocketActive;
+        }
+
+        /** Registers the live-sessions gauge of one kind (hls, websocket) of this route. */
+        public void sessionsActive(String kind, java.util.function.Supplier<Number> count) {
+            Gauge.builder("streamgate.sessions.active", count).description("Live viewer sessions")
+                    .tag("route", route).tag("kind", kind).strongReference(true).register(registry);
         }
 
         /** @param status the upstream's status, 0 for a failed exchange */

@@ -77,6 +77,17 @@ public final class Answers {
         deny(request, response, callback, reason, requestId, null);
     }
 
+    /** A JSON answer of the gateway's own (renewal, admin API): never cached. */
+    public static void json(Response response, Callback callback, int status, String json) {
+        response.setStatus(status);
+        HttpFields.Mutable h = response.getHeaders();
+        h.put(HttpHeader.CACHE_CONTROL, "no-store");
+        h.put(HttpHeader.CONTENT_TYPE, "application/json");
+        byte[] body = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        h.put(HttpHeader.CONTENT_LENGTH, body.length);
+        response.write(true, ByteBuffer.wrap(body), callback);
+    }
+
     /** 500 for the gateway's own failures (bugs): JSON, no stack, nothing of the request. */
     public static void serverError(Request request, Response response, Callback callback, String requestId) {
         if (response.isCommitted()) {

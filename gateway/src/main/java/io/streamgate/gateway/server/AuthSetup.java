@@ -14,6 +14,8 @@ import io.streamgate.filters.replay.MemoryReplayStore;
 import io.streamgate.filters.replay.RedisReplayStore;
 import io.streamgate.filters.replay.ReplayGuard;
 import io.streamgate.filters.replay.ReplayStore;
+import io.streamgate.filters.session.MemorySessionStore;
+import io.streamgate.filters.session.Sessions;
 import io.streamgate.gateway.config.GatewayConfig;
 
 /**
@@ -45,7 +47,7 @@ public final class AuthSetup {
     public static Authorizer build(GatewayConfig config, StreamGateMetrics metrics, Clock clock, boolean connectStores,
                                    java.util.concurrent.Executor executor) {
         ReplayStore store = connectStores ? replayStore(config, clock) : new MemoryReplayStore(clock, 1);
-        return build(config, metrics, clock, executor, store, null);
+        return build(config, metrics, clock, executor, store, sessions(config, store, metrics, clock), null);
     }
 
     /**
@@ -53,9 +55,11 @@ public final class AuthSetup {
      * the process); with {@code previous} (the authorizer a reload replaces) a JWKS URL both
      * configure keeps serving its last good keys, and an unchanged verify policy keeps the
      * verified-token cache. Every key file is read again. {@code previous} is not changed.
+     * {@code sessions} (on the same store) lives as long as the store: a reload keeps them.
      */
     public static Authorizer build(GatewayConfig config, StreamGateMetrics metrics, Clock clock,
-                                   java.util.concurrent.Executor executor, ReplayStore store, Authorizer previous) {
+                                   java.util.concurrent.Executor executor, ReplayStore store, Sessions sessions,
+                                   Authorizer previous) {
         SignatureVerifier crypto = SignatureVerifier.select(config.crypto());
         KeyRegistry.Builder kb = KeyRegistry.builder(crypto).clock(clock).metrics(metrics);
         if (previous != null) {
@@ -75,8 +79,10 @@ public final class AuthSetup {
         KeyRegistry keys = kb.build();
         ReplayGuard replay = new ReplayGuard(config.replay().mode(), store, config.replay().allowOnStoreError(),
                 config.verify().leeway(), config.replay().timeout(), metrics, config.replay().maxSessions(),
-                config.replay().lease(), reservation(config.proxy()));
-        Authorizer.Builder ab = Authorizer.builder(keys, crypto);
+                config.replay().lease(), reservation(config.proxy()), config.replay().options());
+        java.time.Duration evictionTerm = config.hls().sessionMaxAge();
+        replay.onEviction(sid -> sessions.evict(sid, evictionTerm));
+        Authorizer.Builder ab = Authorizer.builder(keys, crypto).sessions(sessions);
         if (previous != null) {
             ab.replacing(previous);
         }
@@ -101,9 +107,17 @@ public final class AuthSetup {
         return exchange.compareTo(java.time.Duration.ofSeconds(30)) > 0 ? exchange : java.time.Duration.ofSeconds(30);
     }
 
+    /** Sessions and revocations on a replay store: in its Redis, or in this process. */
+    public static Sessions sessions(GatewayConfig config, ReplayStore store, StreamGateMetrics metrics, Clock clock) {
+        java.time.Duration floor = java.time.Duration.ofMillis(500);
+        java.time.Duration timeout = config.replay().timeout().compareTo(floor) > 0 ? config.replay().timeout() : floor;
+        return new Sessions(store instanceof RedisReplayStore r ? r.sessions(clock)
+                : new MemorySessionStore(clock, 1_000_000), clock, metrics, java.time.Duration.ofMillis(500), timeout);
+    }
+
     static ReplayStore replayStore(GatewayConfig config, Clock clock) {
-        if (config.replay().store() == GatewayConfig.Replay.Store.REDIS
-                && config.replay().mode() != io.streamgate.filters.replay.ReplayMode.OFF) {
+        // Redis holds sessions and revocations too, so it is used whatever the replay mode.
+        if (config.replay().store() == GatewayConfig.Replay.Store.REDIS) {
             try {
                 return RedisReplayStore.connect(config.replay().redis(), config.replay().keyPrefix(),
                         config.replay().timeout());

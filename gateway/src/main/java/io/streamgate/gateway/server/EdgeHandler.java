@@ -34,9 +34,16 @@ final class EdgeHandler extends Handler.Abstract.NonBlocking {
     /** The configuration in force, read once per request: a reload swaps it, a request sees one. */
     private final AtomicReference<GatewayRuntime> runtime;
     private final Handler fallback;
+    private final Renewal renewal;
 
     EdgeHandler(AtomicReference<GatewayRuntime> runtime, Handler fallback) {
+        this(runtime, fallback, null);
+    }
+
+    /** @param renewal the session renewal endpoint, or null */
+    EdgeHandler(AtomicReference<GatewayRuntime> runtime, Handler fallback, Renewal renewal) {
         this.runtime = runtime;
+        this.renewal = renewal;
         this.fallback = fallback;
         if (fallback != null) {
             addBean(fallback);
@@ -54,6 +61,10 @@ final class EdgeHandler extends Handler.Abstract.NonBlocking {
         String query = request.getHttpURI().getQuery();
         if (!QueryString.isWellFormed(query)) {
             Answers.deny(request, response, callback, DenialReason.MALFORMED_QUERY, io.streamgate.filters.http.Denial.newRequestId());
+            return true;
+        }
+        if (renewal != null && path.equals(Renewal.PATH)) {
+            renewal.handle(request, response, callback);
             return true;
         }
         RouteEntry route = runtime.get().match(path);

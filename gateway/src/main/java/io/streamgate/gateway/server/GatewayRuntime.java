@@ -52,7 +52,7 @@ public final class GatewayRuntime {
     record Services(QueuedThreadPool pool, StreamGateMetrics sgMetrics, GatewayMetrics gwMetrics,
                     HttpClient httpClient, WebSocketCoreClient wsClient, RelayTracker relays,
                     WebSocketMappings upgrades, ScheduledExecutorService scheduler, Clock clock, ReplayStore store,
-                    java.time.Duration decisionBackstop) {
+                    io.streamgate.filters.session.Sessions sessions, java.time.Duration decisionBackstop) {
     }
 
     private final GatewayConfig config;
@@ -78,7 +78,7 @@ public final class GatewayRuntime {
      * nothing was built.
      */
     static GatewayRuntime build(GatewayConfig config, Services s, GatewayRuntime previous) {
-        Authorizer authorizer = AuthSetup.build(config, s.sgMetrics(), s.clock(), s.pool(), s.store(),
+        Authorizer authorizer = AuthSetup.build(config, s.sgMetrics(), s.clock(), s.pool(), s.store(), s.sessions(),
                 previous == null ? null : previous.authorizer);
         try {
             return build(config, s, previous, authorizer);
@@ -134,6 +134,21 @@ public final class GatewayRuntime {
 
     public Authorizer authorizer() {
         return authorizer;
+    }
+
+    /** The HLS session credentials of this configuration. */
+    SessionCredentials credentials() {
+        return credentials;
+    }
+
+    /** The route named {@code name}, or null. */
+    RouteEntry route(String name) {
+        for (RouteEntry r : routes) {
+            if (r.name().equals(name)) {
+                return r;
+            }
+        }
+        return null;
     }
 
     /** The route serving {@code path} (canonical): the longest prefix on whole segments, or null. */

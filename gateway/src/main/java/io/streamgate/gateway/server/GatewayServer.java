@@ -162,13 +162,19 @@ public final class GatewayServer implements AutoCloseable {
         WebSocketMappings upgrades = new WebSocketMappings(WebSocketServerComponents.ensureWebSocketComponents(server));
 
         // What lives as long as the process; everything a config builds is in the runtime, swapped on reload.
+        io.streamgate.filters.replay.ReplayStore store = AuthSetup.replayStore(config, clock);
+        io.streamgate.filters.session.Sessions sessions = AuthSetup.sessions(config, store, sgMetrics, clock);
+        // revocations (and evictions) end live WebSocket sessions on every replica
+        sessions.onIndexChange(index -> relays.apply(index, clock.millis(), sgMetrics));
+        sessions.start();
         GatewayRuntime.Services services = new GatewayRuntime.Services(pool, sgMetrics, gwMetrics, httpClient,
-                wsClient, relays, upgrades, scheduler, clock, AuthSetup.replayStore(config, clock), DECISION_BACKSTOP);
+                wsClient, relays, upgrades, scheduler, clock, store, sessions, DECISION_BACKSTOP);
         AtomicReference<GatewayRuntime> runtime;
         try {
             runtime = new AtomicReference<>(GatewayRuntime.build(config, services, null));
         } catch (RuntimeException e) {
-            services.store().close(); // a key file that does not parse: nothing of ours outlives the failed start
+            sessions.close(); // a key file that does not parse: nothing of ours outlives the failed start
+            services.store().close();
             scheduler.shutdownNow();
             throw e;
         }
@@ -177,7 +183,7 @@ public final class GatewayServer implements AutoCloseable {
                 authorizer.keys().size(), authorizer.keys().ready()));
         ConfigReloader reloader = new ConfigReloader(runtime, services, configSource, KEY_FILE_POLL);
 
-        Handler edge = new EdgeHandler(runtime, fallback);
+        Handler edge = new EdgeHandler(runtime, fallback, new Renewal(runtime::get, sessions, pool, clock));
         java.util.concurrent.CompletableFuture<Void> warm = new java.util.concurrent.CompletableFuture<>();
         AdminHandler admins = admin == null ? null : new AdminHandler(registry, () -> runtime.get().authorizer(),
                 warm::isDone, () -> runtime.get().config().admin().token());
@@ -187,6 +193,9 @@ public final class GatewayServer implements AutoCloseable {
                     .thenApply(r -> new AdminHandler.JsonReply(r.status(), r.toJson()))));
             admins.secured("/keys", AdminHandler.json("GET", () -> java.util.concurrent.CompletableFuture.completedFuture(
                     new AdminHandler.JsonReply(200, KeysJson.of(runtime.get().authorizer().keys().list())))));
+            io.streamgate.gateway.admin.Revocations revocations = new io.streamgate.gateway.admin.Revocations(sessions,
+                    () -> runtime.get().authorizer().replay(), pool, clock);
+            admins.secured(io.streamgate.gateway.admin.Revocations.PATH, revocations::handle);
         }
         // handlers called directly (not through a wrapper's setHandler) still belong to the server
         for (Handler h : new Handler[] {fallback, admins}) {

@@ -31,6 +31,25 @@ public final class RelayTracker implements Graceful {
         }
     }
 
+    /**
+     * Ends every relayed session a new revocation index matches: 1008 with {@code revoked}, or
+     * {@code session_limit} for an eviction; returns how many.
+     */
+    public int apply(io.streamgate.filters.session.RevocationIndex index, long nowMillis,
+                     io.streamgate.filters.metrics.StreamGateMetrics metrics) {
+        int ended = 0;
+        for (WebSocketRelay relay : relays) {
+            ViewerSession s = relay.session();
+            io.streamgate.filters.session.Revocation r = s == null ? null : s.revokedBy(index, nowMillis);
+            if (r != null) {
+                relay.revoke(r.isEviction() ? io.streamgate.filters.session.Revocation.SESSION_LIMIT : "revoked");
+                metrics.revocationApplied("websocket", r.isEviction());
+                ended++;
+            }
+        }
+        return ended;
+    }
+
     @Override
     public CompletableFuture<Void> shutdown() {
         shutdown = true;

@@ -22,15 +22,17 @@ final class SessionLease {
     private static final Logger LOG = LoggerFactory.getLogger(SessionLease.class);
 
     private final ReplayGuard guard;
-    private final Claims claims;
+    private final java.util.function.LongSupplier cap;
     private final Admission admission;
     private final ScheduledExecutorService scheduler;
     private final AtomicBoolean released = new AtomicBoolean();
     private volatile ScheduledFuture<?> renewal;
 
-    SessionLease(ReplayGuard guard, Claims claims, Admission admission, ScheduledExecutorService scheduler) {
+    /** @param cap the session's current cap in epoch seconds (moved by renewals), or {@link Claims#ABSENT} */
+    SessionLease(ReplayGuard guard, java.util.function.LongSupplier cap, Admission admission,
+                 ScheduledExecutorService scheduler) {
         this.guard = guard;
-        this.claims = claims;
+        this.cap = cap;
         this.admission = admission;
         this.scheduler = scheduler;
     }
@@ -38,7 +40,7 @@ final class SessionLease {
     /** Renews periodically; {@code lost} runs when another session took the lease meanwhile. */
     void keepAlive(Runnable lost) {
         long period = Math.max(100, guard.lease().toMillis() / 3);
-        renewal = scheduler.scheduleAtFixedRate(() -> guard.renewLease(claims, admission.leaseId()).whenComplete((r, e) -> {
+        renewal = scheduler.scheduleAtFixedRate(() -> guard.renewLease(admission.limitKey(), cap.getAsLong(), admission.leaseId()).whenComplete((r, e) -> {
             if (r == DenialReason.SESSION_LIMIT) {
                 LOG.debug("session lease lost; closing the session");
                 lost.run();

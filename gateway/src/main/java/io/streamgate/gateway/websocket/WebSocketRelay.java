@@ -53,15 +53,21 @@ public final class WebSocketRelay {
     private final AtomicInteger closedLegs = new AtomicInteger();
     private volatile ScheduledFuture<?> expiry;
     private final java.time.Clock clock;
+    private final ViewerSession session;
+    /** The session's cap in epoch ms: when it closes with 1008 under {@code onExpiry: close}, unless renewed. */
+    private volatile long capMillis;
 
     /**
      * @param closeAtMillis when to close with 1008 (token expiry), or {@code Long.MAX_VALUE} for never
      * @param lease         the token's session lease under {@code replay.mode: limit}, else null
+     * @param session       who the session is (for renewal and revocation), or null on an {@code auth: none} route
      */
     WebSocketRelay(AtomicInteger active, Counter bytesDown, Counter bytesUp, long closeAtMillis,
                    ScheduledExecutorService scheduler, Duration idleTimeout, long maxMessageSize,
-                   SessionLease lease, RelayTracker tracker, java.time.Clock clock) {
+                   SessionLease lease, RelayTracker tracker, java.time.Clock clock, ViewerSession session) {
         this.clock = clock;
+        this.session = session;
+        this.capMillis = closeAtMillis;
         this.active = active;
         this.bytesDown = bytesDown;
         this.bytesUp = bytesUp;
@@ -133,6 +139,21 @@ public final class WebSocketRelay {
         finish();
     }
 
+    /** The viewer session this relay carries, or null on an {@code auth: none} route. */
+    ViewerSession session() {
+        return session;
+    }
+
+    /** The session's current cap (epoch ms), moved by renewals. */
+    long capMillis() {
+        return capMillis;
+    }
+
+    /** A revocation or an eviction: both legs close with 1008 and the reason. */
+    void revoke(String reason) {
+        closeBoth(CloseStatus.POLICY_VIOLATION, reason);
+    }
+
     /** Graceful stop: both legs close with 1001. */
     void shutdown() {
         closeBoth(CloseStatus.SHUTDOWN, "gateway shutting down");
@@ -147,6 +168,32 @@ public final class WebSocketRelay {
             if (s != null && s.isOutputOpen()) {
                 s.close(code, reason, Callback.NOOP);
             }
+        }
+    }
+
+    /**
+     * At the cap, asks whether a renewal (at this or another replica) moved it: then waits
+     * for the new cap, else closes with 1008.
+     */
+    private void scheduleExpiry() {
+        long delay = Math.max(0, capMillis - clock.millis());
+        expiry = scheduler.schedule(() -> {
+            if (session == null || session.renewals() == null) {
+                closeBoth(TOKEN_EXPIRED, "token expired");
+                return;
+            }
+            session.renewals().cap(session.sid(), capMillis / 1000).whenComplete((cap, e) -> {
+                long next = cap == null ? capMillis : cap * 1000;
+                if (next > clock.millis() && !isFinished()) {
+                    capMillis = next;
+                    scheduleExpiry();
+                } else {
+                    closeBoth(TOKEN_EXPIRED, "token expired");
+                }
+            });
+        }, delay, TimeUnit.MILLISECONDS);
+        if (isFinished()) {
+            expiry.cancel(false);
         }
     }
 
@@ -270,12 +317,10 @@ public final class WebSocketRelay {
             }
             configure(s);
             if (closeAtMillis != Long.MAX_VALUE) {
-                long delay = Math.max(0, closeAtMillis - clock.millis());
-                expiry = scheduler.schedule(() -> closeBoth(TOKEN_EXPIRED, "token expired"),
-                        delay, TimeUnit.MILLISECONDS);
+                scheduleExpiry();
             }
             if (lease != null) {
-                lease.keepAlive(() -> closeBoth(TOKEN_EXPIRED, "session limit"));
+                lease.keepAlive(() -> closeBoth(TOKEN_EXPIRED, "session_limit"));
             }
             callback.succeeded();
             // Both sides are open now: start reading each.

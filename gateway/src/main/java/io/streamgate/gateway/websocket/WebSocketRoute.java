@@ -31,6 +31,8 @@ import io.streamgate.filters.Verdict;
 import io.streamgate.filters.replay.Admission;
 import io.streamgate.filters.replay.ReplayGuard;
 import io.streamgate.filters.token.TokenExtractor;
+import io.streamgate.filters.session.SessionRecord;
+import io.streamgate.filters.session.Sessions;
 import io.streamgate.filters.verify.Claims;
 import io.streamgate.gateway.config.GatewayConfig;
 import io.streamgate.gateway.metrics.GatewayMetrics;
@@ -115,8 +117,10 @@ public final class WebSocketRoute implements RouteHandler {
     private void connect(Exchange ex, Request request, Response response, Callback callback) {
         Verdict verdict = ex.verdict();
         Admission admission = verdict == null ? Admission.NONE : verdict.admission();
+        WebSocketRelay[] holder = new WebSocketRelay[1];
         SessionLease lease = verdict != null && admission.leaseId() != null
-                ? new SessionLease(replay, verdict.token().claims(), admission, scheduler) : null;
+                ? new SessionLease(replay, () -> holder[0] == null || holder[0].capMillis() == Long.MAX_VALUE
+                        ? Claims.ABSENT : holder[0].capMillis() / 1000, admission, scheduler) : null;
         List<String> offered = TokenExtractor.stripProtocols(
                 request.getHeaders().getValuesList(HttpHeader.SEC_WEBSOCKET_SUBPROTOCOL));
         URI target;
@@ -127,7 +131,8 @@ public final class WebSocketRoute implements RouteHandler {
             Answers.deny(request, response, callback, DenialReason.MALFORMED_REQUEST, ex.requestId());
             return;
         }
-        WebSocketRelay relay = newRelay(verdict, lease);
+        WebSocketRelay relay = newRelay(ex, request, verdict, lease);
+        holder[0] = relay;
         CoreClientUpgradeRequest up = CoreClientUpgradeRequest.from(client, target, relay.upstream);
         if (!offered.isEmpty()) {
             up.setSubProtocols(offered);
@@ -187,6 +192,7 @@ public final class WebSocketRoute implements RouteHandler {
                 // Both sides accepted: the origin's 101 and the viewer's. A viewer gone meanwhile
                 // does not burn its one-time token.
                 admission.commit();
+                opened(ex, request, relay);
                 callback.succeeded();
             }
 
@@ -235,14 +241,38 @@ public final class WebSocketRoute implements RouteHandler {
         return false;
     }
 
-    private WebSocketRelay newRelay(Verdict v, SessionLease lease) {
+    private WebSocketRelay newRelay(Exchange ex, Request request, Verdict v, SessionLease lease) {
         long closeAt = Long.MAX_VALUE;
         if (route.onExpiry() == GatewayConfig.OnExpiry.CLOSE && v != null && v.token().claims().exp() != Claims.ABSENT) {
             closeAt = v.token().claims().exp() * 1000;
         }
+        ViewerSession session = null;
+        if (v != null) {
+            Claims c = v.token().claims();
+            Sessions sessions = authorization.authorizer().sessions();
+            String sid = v.admission().leaseId() != null ? v.admission().leaseId()
+                    : sessions != null ? sessions.newSid() : null;
+            session = new ViewerSession(sid, c.iss(), c.sub(), c.jti(), c.iat() == Claims.ABSENT ? -1 : c.iat(), sessions);
+        }
         metrics.websocketOpened(route.name());
         return new WebSocketRelay(metrics.websocketSessions(route.name()),
                 metrics.relayedBytes(route.name(), "downstream"), metrics.relayedBytes(route.name(), "upstream"),
-                closeAt, scheduler, route.idleTimeout(), route.maxMessageSize(), lease, tracker, clock);
+                closeAt, scheduler, route.idleTimeout(), route.maxMessageSize(), lease, tracker, clock, session);
+    }
+
+    /** Both 101s went out: the session is recorded in the shared store, so a renewal at any replica finds it by its token. */
+    private void opened(Exchange ex, Request request, WebSocketRelay relay) {
+        ViewerSession s = relay.session();
+        if (s == null || s.renewals() == null || s.sid() == null) {
+            return;
+        }
+        Claims c = ex.verdict().token().claims();
+        String tokenKey = replay.tokenKey(c);
+        if (tokenKey != null) {
+            String query = upstream.stripQuery(request.getHttpURI().getQuery());
+            String path = query == null || query.isEmpty() ? ex.path() : ex.path() + "?" + query;
+            s.renewals().opened(new SessionRecord(s.sid(), "websocket", route.name(), path, c.iss(), c.sub(), c.jti(),
+                    c.exp() == Claims.ABSENT ? Long.MAX_VALUE : c.exp(), clock.millis() / 1000), tokenKey);
+        }
     }
 }

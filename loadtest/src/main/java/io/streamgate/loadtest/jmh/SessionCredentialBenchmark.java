@@ -27,6 +27,8 @@ import io.streamgate.filters.crypto.CryptoProvider;
 import io.streamgate.filters.crypto.JwsAlgorithm;
 import io.streamgate.filters.crypto.SignatureVerifier;
 import io.streamgate.filters.keys.KeyRegistry;
+import io.streamgate.filters.session.Revocation;
+import io.streamgate.filters.session.RevocationIndex;
 import io.streamgate.gateway.hls.SessionCredentials;
 
 /**
@@ -49,14 +51,25 @@ public class SessionCredentialBenchmark {
     private Authorizer authorizer;
     private String[] tokens;
     private int next;
+    private RevocationIndex revocations;
     private final RoutePolicy route = RoutePolicy.anyValidToken("hls", "/live/");
 
     @Setup(Level.Trial)
     public void setUp() {
         credentials = new SessionCredentials("benchmark-session-secret-0123".getBytes(), Duration.ofMinutes(10),
                 Clock.systemUTC());
-        credential = credentials.issue("hls", "/live/ev42/", "0b8f7a1e-4c2d-4e5f-9a6b-7c8d9e0f1a2b", "viewer-1234",
-                System.currentTimeMillis() / 1000 + 7200);
+        credential = credentials.issue("hls", "/live/ev42/", "https://tickets.example", "viewer-1234",
+                "0b8f7a1e-4c2d-4e5f-9a6b-7c8d9e0f1a2b", "Jq3V0m1u5yQm2fV8cW1rLA", System.currentTimeMillis() / 1000,
+                System.currentTimeMillis() / 1000 + 7200, "", "");
+        // 1,000 revocations in force (jti, sub, sid and one issuedBefore), none matching this viewer
+        java.util.List<Revocation> rs = new java.util.ArrayList<>();
+        long until = System.currentTimeMillis() + 3_600_000;
+        for (int i = 0; i < 999; i++) {
+            Revocation.Kind k = Revocation.Kind.values()[i % 3];
+            rs.add(new Revocation("r" + i, k, "value-" + i, null, until, null, 0));
+        }
+        rs.add(new Revocation("old", Revocation.Kind.ISSUED_BEFORE, "1000000000", null, until, null, 0));
+        revocations = new RevocationIndex(rs);
         KeyPair pair = BenchmarkTokens.generate(JwsAlgorithm.ES256);
         SignatureVerifier crypto = SignatureVerifier.select(CryptoProvider.AUTO);
         KeyRegistry keys = KeyRegistry.builder(crypto)
@@ -77,10 +90,16 @@ public class SessionCredentialBenchmark {
         authorizer.close();
     }
 
-    /** A segment request riding on a session credential. */
+    /**
+     * A segment request riding on a session credential: open the sealed credential, then the
+     * revocation check (1,000 revocations in force) — what a segment costs before proxying.
+     */
     @Benchmark
-    public SessionCredentials.Check segmentWithSessionCredential() {
-        return credentials.check(credential, "hls", "/live/ev42/seg-1234.ts");
+    public Object segmentWithSessionCredential() {
+        SessionCredentials.Check c = credentials.check(credential, "hls", "/live/ev42/seg-1234.ts");
+        SessionCredentials.Session s = c.session();
+        Revocation r = revocations.match(s.iss(), s.sub(), s.jti(), s.sid(), s.iat(), System.currentTimeMillis());
+        return r != null ? r : c;
     }
 
     /** A segment request carrying a token never seen before: the full cold ES256 decision. */

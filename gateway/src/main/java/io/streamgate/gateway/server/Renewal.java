@@ -1,0 +1,324 @@
+package io.streamgate.gateway.server;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.streamgate.filters.Authorizer;
+import io.streamgate.filters.DenialReason;
+import io.streamgate.filters.RequestView;
+import io.streamgate.filters.Verdict;
+import io.streamgate.filters.http.CorsPolicy;
+import io.streamgate.filters.http.Denial;
+import io.streamgate.filters.session.SessionRecord;
+import io.streamgate.filters.session.Sessions;
+import io.streamgate.filters.token.ExtractedToken;
+import io.streamgate.filters.token.TokenSource;
+import io.streamgate.filters.verify.Claims;
+import io.streamgate.gateway.hls.SessionCredentials;
+
+/**
+ * {@code POST /_streamgate/renew}: a session outlives its first token. The body names the
+ * session by the token that opened or last renewed it ({@code previous}, whose signature
+ * must verify; it may have expired) or by an HLS credential ({@code session}), and brings a
+ * new token that must pass every check of the session's route for the session's path (a
+ * one-time {@code jti} is consumed) and have the same {@code iss} and {@code sub}. The
+ * sessions' cap then moves to the new token's {@code exp} (never past the session's maximum
+ * age) in the shared store, where every replica reads it when a session reaches its old cap:
+ * a WebSocket with {@code onExpiry: close} stays open, and every credential of an HLS session,
+ * old ones included, is honoured up to the new cap.
+ *
+ * <p>Bad input changes nothing and is answered 4xx: a body that is not a JSON object of
+ * exactly these fields, larger than 16 KiB, or not UTF-8 is {@code 400 malformed_request};
+ * a bad {@code previous} or {@code session} is {@code 401} with its reason; no live session
+ * is {@code 404 session_not_found}; another subject's token is {@code 403 forbidden}.
+ */
+final class Renewal {
+    static final String PATH = "/_streamgate/renew";
+    private static final Logger LOG = LoggerFactory.getLogger(Renewal.class);
+    private static final int MAX_BODY = 16 * 1024;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> FIELDS = Set.of("token", "previous", "session");
+    private static final List<String> METHODS = List.of("POST");
+    private static final TokenSource BODY = TokenSource.parse("header:Authorization");
+
+    private final java.util.function.Supplier<GatewayRuntime> runtime;
+    private final Sessions sessions;
+    private final Executor executor;
+    private final Clock clock;
+
+    /** @param runtime the configuration in force (read once per renewal: a reload may swap it) */
+    Renewal(java.util.function.Supplier<GatewayRuntime> runtime, Sessions sessions, Executor executor, Clock clock) {
+        this.runtime = runtime;
+        this.sessions = sessions;
+        this.executor = executor;
+        this.clock = clock;
+    }
+
+    /** A renewal request as read from its body. */
+    private record Body(String token, String previous, String session) {
+    }
+
+    void handle(Request request, Response response, Callback callback) {
+        GatewayRuntime rt = runtime.get();
+        Authorizer authorizer = rt.authorizer();
+        String requestId = Denial.newRequestId();
+        String method = request.getMethod();
+        if (CorsPolicy.isPreflight(method, request.getHeaders().get(HttpHeader.ORIGIN),
+                request.getHeaders().get(HttpHeader.ACCESS_CONTROL_REQUEST_METHOD))) {
+            Answers.preflight(request, response, callback, METHODS);
+            return;
+        }
+        if (!"POST".equals(method)) {
+            Answers.deny(request, response, callback, DenialReason.METHOD_NOT_ALLOWED, requestId, METHODS);
+            return;
+        }
+        if (request.getLength() > MAX_BODY) {
+            Answers.deny(request, response, callback, DenialReason.MALFORMED_REQUEST, requestId);
+            return;
+        }
+        Content.Source.asByteArrayAsync(request, MAX_BODY).whenComplete((bytes, failure) -> run(request, response,
+                callback, requestId, () -> {
+            Body body = failure == null ? parse(bytes) : null;
+            if (body == null) {
+                Answers.deny(request, response, callback, DenialReason.MALFORMED_REQUEST, requestId);
+                return;
+            }
+            new Attempt(rt, authorizer).renew(request, body).whenComplete((answer, e) -> run(request, response, callback, requestId, () -> {
+                if (e != null) {
+                    LOG.warn("renewal failed (request {}): {}", requestId, e.getClass().getSimpleName());
+                    Answers.serverError(request, response, callback, requestId);
+                } else if (answer.denial() != null) {
+                    authorizer.metrics().sessionRenewal(answer.denial().code());
+                    Answers.deny(request, response, callback, answer.denial(), requestId);
+                } else {
+                    authorizer.metrics().sessionRenewal("renewed");
+                    Answers.json(response, callback, 200, answer.json());
+                }
+            }));
+        }));
+    }
+
+    /** Continues on the server's pool; a bug answers 500 (JSON) instead of leaving the request hanging. */
+    private void run(Request request, Response response, Callback callback, String requestId, Runnable step) {
+        executor.execute(() -> {
+            try {
+                step.run();
+            } catch (RuntimeException e) {
+                LOG.error("renewal failed (request {})", requestId, e);
+                Answers.serverError(request, response, callback, requestId);
+            }
+        });
+    }
+
+    /** Exactly the known fields, all strings; {@code token} and one of {@code previous}/{@code session}. */
+    static Body parse(byte[] bytes) {
+        try {
+            JsonNode o = JSON.readTree(new String(bytes, StandardCharsets.UTF_8));
+            if (o == null || !o.isObject()) {
+                return null;
+            }
+            for (Iterator<String> it = o.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                if (!FIELDS.contains(f) || !o.get(f).isTextual() || o.get(f).asText().isEmpty()) {
+                    return null;
+                }
+            }
+            String token = text(o, "token");
+            String previous = text(o, "previous");
+            String session = text(o, "session");
+            if (token == null || (previous == null) == (session == null)) {
+                return null;
+            }
+            return new Body(token, previous, session);
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static String text(JsonNode o, String f) {
+        return o.hasNonNull(f) ? o.get(f).asText() : null;
+    }
+
+    /** The outcome: a JSON body, or a denial. */
+    private record Answer(String json, DenialReason denial) {
+        static Answer deny(DenialReason r) {
+            return new Answer(null, r);
+        }
+    }
+
+    /** The sessions to renew: whose they are and which. */
+    private record Target(String iss, String sub, List<SessionRecord> sessions) {
+    }
+
+    /** One renewal, on the configuration in force when it arrived. */
+    private final class Attempt {
+        private final Authorizer authorizer;
+        private final SessionCredentials credentials;
+        private final long maxAgeSeconds;
+
+        Attempt(GatewayRuntime rt, Authorizer authorizer) {
+            this.authorizer = authorizer;
+            this.credentials = rt.credentials();
+            this.maxAgeSeconds = rt.config().hls().sessionMaxAge().toSeconds();
+            this.runtime = rt;
+        }
+
+        private final GatewayRuntime runtime;
+
+        private CompletionStage<Answer> renew(Request request, Body body) {
+            CompletionStage<Object> target = body.session() != null ? bySession(body.session()) : byPrevious(body.previous());
+            return target.thenCompose(t -> {
+                if (t instanceof DenialReason r) {
+                    return CompletableFuture.completedFuture(Answer.deny(r));
+                }
+                return withNewToken(request, (Target) t, body.token());
+            }).exceptionally(e -> Answer.deny(sessionsFailed(e)));
+        }
+
+        /** A store failure follows {@code onStoreError}; with {@code allow}, there is still nothing this replica could renew alone. */
+        private DenialReason sessionsFailed(Throwable e) {
+            DenialReason r = authorizer.replay().storeError(e);
+            return r != null ? r : DenialReason.REPLAY_STORE_UNAVAILABLE;
+        }
+
+        private CompletionStage<Object> bySession(String credential) {
+            SessionCredentials.Session s = credentials.open(credential);
+            if (s == null) {
+                return CompletableFuture.completedFuture(DenialReason.BAD_SIGNATURE);
+            }
+            if (clock.millis() / 1000 >= s.openedAt() + maxAgeSeconds) {
+                return CompletableFuture.completedFuture(DenialReason.EXPIRED);
+            }
+            SessionRecord rec = new SessionRecord(s.sid(), "hls", s.route(), s.prefix(), s.iss(), s.sub(), s.jti(),
+                    s.tokenExpiresAt(), s.openedAt());
+            // the stored record knows a cap moved by an earlier renewal; the credential may be older
+            return sessions.record(s.sid()).handle((stored, e) -> new Target(s.iss(), s.sub(),
+                    List.of(stored != null ? stored : rec)));
+        }
+
+        private CompletionStage<Object> byPrevious(String previous) {
+            Verdict v = authorizer.verifySignature(new ExtractedToken(previous, BODY));
+            if (!v.allowed()) {
+                return CompletableFuture.completedFuture(v.reason());
+            }
+            Claims c = v.token().claims();
+            String key = authorizer.replay().tokenKey(c);
+            if (key == null) {
+                return CompletableFuture.completedFuture(DenialReason.SESSION_NOT_FOUND);
+            }
+            return sessions.sessionsOf(key).thenCompose(sids -> {
+                List<CompletableFuture<SessionRecord>> reads = new ArrayList<>();
+                for (String sid : sids) {
+                    reads.add(sessions.record(sid).toCompletableFuture());
+                }
+                return CompletableFuture.allOf(reads.toArray(new CompletableFuture[0])).thenApply(x -> {
+                    List<SessionRecord> found = new ArrayList<>();
+                    for (CompletableFuture<SessionRecord> r : reads) {
+                        SessionRecord rec = r.join();
+                        if (rec != null && runtime.route(rec.route()) != null) {
+                            found.add(rec);
+                        }
+                    }
+                    return found.isEmpty() ? DenialReason.SESSION_NOT_FOUND : new Target(c.iss(), c.sub(), found);
+                });
+            });
+        }
+
+        private CompletionStage<Answer> withNewToken(Request request, Target t, String token) {
+            SessionRecord first = t.sessions().get(0);
+            RouteEntry route = runtime.route(first.route());
+            if (route == null || route.policy() == null) {
+                return CompletableFuture.completedFuture(Answer.deny(DenialReason.SESSION_NOT_FOUND));
+            }
+            RequestView view = at(new CoreRequestView(request, request.getHttpURI().getPath()), first.path());
+            return authorizer.authorize(route.policy(), view, new ExtractedToken(token, BODY)).thenCompose(v -> {
+                if (!v.allowed()) {
+                    return CompletableFuture.completedFuture(Answer.deny(v.reason()));
+                }
+                Claims c = v.token().claims();
+                if (!java.util.Objects.equals(c.iss(), t.iss()) || !java.util.Objects.equals(c.sub(), t.sub())) {
+                    v.admission().release();
+                    return CompletableFuture.completedFuture(Answer.deny(DenialReason.FORBIDDEN));
+                }
+                String key = authorizer.replay().tokenKey(c);
+                long newExp = c.exp() == Claims.ABSENT ? Long.MAX_VALUE : c.exp();
+                List<CompletableFuture<Void>> writes = new ArrayList<>();
+                for (SessionRecord s : t.sessions()) {
+                    long capped = Math.min(newExp, s.openedAt() + maxAgeSeconds);
+                    SessionRecord renewed = s.withCap(Math.max(capped, s.cap() == Long.MAX_VALUE ? 0 : s.cap()), c.jti());
+                    writes.add(sessions.renewed(renewed, key == null ? "" : key).toCompletableFuture());
+                }
+                return CompletableFuture.allOf(writes.toArray(new CompletableFuture[0])).handle((x, e) -> {
+                    if (e != null) {
+                        v.admission().release(); // nothing renewed: the new token stays usable
+                        return Answer.deny(sessionsFailed(e));
+                    }
+                    // one-time use is consumed by a renewal that took effect; a renewal holds no session lease
+                    if (v.admission().leaseId() != null) {
+                        v.admission().release();
+                    } else {
+                        v.admission().commit();
+                    }
+                    long expiresAt = Long.MIN_VALUE;
+                    for (SessionRecord s : t.sessions()) {
+                        expiresAt = Math.max(expiresAt, Math.min(newExp, s.openedAt() + maxAgeSeconds));
+                    }
+                    return new Answer(JSON.createObjectNode().put("sid", first.sid())
+                            .put("expiresAt", expiresAt == Long.MAX_VALUE ? null : expiresAt).toString(), null);
+                });
+            });
+        }
+    }
+
+    /** The renewal's own headers and client address, at the session's path and query. */
+    private static RequestView at(RequestView renewalRequest, String pathAndQuery) {
+        int q = pathAndQuery.indexOf('?');
+        String path = q < 0 ? pathAndQuery : pathAndQuery.substring(0, q);
+        String query = q < 0 ? null : pathAndQuery.substring(q + 1);
+        return new RequestView() {
+            @Override
+            public String path() {
+                return path;
+            }
+
+            @Override
+            public String rawQuery() {
+                return query;
+            }
+
+            @Override
+            public String header(String name) {
+                return renewalRequest.header(name);
+            }
+
+            @Override
+            public List<String> headers(String name) {
+                return renewalRequest.headers(name);
+            }
+
+            @Override
+            public String remoteAddress() {
+                return renewalRequest.remoteAddress();
+            }
+        };
+    }
+}
