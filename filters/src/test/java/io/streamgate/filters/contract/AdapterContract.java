@@ -93,6 +93,12 @@ public abstract class AdapterContract {
     /** Stops what {@link #start} started. */
     protected abstract void stop() throws Exception;
 
+    /**
+     * Revokes every token whose {@code field} ({@code jti}, {@code sub}) is {@code value}, the
+     * way an operator would with this adapter, and returns once it is in force.
+     */
+    protected abstract void revoke(String field, String value) throws Exception;
+
     @BeforeEach
     void startAdapter() throws Exception {
         base = start(new Setup(key, clock, backend));
@@ -303,6 +309,22 @@ public abstract class AdapterContract {
         assertThat(get("/live/ev1/index.m3u8?token=" + t).statusCode()).isEqualTo(200);
         assertDenied(get("/live/ev1/index.m3u8?token=" + t), DenialReason.REPLAYED);
         assertThat(backend.seen()).hasSize(1);
+    }
+
+    @Test
+    void revoked() throws Exception {
+        String watching = token().claim("sub", "refunded@example.com").sign();
+        assertThat(get("/live/ev1/index.m3u8?token=" + watching).statusCode()).isEqualTo(200);
+        revoke("sub", "refunded@example.com");
+        assertDenied(get("/live/ev1/index.m3u8?token=" + token().claim("sub", "refunded@example.com").sign()),
+                DenialReason.REVOKED);
+        Tokens other = token();
+        String otherJti = (String) JsonUtil.parseJson(other.payloadJson()).get("jti");
+        String otherToken = other.sign();
+        revoke("jti", otherJti);
+        assertDenied(get("/live/ev1/index.m3u8?token=" + otherToken), DenialReason.REVOKED);
+        assertThat(backend.seen()).hasSize(1);
+        assertThat(get("/live/ev1/index.m3u8?token=" + token().sign()).statusCode()).as("others pass").isEqualTo(200);
     }
 
     @Test

@@ -39,6 +39,7 @@ class ServletFilterContractTest extends AdapterContract {
                 .metrics(metrics).policy(setup.verifyPolicy())
                 .replay(new ReplayGuard(ReplayMode.ONCE, new MemoryReplayStore(setup.clock(), 10_000), false,
                         setup.verifyPolicy().leeway(), Duration.ofSeconds(2), metrics))
+                .sessions(io.streamgate.filters.session.Sessions.inMemory(setup.clock(), metrics))
                 .build();
         server = new Server(new QueuedThreadPool(16, 2));
         // Jetty's default URI compliance answers some non-canonical paths (an empty segment) with its
@@ -62,6 +63,28 @@ class ServletFilterContractTest extends AdapterContract {
         server.setHandler(ctx);
         server.start();
         return URI.create("http://127.0.0.1:" + connector.getLocalPort() + "/");
+    }
+
+    @Override
+    protected void revoke(String field, String value) throws Exception {
+        long now = clock.millis();
+        io.streamgate.filters.session.Revocation.Kind kind = field.equals("jti")
+                ? io.streamgate.filters.session.Revocation.Kind.JTI : io.streamgate.filters.session.Revocation.Kind.SUB;
+        authorizer.sessions().revoke(new io.streamgate.filters.session.Revocation("r-" + value, kind, value, null,
+                now + 3_600_000, null, now)).toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    @org.junit.jupiter.api.Test
+    void evictOldestIsRefusedWhenTheFilterIsBuilt() {
+        StreamGateMetrics metrics = Fixture.metrics();
+        Authorizer limited = Authorizer.builder(Fixture.registry(key), Fixture.crypto())
+                .replay(new ReplayGuard(ReplayMode.LIMIT, new MemoryReplayStore(clock, 100), false, Duration.ZERO,
+                        Duration.ofSeconds(1), metrics, 1, Duration.ofSeconds(30), Duration.ofSeconds(30),
+                        new ReplayGuard.Options(false, "sub", true)))
+                .build();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StreamGateFilter.forRoute(limited,
+                new Setup(key, clock, backend).routePolicy()))
+                .isInstanceOf(io.streamgate.filters.ConfigException.class).hasMessageContaining("replay.onLimit");
     }
 
     @Override

@@ -592,7 +592,7 @@ class ReplayGuardTest {
         first.admission().commit();
         assertThat(store.calls("releaseLease")).as("commit keeps the session").isZero();
         assertThat(admit(g, c)).isEqualTo(DenialReason.SESSION_LIMIT);
-        assertThat(g.renewLease(c, first.admission().leaseId()).toCompletableFuture().get(5, TimeUnit.SECONDS)).isNull();
+        assertThat(g.renewLease(first.admission().limitKey(), c.exp(), first.admission().leaseId()).toCompletableFuture().get(5, TimeUnit.SECONDS)).isNull();
         first.admission().release();
         first.admission().release();
         assertThat(store.calls("releaseLease")).isEqualTo(1);

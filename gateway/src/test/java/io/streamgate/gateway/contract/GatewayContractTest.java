@@ -24,6 +24,7 @@ class GatewayContractTest extends AdapterContract {
 
     private Server origin;
     private GatewayServer gateway;
+    private int adminPort;
 
     @Override
     protected URI start(Setup setup) throws Exception {
@@ -37,7 +38,8 @@ class GatewayContractTest extends AdapterContract {
         origin.setHandler(ctx);
         origin.start();
 
-        String yaml = GatewayHarness.head(setup.key(), 0)
+        adminPort = GatewayHarness.freePort();
+        String yaml = GatewayHarness.head(setup.key(), adminPort)
                 + "verify:\n"
                 + "  algorithms: [ES256]\n"
                 + "  leeway: " + Setup.LEEWAY.toSeconds() + "s\n"
@@ -59,6 +61,17 @@ class GatewayContractTest extends AdapterContract {
                 + "      - {claim: '" + Setup.RULE.get("claim") + "', contains: '" + Setup.RULE.get("contains") + "'}\n";
         gateway = GatewayHarness.start(dir, setup.key(), yaml, setup.clock());
         return gateway.uri();
+    }
+
+    @Override
+    protected void revoke(String field, String value) throws Exception {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/revocations"))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"" + field + "\":\"" + value + "\"}"))
+                        .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 201) {
+            throw new AssertionError("revocation refused: " + r.statusCode() + " " + r.body());
+        }
     }
 
     @Override

@@ -15,7 +15,7 @@ class SessionCredentialsTest {
     private final long tokenExp = clock.epochSeconds() + 3600;
 
     private String issue() {
-        return creds.issue("hls", "/live/ev1/", "jti-1", "viewer|1", tokenExp);
+        return creds.issue("hls", "/live/ev1/", null, "viewer|1", "jti-1", "sid-1", 100, tokenExp, "", "");
     }
 
     @Test
@@ -24,13 +24,33 @@ class SessionCredentialsTest {
         assertThat(c.failure()).isNull();
         assertThat(c.session().jti()).isEqualTo("jti-1");
         assertThat(c.session().sub()).isEqualTo("viewer|1");
+        assertThat(c.session().sid()).isEqualTo("sid-1");
+        assertThat(c.session().iat()).isEqualTo(100);
+        assertThat(c.session().leased()).isFalse();
+    }
+
+    @Test
+    void aCredentialPastItsCapComesBackWithItsSessionSoARenewalCanBeLookedUp() {
+        String c = creds.issue("hls", "/live/ev1/", "iss", "sub", "j", "sid-9", -1, clock.epochSeconds() + 60, "", "");
+        clock.advance(Duration.ofSeconds(61));
+        SessionCredentials.Check lapsed = creds.check(c, "hls", "/live/ev1/x.ts");
+        assertThat(lapsed.failure()).isEqualTo(DenialReason.EXPIRED);
+        assertThat(lapsed.capReached()).isTrue();
+        assertThat(lapsed.session().sid()).isEqualTo("sid-9");
+        // a renewal moved the cap: the re-issued credential carries it
+        String renewed = creds.renew(lapsed.session().withCap(clock.epochSeconds() + 60));
+        assertThat(creds.check(renewed, "hls", "/live/ev1/x.ts").failure()).isNull();
+        // a credential lapsed by its sliding TTL is not a cap question
+        String slid = creds.issue("hls", "/live/ev1/", "iss", "sub", "j", "sid-9", -1, Long.MAX_VALUE, "", "");
+        clock.advance(Duration.ofMinutes(11));
+        assertThat(creds.check(slid, "hls", "/live/ev1/x.ts").capReached()).isFalse();
     }
 
     @Test
     void aSessionNeverOutlivesItsMaximumAgeHoweverOftenItSlides() {
         SessionCredentials limited = new SessionCredentials("0123456789abcdef0123".getBytes(), Duration.ofMinutes(10),
                 Duration.ofMinutes(30), clock);
-        String c = limited.issue("hls", "/live/ev1/", null, "jti-1", "v", clock.epochSeconds() + 86_400, "");
+        String c = limited.issue("hls", "/live/ev1/", null, "v", "jti-1", "s", -1, clock.epochSeconds() + 86_400, "", "");
         for (int i = 0; i < 5; i++) { // a playlist reload every 5 minutes renews it
             clock.advance(Duration.ofMinutes(5));
             SessionCredentials.Check ok = limited.check(c, "hls", "/live/ev1/x.ts");
@@ -44,17 +64,18 @@ class SessionCredentialsTest {
     @Test
     void aCredentialRevealsNoClaim() {
         // regression: the credential was readable base64 showing sub (often an e-mail), jti and iss
-        String c = creds.issue("hls", "/live/ev1/", "https://issuer.example", "jti-1", "viewer@example.com",
-                Long.MAX_VALUE, "lease-7");
+        String c = creds.issue("hls", "/live/ev1/", "https://issuer.example", "viewer@example.com", "jti-1", "sid-77",
+                1_700_000_000, Long.MAX_VALUE, "jlease-7", "203.0.113.9 player.example");
         String opened = new String(java.util.Base64.getUrlDecoder().decode(c.substring(2)),
                 java.nio.charset.StandardCharsets.ISO_8859_1);
-        for (String secret : new String[] {"viewer", "example", "jti-1", "issuer", "/live/", "hls", "lease-7"}) {
+        for (String secret : new String[] {"viewer", "example", "jti-1", "issuer", "/live/", "hls", "lease-7", "sid-77",
+            "1700000000", "203.0.113", "player"}) {
             assertThat(c).doesNotContain(secret);
             assertThat(opened).doesNotContain(secret);
         }
-        assertThat(creds.issue("hls", "/live/ev1/", null, "jti-1", "v", Long.MAX_VALUE, ""))
-                .as("sealed with a fresh nonce each time").isNotEqualTo(creds.issue("hls", "/live/ev1/", null, "jti-1",
-                        "v", Long.MAX_VALUE, ""));
+        assertThat(creds.issue("hls", "/live/ev1/", null, "v", "jti-1", "s", -1, Long.MAX_VALUE, "", ""))
+                .as("sealed with a fresh nonce each time").isNotEqualTo(creds.issue("hls", "/live/ev1/", null, "v",
+                        "jti-1", "s", -1, Long.MAX_VALUE, "", ""));
     }
 
     @Test
@@ -70,7 +91,7 @@ class SessionCredentialsTest {
     @Test
     void anotherSecretsCredentialIsBadSignature() {
         SessionCredentials other = new SessionCredentials("another-secret-entirely".getBytes(), Duration.ofMinutes(10), clock);
-        assertThat(creds.check(other.issue("hls", "/live/ev1/", "j", "s", tokenExp), "hls", "/live/ev1/x.ts").failure())
+        assertThat(creds.check(other.issue("hls", "/live/ev1/", null, "s", "j", "x", -1, tokenExp, "", ""), "hls", "/live/ev1/x.ts").failure())
                 .isEqualTo(DenialReason.BAD_SIGNATURE);
     }
 
@@ -99,7 +120,7 @@ class SessionCredentialsTest {
 
     @Test
     void neverOutlivesTheToken() {
-        String c = creds.issue("hls", "/live/ev1/", "j", "s", clock.epochSeconds() + 60);
+        String c = creds.issue("hls", "/live/ev1/", null, "s", "j", "x", -1, clock.epochSeconds() + 60, "", "");
         SessionCredentials.Check first = creds.check(c, "hls", "/live/ev1/x.ts");
         clock.advance(Duration.ofSeconds(59));
         String renewed = creds.renew(first.session());

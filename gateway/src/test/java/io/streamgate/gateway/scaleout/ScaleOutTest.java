@@ -257,7 +257,7 @@ class ScaleOutTest {
         io.streamgate.filters.verify.Claims claims = claimsOf(t);
         // A replica took the lease and died: nobody renews or releases it.
         try (RedisReplayStore crashed = RedisReplayStore.connect(redis.uri(), "streamgate:", Duration.ofSeconds(1))) {
-            assertThat(crashed.acquire(io.streamgate.filters.replay.ReplayGuard.key(claims), "dead-replica-session", 1,
+            assertThat(crashed.acquire("j" + io.streamgate.filters.replay.ReplayGuard.key(claims), "dead-replica-session", 1,
                     1000, System.currentTimeMillis() + 60_000).toCompletableFuture().get(5, TimeUnit.SECONDS)).isTrue();
         }
         assertThat(connect(b, t)).isEqualTo(401);

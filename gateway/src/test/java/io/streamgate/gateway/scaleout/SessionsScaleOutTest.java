@@ -1,0 +1,442 @@
+package io.streamgate.gateway.scaleout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import org.eclipse.jetty.websocket.api.Callback;
+import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.api.exceptions.UpgradeException;
+import org.eclipse.jetty.websocket.client.WebSocketClient;
+import org.jose4j.json.JsonUtil;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.streamgate.filters.testing.RedisServerProcess;
+import io.streamgate.filters.testing.TestKeys;
+import io.streamgate.filters.testing.Tokens;
+import io.streamgate.gateway.GatewayHarness;
+import io.streamgate.gateway.config.ConfigLoader;
+import io.streamgate.gateway.demo.DemoOrigin;
+import io.streamgate.gateway.server.GatewayServer;
+
+/**
+ * Sessions across two gateway replicas sharing a real redis-server: revocation at one ends
+ * sessions held at the other, renewal at one extends sessions opened at the other, and
+ * sharing limits count HLS and WebSocket viewers of one key together.
+ */
+class SessionsScaleOutTest {
+    @TempDir
+    Path dir;
+
+    private final TestKeys key = TestKeys.es256("k1");
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(java.time.Duration.ofSeconds(5)).build();
+    private RedisServerProcess redis;
+    private DemoOrigin origin;
+    private final List<GatewayServer> gateways = new ArrayList<>();
+    private final List<Integer> adminPorts = new ArrayList<>();
+    private WebSocketClient ws;
+
+    @BeforeEach
+    void start() throws Exception {
+        redis = RedisServerProcess.start();
+        origin = DemoOrigin.start("127.0.0.1", 0, Clock.systemUTC());
+        Files.writeString(dir.resolve("key.pem"), key.publicPem());
+        ws = new WebSocketClient();
+        ws.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (ws != null) {
+            ws.stop();
+        }
+        for (GatewayServer g : gateways) {
+            g.close();
+        }
+        if (origin != null) {
+            origin.close();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    /** A replica; its admin listener is {@code admin(i)} for the i-th replica started. */
+    private GatewayServer replica(String replay) throws Exception {
+        int adminPort = GatewayHarness.freePort();
+        String yaml = "listen: {host: 127.0.0.1, port: 0}\nwarmup: {verifications: 0}\n"
+                + "admin: {host: 127.0.0.1, port: " + adminPort + "}\n"
+                + "keys: [{kid: k1, file: key.pem}]\n"
+                + "verify: {leeway: 0s}\n"
+                + "replay: {store: redis, redis: '" + redis.uri() + "', timeout: 200ms, lease: 1s, " + replay + "}\n"
+                + "hls: {sessionSecret: 'shared-by-all-replicas-0123'}\n"
+                + "routes:\n"
+                + "  - {name: hls, path: /live/, type: hls, upstream: '" + origin.httpBase() + "/live/',"
+                + " require: [{claim: 'roles[].eventId', contains: '{path.0}'}]}\n"
+                + "  - {name: ws, path: /ws, type: websocket, onExpiry: close, upstream: '" + origin.wsBase()
+                + "/h5live/stream'}\n";
+        GatewayServer g = GatewayServer.start(new ConfigLoader(System::getenv).parse(yaml, dir), Clock.systemUTC());
+        gateways.add(g);
+        adminPorts.add(adminPort);
+        return g;
+    }
+
+    private URI admin(GatewayServer g, String path) {
+        return URI.create("http://127.0.0.1:" + adminPorts.get(gateways.indexOf(g)) + path);
+    }
+
+    private Tokens token(String sub, long ttlSeconds) {
+        long now = System.currentTimeMillis() / 1000;
+        return Tokens.signedBy(key, now).claim("sub", sub).claim("exp", now + ttlSeconds)
+                .claim("roles", List.of(Map.of("eventId", "ev1")));
+    }
+
+    private HttpResponse<String> get(GatewayServer g, String pathAndQuery) throws Exception {
+        return http.send(HttpRequest.newBuilder(g.uri().resolve(pathAndQuery)).timeout(java.time.Duration.ofSeconds(10))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(URI uri, String json) throws Exception {
+        return http.send(HttpRequest.newBuilder(uri).timeout(java.time.Duration.ofSeconds(10))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String reason(HttpResponse<String> r) throws Exception {
+        return (String) JsonUtil.parseJson(r.body()).get("reason");
+    }
+
+    /** An HLS playback opened with a token: the media playlist's URL (carrying the credential). */
+    private String openHls(GatewayServer g, String token) throws Exception {
+        HttpResponse<String> master = get(g, "/live/ev1/master.m3u8?token=" + token);
+        assertThat(master.statusCode()).as(master.body()).isEqualTo(200);
+        return "/live/ev1/" + master.body().lines().filter(l -> l.startsWith("media.m3u8")).findFirst().orElseThrow();
+    }
+
+    /** A WebSocket viewer that records how it was closed. */
+    public static final class Viewer implements Session.Listener.AutoDemanding {
+        final CountDownLatch closed = new CountDownLatch(1);
+        volatile int code;
+        volatile String why;
+
+        @Override
+        public void onWebSocketBinary(java.nio.ByteBuffer payload, Callback callback) {
+            callback.succeed();
+        }
+
+        @Override
+        public void onWebSocketClose(int statusCode, String reason, Callback callback) {
+            code = statusCode;
+            why = reason;
+            closed.countDown();
+            callback.succeed();
+        }
+    }
+
+    /** Opens a WebSocket viewer; returns it, or the HTTP status that refused it. */
+    private Object connect(GatewayServer g, String token, Viewer v) throws Exception {
+        try {
+            ws.connect(v, URI.create(g.uri().toString().replace("http", "ws") + "/ws?token=" + token)).get(10, TimeUnit.SECONDS);
+            return v;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UpgradeException u) {
+                return u.getResponseStatusCode();
+            }
+            throw e;
+        }
+    }
+
+    static boolean within(long millis, BooleanSupplier c) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (System.nanoTime() < deadline) {
+            if (c.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(25); // bounded poll
+        }
+        return c.getAsBoolean();
+    }
+
+    private BooleanSupplier status(GatewayServer g, String path, int expected) {
+        return () -> {
+            try {
+                return get(g, path).statusCode() == expected;
+            } catch (Exception e) {
+                return false;
+            }
+        };
+    }
+
+    @Test
+    void aRevocationAtOneReplicaEndsSessionsHeldAtTheOtherWithinTwoSeconds() throws Exception {
+        GatewayServer a = replica("mode: off");
+        GatewayServer b = replica("mode: off");
+        Viewer watching = new Viewer();
+        assertThat(connect(b, token("fan@example.com", 3600).sign(), watching)).isSameAs(watching);
+        Viewer bystander = new Viewer();
+        assertThat(connect(b, token("someone-else", 3600).sign(), bystander)).isSameAs(bystander);
+        String media = openHls(b, token("fan@example.com", 3600).sign());
+        assertThat(get(b, media).statusCode()).isEqualTo(200);
+
+        long start = System.nanoTime();
+        HttpResponse<String> created = post(admin(a, "/revocations"), "{\"sub\":\"fan@example.com\",\"ttl\":\"1h\","
+                + "\"reason\":\"chargeback\"}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String id = (String) JsonUtil.parseJson(created.body()).get("id");
+
+        assertThat(watching.closed.await(2, TimeUnit.SECONDS)).as("the WebSocket at B closed within 2 s").isTrue();
+        assertThat(watching.code).isEqualTo(1008);
+        assertThat(watching.why).isEqualTo("revoked");
+        assertThat(within(2000 - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), status(b, media, 401)))
+                .as("the HLS session at B refused within 2 s").isTrue();
+        assertThat(reason(get(b, media))).isEqualTo("revoked");
+        HttpResponse<String> fresh = get(b, "/live/ev1/master.m3u8?token=" + token("fan@example.com", 3600).sign());
+        assertThat(fresh.statusCode()).isEqualTo(401);
+        assertThat(reason(fresh)).isEqualTo("revoked");
+        assertThat(bystander.closed.getCount()).as("another viewer keeps watching").isEqualTo(1);
+
+        HttpResponse<String> list = http.send(HttpRequest.newBuilder(admin(b, "/revocations")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(list.body()).contains("\"sub\":\"fan@example.com\"").contains(id).contains("chargeback");
+        assertThat(http.send(HttpRequest.newBuilder(admin(b, "/metrics")).build(), HttpResponse.BodyHandlers.ofString())
+                .body()).contains("streamgate_revocations_applied_total{kind=\"websocket\",reason=\"revoked\"}")
+                .contains("streamgate_revocations_active");
+
+        // lifted at B: new tokens pass at A again
+        assertThat(http.send(HttpRequest.newBuilder(admin(b, "/revocations/" + id)).DELETE().build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(204);
+        assertThat(within(2000, status(a, "/live/ev1/master.m3u8?token=" + token("fan@example.com", 3600).sign(), 200)))
+                .isTrue();
+        assertThat(http.send(HttpRequest.newBuilder(admin(b, "/revocations/" + id)).DELETE().build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void aReplicaStartedLaterReadsTheStoredRevocations() throws Exception {
+        GatewayServer a = replica("mode: off");
+        Tokens t = token("late@example.com", 3600);
+        String jti = (String) JsonUtil.parseJson(t.payloadJson()).get("jti");
+        assertThat(post(admin(a, "/revocations"), "{\"jti\":\"" + jti + "\"}").statusCode()).isEqualTo(201);
+        GatewayServer later = replica("mode: off");
+        HttpResponse<String> r = get(later, "/live/ev1/master.m3u8?token=" + t.sign());
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(reason(r)).isEqualTo("revoked");
+    }
+
+    @Test
+    void aRenewalAtOneReplicaExtendsSessionsOpenedAtTheOther() throws Exception {
+        GatewayServer a = replica("mode: once");
+        GatewayServer b = replica("mode: once");
+        String first = token("renewer", 3).sign();
+        String media = openHls(b, first);
+        String second = token("renewer", 3).sign();
+        Viewer renewedViewer = new Viewer();
+        assertThat(connect(b, second, renewedViewer)).isSameAs(renewedViewer);
+        Viewer control = new Viewer();
+        assertThat(connect(b, token("renewer", 3).sign(), control)).isSameAs(control);
+
+        HttpResponse<String> byPrevious = post(a.uri().resolve("/_streamgate/renew"),
+                "{\"token\":\"" + token("renewer", 60).sign() + "\",\"previous\":\"" + second + "\"}");
+        assertThat(byPrevious.statusCode()).as(byPrevious.body()).isEqualTo(200);
+        assertThat(JsonUtil.parseJson(byPrevious.body())).containsKeys("sid", "expiresAt");
+        String credential = media.substring(media.indexOf("sg_session=") + "sg_session=".length());
+        HttpResponse<String> bySession = post(a.uri().resolve("/_streamgate/renew"),
+                "{\"token\":\"" + token("renewer", 60).sign() + "\",\"session\":\"" + credential + "\"}");
+        assertThat(bySession.statusCode()).as(bySession.body()).isEqualTo(200);
+
+        // past the first tokens' exp: the control closes with 1008, the renewed ones go on
+        assertThat(control.closed.await(6, TimeUnit.SECONDS)).as("an unrenewed session ends at its exp").isTrue();
+        assertThat(control.code).isEqualTo(1008);
+        Thread.sleep(1500); // the renewed sessions are now well past their first tokens' exp
+        assertThat(renewedViewer.closed.getCount()).as("the renewed WebSocket stays open").isEqualTo(1);
+        HttpResponse<String> reload = get(b, media);
+        assertThat(reload.statusCode()).as("the credential issued before the renewal still plays").isEqualTo(200);
+        String segment = reload.body().lines().filter(l -> l.startsWith("seg-")).findFirst().orElseThrow();
+        assertThat(get(b, "/live/ev1/" + segment).statusCode()).isEqualTo(200);
+        assertThat(get(a, media).statusCode()).as("and at the other replica").isEqualTo(200);
+    }
+
+    @Test
+    void aRenewalIsRefusedClearlyAndChangesNothing() throws Exception {
+        GatewayServer a = replica("mode: once");
+        String first = token("viewer", 3600).sign();
+        openHls(a, first);
+        URI renew = a.uri().resolve("/_streamgate/renew");
+        String fresh = token("viewer", 3600).sign();
+        Map<String, String> bodies = new java.util.LinkedHashMap<>();
+        bodies.put("not json", "malformed_request");
+        bodies.put("[1,2]", "malformed_request");
+        bodies.put("{\"token\":\"" + fresh + "\"}", "malformed_request");
+        bodies.put("{\"token\":\"" + fresh + "\",\"previous\":\"" + first + "\",\"extra\":1}", "malformed_request");
+        bodies.put("{\"token\":\"" + fresh + "\",\"previous\":\"" + first + "\",\"session\":\"x\"}", "malformed_request");
+        bodies.put("{\"token\":\"" + fresh + "\",\"previous\":\"" + first.substring(0, first.length() - 4) + "AAAA\"}",
+                "bad_signature");
+        bodies.put("{\"token\":\"" + fresh + "\",\"session\":\"3.AAAA\"}", "bad_signature");
+        bodies.put("{\"token\":\"" + fresh + "\",\"previous\":\"" + token("viewer", 3600).sign() + "\"}",
+                "session_not_found");
+        bodies.put("{\"token\":\"" + token("somebody-else", 3600).sign() + "\",\"previous\":\"" + first + "\"}",
+                "forbidden");
+        bodies.put("{\"token\":\"" + token("viewer", -10).sign() + "\",\"previous\":\"" + first + "\"}", "expired");
+        bodies.put("{\"token\":\"" + "x".repeat(20_000) + "\",\"previous\":\"" + first + "\"}", "malformed_request");
+        for (Map.Entry<String, String> e : bodies.entrySet()) {
+            HttpResponse<String> r = post(renew, e.getKey());
+            assertThat(r.statusCode()).as(e.getValue()).isBetween(400, 499);
+            assertThat(reason(r)).as(e.getKey().length() > 80 ? e.getKey().substring(0, 80) : e.getKey())
+                    .isEqualTo(e.getValue());
+        }
+        // nothing was consumed by the refusals: the fresh token still renews
+        HttpResponse<String> ok = post(renew, "{\"token\":\"" + fresh + "\",\"previous\":\"" + first + "\"}");
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        HttpResponse<String> again = post(renew, "{\"token\":\"" + fresh + "\",\"previous\":\"" + first + "\"}");
+        assertThat(reason(again)).as("its jti is consumed in once mode").isEqualTo("replayed");
+        HttpResponse<String> get = http.send(HttpRequest.newBuilder(renew).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(get.statusCode()).isEqualTo(405);
+    }
+
+    @Test
+    void revocationBodiesAreCheckedAndBadOnesChangeNothing() throws Exception {
+        GatewayServer a = replica("mode: off");
+        URI revocations = admin(a, "/revocations");
+        for (String bad : new String[] {"nope", "{}", "{\"jti\":\"a\",\"sub\":\"b\"}", "{\"jti\":\"a\",\"colour\":\"red\"}",
+            "{\"jti\":\"\"}", "{\"issuedBefore\":\"yesterday\"}", "{\"jti\":\"a\",\"ttl\":\"forever\"}",
+            "{\"jti\":\"a\",\"ttl\":\"0s\"}", "{\"jti\":\"a\",\"reason\":\"session_limit\"}",
+            "{\"jti\":\"" + "j".repeat(20_000) + "\"}"}) {
+            HttpResponse<String> r = post(revocations, bad);
+            assertThat(r.statusCode()).as(bad.length() > 60 ? bad.substring(0, 60) : bad).isEqualTo(400);
+            assertThat(reason(r)).isEqualTo("malformed_request");
+        }
+        assertThat(http.send(HttpRequest.newBuilder(revocations).build(), HttpResponse.BodyHandlers.ofString()).body())
+                .isEqualTo("{\"revocations\":[]}");
+        long now = System.currentTimeMillis() / 1000;
+        assertThat(post(revocations, "{\"issuedBefore\":" + now + ",\"iss\":\"other-issuer\"}").statusCode()).isEqualTo(201);
+        assertThat(get(a, "/live/ev1/master.m3u8?token=" + token("v", 3600).claim("iat", now - 60).sign()).statusCode())
+                .as("another issuer's cut-off").isEqualTo(200);
+        assertThat(post(revocations, "{\"issuedBefore\":" + now + "}").statusCode()).isEqualTo(201);
+        HttpResponse<String> old = get(a, "/live/ev1/master.m3u8?token=" + token("v", 3600).claim("iat", now - 60).sign());
+        assertThat(reason(old)).isEqualTo("revoked");
+        assertThat(get(a, "/live/ev1/master.m3u8?token=" + token("v", 3600).claim("iat", now + 1).sign()).statusCode())
+                .as("issued after the cut-off").isEqualTo(200);
+    }
+
+    @Test
+    void aSessionLimitBySubjectHoldsAcrossReplicasForHlsAndWebSocketTogether() throws Exception {
+        GatewayServer a = replica("mode: limit, maxSessions: 1, limitBy: sub");
+        GatewayServer b = replica("mode: limit, maxSessions: 1, limitBy: sub");
+        String media = openHls(a, token("ticket-holder", 3600).sign());
+        Object second = connect(b, token("ticket-holder", 3600).sign(), new Viewer());
+        assertThat(second).as("a second viewer of the same sub, other token, other replica, other kind").isEqualTo(401);
+        Viewer other = new Viewer();
+        assertThat(connect(b, token("another-holder", 3600).sign(), other)).isSameAs(other);
+        assertThat(get(b, media).statusCode()).as("the first viewer plays on").isEqualTo(200);
+    }
+
+    @Test
+    void evictOldestEndsTheOlderSessionOfEitherKind() throws Exception {
+        GatewayServer a = replica("mode: limit, maxSessions: 1, limitBy: sub, onLimit: evict-oldest");
+        GatewayServer b = replica("mode: limit, maxSessions: 1, limitBy: sub, onLimit: evict-oldest");
+        Viewer first = new Viewer();
+        assertThat(connect(a, token("sharer", 3600).sign(), first)).isSameAs(first);
+        String media = openHls(b, token("sharer", 3600).sign());
+        assertThat(first.closed.await(2, TimeUnit.SECONDS)).as("the older WebSocket at A was evicted").isTrue();
+        assertThat(first.code).isEqualTo(1008);
+        assertThat(first.why).isEqualTo("session_limit");
+        assertThat(get(b, media).statusCode()).isEqualTo(200);
+
+        Viewer newest = new Viewer();
+        assertThat(connect(a, token("sharer", 3600).sign(), newest)).isSameAs(newest);
+        assertThat(within(2000, status(b, media, 401))).as("the older HLS session was evicted").isTrue();
+        assertThat(reason(get(b, media))).isEqualTo("session_limit");
+        assertThat(newest.closed.getCount()).isEqualTo(1);
+    }
+
+    @Test
+    void theJtiScopeKeepsViewersWithTheSameJtiApart() throws Exception {
+        // the partner-key guide mints jti: String(now): two viewers in one second share a jti
+        String jti = Long.toString(System.currentTimeMillis() / 1000);
+        GatewayServer byIssuer = replica("mode: once");
+        assertThat(get(byIssuer, "/live/ev1/master.m3u8?token=" + token("alice", 3600).claim("jti", jti).sign())
+                .statusCode()).isEqualTo(200);
+        HttpResponse<String> bob = get(byIssuer, "/live/ev1/master.m3u8?token=" + token("bob", 3600).claim("jti", jti).sign());
+        assertThat(reason(bob)).as("jtiScope: issuer").isEqualTo("replayed");
+
+        GatewayServer bySubject = replica("mode: once, jtiScope: subject, keyPrefix: 'subject:'");
+        assertThat(get(bySubject, "/live/ev1/master.m3u8?token=" + token("alice", 3600).claim("jti", jti).sign())
+                .statusCode()).isEqualTo(200);
+        assertThat(get(bySubject, "/live/ev1/master.m3u8?token=" + token("bob", 3600).claim("jti", jti).sign())
+                .statusCode()).as("jtiScope: subject").isEqualTo(200);
+        HttpResponse<String> aliceAgain = get(bySubject, "/live/ev1/master.m3u8?token="
+                + token("alice", 3600).claim("jti", jti).sign());
+        assertThat(reason(aliceAgain)).isEqualTo("replayed");
+    }
+
+    @Test
+    void redisDownDuringRenewalAndRevocationFollowsOnStoreError() throws Exception {
+        GatewayServer deny = replica("mode: off, onStoreError: deny");
+        GatewayServer allow = replica("mode: off, onStoreError: allow");
+        String first = token("v", 3600).sign();
+        openHls(deny, first);
+        redis.kill();
+        HttpResponse<String> renewal = post(deny.uri().resolve("/_streamgate/renew"),
+                "{\"token\":\"" + token("v", 3600).sign() + "\",\"previous\":\"" + first + "\"}");
+        assertThat(renewal.statusCode()).isEqualTo(503);
+        assertThat(reason(renewal)).isEqualTo("replay_store_unavailable");
+        HttpResponse<String> refused = post(admin(deny, "/revocations"), "{\"sub\":\"v\"}");
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(get(deny, "/live/ev1/master.m3u8?token=" + token("v", 3600).sign()).statusCode())
+                .as("nothing was revoked").isEqualTo(200);
+        HttpResponse<String> local = post(admin(allow, "/revocations"), "{\"sub\":\"v\"}");
+        assertThat(local.statusCode()).isEqualTo(201);
+        assertThat(local.body()).contains("\"scope\":\"local\"");
+        assertThat(reason(get(allow, "/live/ev1/master.m3u8?token=" + token("v", 3600).sign()))).isEqualTo("revoked");
+    }
+
+    @Test
+    void theCredentialRevealsNoClaim() throws Exception {
+        GatewayServer a = replica("mode: off");
+        Tokens t = token("someone@example.com", 3600).claim("iss", "https://tickets.example");
+        String jti = (String) JsonUtil.parseJson(t.payloadJson()).get("jti");
+        String media = openHls(a, t.sign());
+        String credential = java.net.URLDecoder.decode(media.substring(media.indexOf("sg_session=") + 11),
+                java.nio.charset.StandardCharsets.UTF_8);
+        byte[] decoded = java.util.Base64.getUrlDecoder().decode(credential.substring(credential.indexOf('.') + 1));
+        String text = new String(decoded, java.nio.charset.StandardCharsets.ISO_8859_1);
+        for (String claim : new String[] {"someone", "example.com", jti, jti.substring(0, 8), "tickets", "ev1"}) {
+            assertThat(credential).doesNotContain(claim);
+            assertThat(text).doesNotContain(claim);
+        }
+    }
+
+    @Test
+    void theRevokeCommandGoesThroughTheAdminApi() throws Exception {
+        GatewayServer a = replica("mode: off");
+        Tokens t = token("cli-viewer", 3600);
+        String jti = (String) JsonUtil.parseJson(t.payloadJson()).get("jti");
+        String adminUrl = admin(a, "").toString();
+        assertThat(io.streamgate.gateway.cli.Main.execute("revoke", "--admin", adminUrl, "--jti", jti, "--ttl", "1h"))
+                .isZero();
+        assertThat(reason(get(a, "/live/ev1/master.m3u8?token=" + t.sign()))).isEqualTo("revoked");
+        assertThat(io.streamgate.gateway.cli.Main.execute("revoke", "--admin", adminUrl, "--sub", "x", "--ttl", "forever"))
+                .as("the gateway's 400 is a usage error").isEqualTo(2);
+        assertThat(io.streamgate.gateway.cli.Main.execute("revoke", "--admin", adminUrl, "--sub", "x", "--jti", "y"))
+                .as("one of jti, sub, sid, issued-before").isEqualTo(2);
+        assertThat(io.streamgate.gateway.cli.Main.execute("revoke", "--admin", "http://127.0.0.1:1", "--sub", "x"))
+                .isEqualTo(1);
+    }
+}
