@@ -183,9 +183,9 @@ public final class WebSocketRelay {
                 return;
             }
             session.renewals().cap(session.sid(), capMillis / 1000).whenComplete((cap, e) -> {
-                long next = cap == null ? capMillis : cap * 1000;
-                if (next > clock.millis() && !isFinished()) {
-                    capMillis = next;
+                // extended only when a renewal moved the cap past the one just reached
+                if (cap != null && cap * 1000 > capMillis && !isFinished()) {
+                    capMillis = cap * 1000;
                     scheduleExpiry();
                 } else {
                     closeBoth(TOKEN_EXPIRED, "token expired");
