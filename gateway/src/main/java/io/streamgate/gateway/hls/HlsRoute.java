@@ -65,7 +65,7 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
         this.shield = shield;
         this.meters = metrics.route(route.name());
         this.sessions = authorization == null ? null : authorization.authorizer().sessions();
-        this.live = com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(1_000_000)
+        this.live = com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(500_000)
                 .expireAfterWrite(credentials.ttl()).executor(Runnable::run).build();
         meters.sessionsActive("hls", live::estimatedSize);
     }

@@ -80,7 +80,8 @@ public final class AuthSetup {
         ReplayGuard replay = new ReplayGuard(config.replay().mode(), store, config.replay().allowOnStoreError(),
                 config.verify().leeway(), config.replay().timeout(), metrics, config.replay().maxSessions(),
                 config.replay().lease(), reservation(config.proxy()), config.replay().options());
-        java.time.Duration evictionTerm = config.hls().sessionMaxAge();
+        // an evicted session's HLS credentials lapse within hls.sessionTtl once nothing re-issues them
+        java.time.Duration evictionTerm = config.hls().sessionTtl().plusMinutes(1);
         replay.onEviction(sid -> sessions.evict(sid, evictionTerm));
         Authorizer.Builder ab = Authorizer.builder(keys, crypto).sessions(sessions);
         if (previous != null) {
