@@ -31,7 +31,10 @@ import org.eclipse.jetty.websocket.api.Session;
  * A synthetic live origin for the demo and the tests: an HLS stream under
  * {@code /live/<name>/} ({@code master.m3u8} → {@code media.m3u8} → {@code seg-<n>.ts}) that
  * rolls forward in real time over six real 2-second segments shipped as resources (each
- * wrap-around marked {@code #EXT-X-DISCONTINUITY}), a WebSocket stream at
+ * wrap-around marked {@code #EXT-X-DISCONTINUITY}); the same media as a live MPEG-DASH
+ * presentation ({@code manifest.mpd}, live profile, {@code SegmentTemplate} with
+ * {@code $Number$}, {@code init-<rep>.m4s} and {@code seg-<rep>-<n>.m4s}: fragmented MP4
+ * whose decode times are moved forward on every loop); a WebSocket stream at
  * {@code /h5live/stream} sending numbered binary frames ten times a second and echoing text,
  * and {@code /public/status}. It also records the last request it saw, so tests can assert
  * the token never reaches it.
@@ -41,10 +44,17 @@ public final class DemoOrigin implements AutoCloseable {
     static final Duration SEGMENT_DURATION = Duration.ofSeconds(2);
     static final int WINDOW = 5;
     private static final Pattern SEGMENT = Pattern.compile("/seg-(\\d+)\\.ts");
+    private static final Pattern DASH_SEGMENT = Pattern.compile("/seg-([01])-(\\d+)\\.m4s");
+    private static final Pattern DASH_INIT = Pattern.compile("/init-([01])\\.m4s");
+    /** The DASH representations: 0 video (timescale 12800), 1 audio (timescale 44100). */
+    static final long[] DASH_TIMESCALE = {12800, 44100};
+    static final int MPD_UPDATE_SECONDS = 4;
 
     private final Server server;
     private final ServerConnector connector;
     private final byte[][] segments;
+    private final byte[][] dashInit = new byte[2][];
+    private final byte[][][] dashSegments = new byte[2][SEGMENTS][];
     private final Clock clock;
     private final long startMillis;
     private final ScheduledExecutorService ticker;
@@ -62,6 +72,12 @@ public final class DemoOrigin implements AutoCloseable {
                     throw new IOException("demo segment seg" + i + ".ts missing from resources");
                 }
                 segments[i] = in.readAllBytes();
+            }
+        }
+        for (int r = 0; r < 2; r++) {
+            dashInit[r] = resource("/demo/media/dash/init-" + r + ".m4s");
+            for (int i = 0; i < SEGMENTS; i++) {
+                dashSegments[r][i] = resource("/demo/media/dash/seg-" + r + "-" + i + ".m4s");
             }
         }
         ticker = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -83,6 +99,15 @@ public final class DemoOrigin implements AutoCloseable {
         ctx.addServlet(new ServletHolder(new Stream()), "/h5live/stream/*");
         org.eclipse.jetty.ee10.websocket.server.config.JettyWebSocketServletContainerInitializer.configure(ctx, null);
         server.setHandler(ctx);
+    }
+
+    private static byte[] resource(String name) throws IOException {
+        try (InputStream in = DemoOrigin.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IOException("demo media " + name + " missing from resources");
+            }
+            return in.readAllBytes();
+        }
     }
 
     /** Starts on {@code host:port} (port 0: any free port). */
@@ -160,6 +185,61 @@ public final class DemoOrigin implements AutoCloseable {
                 + "#EXT-X-STREAM-INF:BANDWIDTH=200000,RESOLUTION=320x180\nmedia.m3u8\n";
     }
 
+    /**
+     * The live MPD at this moment: segment {@code n} of each representation covers
+     * {@code [2n, 2n+2)} seconds after {@code availabilityStartTime} and is available at its
+     * end, as {@link #liveEdge()} says. The template sits on the AdaptationSet, as packagers
+     * write it; {@code UTCTiming} is direct, so that players ask no time server.
+     */
+    String mpd() {
+        java.time.Instant now = java.time.Instant.ofEpochMilli(clock.millis());
+        String ast = java.time.Instant.ofEpochMilli(startMillis).toString();
+        long d = SEGMENT_DURATION.toSeconds();
+        return "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+                + "<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\" profiles=\"urn:mpeg:dash:profile:isoff-live:2011\"\n"
+                + "     type=\"dynamic\" availabilityStartTime=\"" + ast + "\" publishTime=\"" + now + "\"\n"
+                + "     minimumUpdatePeriod=\"PT" + MPD_UPDATE_SECONDS + "S\" timeShiftBufferDepth=\"PT" + (WINDOW * d)
+                + "S\" suggestedPresentationDelay=\"PT" + (2 * d) + "S\"\n"
+                + "     maxSegmentDuration=\"PT" + d + "S\" minBufferTime=\"PT" + d + "S\">\n"
+                + "  <Period id=\"0\" start=\"PT0S\">\n"
+                + "    <AdaptationSet id=\"0\" contentType=\"video\" mimeType=\"video/mp4\" segmentAlignment=\"true\""
+                + " startWithSAP=\"1\">\n"
+                + "      <SegmentTemplate timescale=\"" + DASH_TIMESCALE[0] + "\" duration=\"" + DASH_TIMESCALE[0] * d
+                + "\" startNumber=\"0\" initialization=\"init-$RepresentationID$.m4s\""
+                + " media=\"seg-$RepresentationID$-$Number$.m4s\"/>\n"
+                + "      <Representation id=\"0\" codecs=\"avc1.42c00c\" bandwidth=\"110000\" width=\"320\" height=\"180\""
+                + " frameRate=\"25\" sar=\"1:1\"/>\n"
+                + "    </AdaptationSet>\n"
+                + "    <AdaptationSet id=\"1\" contentType=\"audio\" mimeType=\"audio/mp4\" lang=\"en\""
+                + " segmentAlignment=\"true\" startWithSAP=\"1\">\n"
+                + "      <SegmentTemplate timescale=\"" + DASH_TIMESCALE[1] + "\" duration=\"" + DASH_TIMESCALE[1] * d
+                + "\" startNumber=\"0\" initialization=\"init-$RepresentationID$.m4s\""
+                + " media=\"seg-$RepresentationID$-$Number$.m4s\"/>\n"
+                + "      <Representation id=\"1\" codecs=\"mp4a.40.2\" bandwidth=\"35000\" audioSamplingRate=\"44100\">\n"
+                + "        <AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:23003:3:audio_channel_configuration:2011\""
+                + " value=\"1\"/>\n"
+                + "      </Representation>\n"
+                + "    </AdaptationSet>\n"
+                + "  </Period>\n"
+                + "  <UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:direct:2014\" value=\"" + now + "\"/>\n"
+                + "</MPD>\n";
+    }
+
+    /**
+     * Segment {@code n} of representation {@code rep}: the shipped segment {@code n % 6} with
+     * its decode time ({@code tfdt}, and the {@code sidx} earliest presentation time) moved
+     * to where segment {@code n} lies on the timeline, so a player sees one continuous stream.
+     */
+    byte[] dashSegment(int rep, long n) {
+        byte[] shipped = dashSegments[rep][(int) (n % SEGMENTS)];
+        byte[] first = dashSegments[rep][0];
+        long loop = n / SEGMENTS;
+        long shift = loop * SEGMENTS * SEGMENT_DURATION.toSeconds() * DASH_TIMESCALE[rep];
+        byte[] out = shipped.clone();
+        Fmp4.shiftTimes(out, shift - Fmp4.decodeTime(first));
+        return out;
+    }
+
     private final class Hls extends HttpServlet {
         private static final long serialVersionUID = 1L;
 
@@ -175,6 +255,28 @@ public final class DemoOrigin implements AutoCloseable {
                 send(resp, "application/vnd.apple.mpegurl", masterPlaylist());
             } else if (file.equals("/media.m3u8")) {
                 send(resp, "application/vnd.apple.mpegurl", mediaPlaylist());
+            } else if (file.equals("/manifest.mpd")) {
+                send(resp, "application/dash+xml", mpd());
+            } else if (file.endsWith(".m4s")) {
+                Matcher init = DASH_INIT.matcher(file);
+                Matcher seg = DASH_SEGMENT.matcher(file);
+                byte[] body = null;
+                int rep = 0;
+                if (init.matches()) {
+                    rep = Integer.parseInt(init.group(1));
+                    body = dashInit[rep];
+                } else if (seg.matches() && seg.group(2).length() < 12 && Long.parseLong(seg.group(2)) <= liveEdge()) {
+                    rep = Integer.parseInt(seg.group(1));
+                    body = dashSegment(rep, Long.parseLong(seg.group(2)));
+                }
+                if (body == null) {
+                    resp.sendError(404);
+                    return;
+                }
+                resp.setContentType(rep == 0 ? "video/mp4" : "audio/mp4");
+                resp.setHeader("Cache-Control", "max-age=60");
+                resp.setContentLength(body.length);
+                resp.getOutputStream().write(body);
             } else {
                 Matcher m = SEGMENT.matcher(file);
                 if (m.matches() && m.group(1).length() < 12) {

@@ -31,7 +31,7 @@ import io.streamgate.gateway.server.RouteHandler;
  * the token's use was counted when it opened the session; an invalid credential is refused
  * with its reason unless the request also carries a token, which then decides as usual.
  * Playlists are rewritten (a bounded whole-body transform around the pure
- * {@link PlaylistRewriter}) so that child playlists, segments, keys and the rest carry a
+ * {@link PlaylistRewriter}; MPEG-DASH manifests around {@link MpdRewriter}) so that child playlists, segments, keys and the rest carry a
  * credential: issued from the token that opened the playlist, renewed (sliding) on every
  * playlist a session fetches. The credential never reaches the origin; segments stream.
  */
@@ -320,6 +320,9 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
         String param = SessionCredentials.PARAM + "=" + credential;
         String host = request.getHeaders().get(HttpHeader.HOST);
         String path = ex.path();
+        // an MPEG-DASH manifest: the same credential, its own rewriter (an added Location keeps the query)
+        String mpdQuery = MpdRewriter.isManifest(path, contentType)
+                ? upstream.stripQuery(request.getHttpURI().getQuery()) : null;
         return new Transform() {
             @Override
             public int maxBytes() {
@@ -328,12 +331,25 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
 
             @Override
             public byte[] apply(byte[] body, int length) {
+                if (mpdQuery != null) {
+                    return mpd(body, length, path, mpdQuery, host, param);
+                }
                 String text = new String(body, 0, length, StandardCharsets.UTF_8);
                 PlaylistRewriter.Result r = PlaylistRewriter.rewrite(text, path, host, route.path(), param);
                 metrics.hlsRewrite(route.name());
                 return r.playlist().getBytes(StandardCharsets.UTF_8);
             }
         };
+    }
+
+    private byte[] mpd(byte[] body, int length, String path, String query, String host, String param) {
+        MpdRewriter.Bytes r = MpdRewriter.rewrite(body, length, path, query, host, route.path(), param);
+        metrics.hlsRewrite(route.name());
+        if (r.outcome() != MpdRewriter.Outcome.REWRITTEN) {
+            org.slf4j.LoggerFactory.getLogger(HlsRoute.class).warn(
+                    "route {}: DASH manifest passed on without credentials ({})", route.name(), r.outcome());
+        }
+        return r.body();
     }
 
     /** A credential for this response's session: a new one for a token, a renewed one for a session. */
@@ -372,16 +388,21 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
         return (ip == null ? "" : ip) + " " + (origin == null ? "" : origin);
     }
 
-    /** One playlist test for leases and renewals: the canonical path ends in .m3u8, any case. */
+    /**
+     * One playlist test for the shield, leases and renewals: the canonical path ends in .m3u8,
+     * or .mpd (an MPEG-DASH manifest, shielded, rewritten and reloaded like a playlist), any case.
+     */
     static boolean isPlaylistPath(String path) {
-        return path.toLowerCase(Locale.ROOT).endsWith(".m3u8");
+        String p = path.toLowerCase(Locale.ROOT);
+        return p.endsWith(".m3u8") || p.endsWith(".mpd");
     }
 
     static boolean isPlaylist(String path, String contentType) {
         if (contentType != null) {
             String t = contentType.toLowerCase(Locale.ROOT);
             if (t.startsWith("application/vnd.apple.mpegurl") || t.startsWith("application/x-mpegurl")
-                    || t.startsWith("audio/mpegurl") || t.startsWith("audio/x-mpegurl")) {
+                    || t.startsWith("audio/mpegurl") || t.startsWith("audio/x-mpegurl")
+                    || t.startsWith(MpdRewriter.CONTENT_TYPE)) {
                 return true;
             }
         }
