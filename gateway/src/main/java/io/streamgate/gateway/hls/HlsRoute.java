@@ -321,8 +321,8 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
         String host = request.getHeaders().get(HttpHeader.HOST);
         String path = ex.path();
         // an MPEG-DASH manifest: the same credential, its own rewriter (an added Location keeps the query)
-        String mpdQuery = MpdRewriter.isManifest(path, contentType)
-                ? upstream.stripQuery(request.getHttpURI().getQuery()) : null;
+        boolean mpd = MpdRewriter.isManifest(path, contentType);
+        String mpdQuery = mpd ? upstream.stripQuery(request.getHttpURI().getQuery()) : null;
         return new Transform() {
             @Override
             public int maxBytes() {
@@ -331,7 +331,7 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
 
             @Override
             public byte[] apply(byte[] body, int length) {
-                if (mpdQuery != null) {
+                if (mpd) {
                     return mpd(body, length, path, mpdQuery, host, param);
                 }
                 String text = new String(body, 0, length, StandardCharsets.UTF_8);
