@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# End-to-end check of the demo's player page in a real browser: hls.js in headless Chromium
-# plays the demo stream through the gateway (currentTime advances), then a broken token
-# shows its denial (status and reason). Needs: Java 17, Debian's chromium, node + npm.
+# End-to-end check of the demo's player page in a real browser: hls.js (HLS) and dash.js
+# (MPEG-DASH) in headless Chromium each play the demo stream through the gateway
+# (currentTime advances), then a broken token shows its denial (status and reason).
+# Needs: Java 17, Debian's chromium, node + npm.
 #   scripts/e2e-player.sh            # builds the jar if missing
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,9 @@ trap 'kill $demo 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do grep -q '^TOKEN=' "$log" && break; sleep 0.5; done
 grep -q '^TOKEN=' "$log" || { echo "demo did not start:"; cat "$log"; exit 1; }
 
-NODE_PATH="$work/node_modules" node scripts/e2e-player.js "http://127.0.0.1:$port/"
+for format in hls dash; do
+  echo "== $format"
+  NODE_PATH="$work/node_modules" node scripts/e2e-player.js "http://127.0.0.1:$port/?format=$format"
+done
 echo "decisions seen by the gateway:"
 curl -s "http://127.0.0.1:$admin/metrics" | grep '^streamgate_decisions_total' | grep -v ' 0.0$'

@@ -13,13 +13,17 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * The demo's player page at {@code /} (the token pre-filled and editable) and hls.js at
- * {@code /player/hls.min.js}, served from the hls.js WebJar on the classpath: no CDN.
+ * The demo's player page at {@code /} (the token pre-filled and editable; HLS, or DASH with
+ * {@code ?format=dash}), hls.js at {@code /player/hls.min.js}, served from the hls.js WebJar
+ * on the classpath, and dash.js at {@code /player/dash.all.min.js}, which the build unpacks
+ * from the npm registry's tarball (see gateway/pom.xml): no CDN. A build without dash.js
+ * ({@code -Ddashjs.skip}, or offline) serves a page that says DASH is unavailable.
  */
 final class PlayerHandler extends Handler.Abstract.NonBlocking {
 
     private final String page;
     private final byte[] hlsJs;
+    private final byte[] dashJs;
 
     PlayerHandler(String token) throws IOException {
         String html;
@@ -30,7 +34,13 @@ final class PlayerHandler extends Handler.Abstract.NonBlocking {
         if (!token.matches("[A-Za-z0-9_.-]+")) {
             throw new IllegalArgumentException("unexpected token characters");
         }
-        this.page = html.replace("__TOKEN__", token);
+        byte[] dash;
+        try (InputStream in = PlayerHandler.class.getResourceAsStream("/META-INF/resources/dashjs/dash.all.min.js")) {
+            dash = in == null ? null : in.readAllBytes();
+        }
+        this.dashJs = dash;
+        this.page = html.replace("__TOKEN__", token).replace("<!--DASHJS-->",
+                dash == null ? "" : "<script src=\"/player/dash.all.min.js\"></script>");
         Properties pom = new Properties();
         try (InputStream in = PlayerHandler.class.getResourceAsStream("/META-INF/maven/org.webjars.npm/hls.js/pom.properties")) {
             if (in == null) {
@@ -56,6 +66,10 @@ final class PlayerHandler extends Handler.Abstract.NonBlocking {
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/javascript");
             response.getHeaders().put(HttpHeader.CACHE_CONTROL, "max-age=3600");
             b = hlsJs;
+        } else if (path.equals("/player/dash.all.min.js") && dashJs != null) {
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/javascript");
+            response.getHeaders().put(HttpHeader.CACHE_CONTROL, "max-age=3600");
+            b = dashJs;
         } else if (path.equals("/")) {
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/html; charset=utf-8");
             response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
