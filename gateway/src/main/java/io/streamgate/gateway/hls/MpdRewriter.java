@@ -212,6 +212,21 @@ public final class MpdRewriter {
         final String routeBase;
         final String param;
         final Map<Node, List<URI>> bases = new HashMap<>();
+        private final Map<URI, Boolean> directories = new java.util.IdentityHashMap<>();
+
+        /** Whether a plain relative path resolved against {@code base} lands inside the route. */
+        boolean ourDirectory(URI base) {
+            if (base == UNKNOWN) {
+                return false;
+            }
+            Boolean known = directories.get(base);
+            if (known == null) {
+                String path = base.getRawPath();
+                known = path != null && ours(base.resolve(URI.create(path.substring(0, path.lastIndexOf('/') + 1))), this);
+                directories.put(base, known);
+            }
+            return known;
+        }
 
         Context(URI doc, String host, String routeBase, String param) {
             this.doc = doc;
@@ -299,7 +314,7 @@ public final class MpdRewriter {
         String trimmed = value.trim();
         String u = withParam(trimmed, bases, fileOnly, cx);
         if (u != null) {
-            String rewritten = value.replace(trimmed, u);
+            String rewritten = value.length() == trimmed.length() ? u : value.replace(trimmed, u);
             edits.add(new Edit(a.start, a.end, escapeAttribute(rewritten, a.quote)));
         }
     }
@@ -322,21 +337,33 @@ public final class MpdRewriter {
         if (url.isEmpty() || bases.isEmpty()) {
             return null;
         }
-        URI probe;
-        try {
-            // template identifiers stand for numbers and ids: resolve with a neutral value
-            probe = new URI(TEMPLATE_ID.matcher(url).replaceAll("0").replace("$$", "$"));
-        } catch (URISyntaxException e) {
-            return null;
-        }
-        for (URI base : bases) {
-            URI r = resolve(base, probe);
-            if (r == null || !ours(r, cx)) {
+        if (simpleRelative(url)) {
+            // the common case (seg-$Number$.m4s, r1/s2.m4s): ours exactly when every base's directory is
+            if (fileOnly && url.endsWith("/")) {
                 return null;
             }
-            String path = r.getRawPath();
-            if (fileOnly && (path.isEmpty() || path.endsWith("/"))) {
+            for (URI base : bases) {
+                if (!cx.ourDirectory(base)) {
+                    return null;
+                }
+            }
+        } else {
+            URI probe;
+            try {
+                // template identifiers stand for numbers and ids: resolve with a neutral value
+                probe = new URI(url.indexOf('$') < 0 ? url : TEMPLATE_ID.matcher(url).replaceAll("0").replace("$$", "$"));
+            } catch (URISyntaxException e) {
                 return null;
+            }
+            for (URI base : bases) {
+                URI r = resolve(base, probe);
+                if (r == null || !ours(r, cx)) {
+                    return null;
+                }
+                String path = r.getRawPath();
+                if (fileOnly && (path.isEmpty() || path.endsWith("/"))) {
+                    return null;
+                }
             }
         }
         int hash = url.indexOf('#');
@@ -344,6 +371,34 @@ public final class MpdRewriter {
         String fragment = hash < 0 ? "" : url.substring(hash);
         String sep = body.indexOf('?') < 0 ? "?" : (body.endsWith("?") || body.endsWith("&") ? "" : "&");
         return body + sep + cx.param + fragment;
+    }
+
+    /**
+     * A relative path of plain characters and no dot segments ({@code %} only inside a template
+     * identifier such as {@code $Number%05d$}): it resolves into its base's directory.
+     */
+    static boolean simpleRelative(String u) {
+        if (u.isEmpty() || u.charAt(0) == '/') {
+            return false;
+        }
+        boolean inTemplate = false;
+        int segment = 0;
+        for (int i = 0; i <= u.length(); i++) {
+            char c = i < u.length() ? u.charAt(i) : '/';
+            if (c == '/') {
+                int len = i - segment;
+                if ((len == 1 && u.charAt(segment) == '.') || (len == 2 && u.startsWith("..", segment))) {
+                    return false;
+                }
+                segment = i + 1;
+            } else if (c == '$') {
+                inTemplate = !inTemplate;
+            } else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
+                    || c == '.' || c == '_' || c == '~' || (c == '%' && inTemplate))) {
+                return false;
+            }
+        }
+        return !inTemplate;
     }
 
     private static URI resolve(URI base, URI ref) {
@@ -486,6 +541,9 @@ public final class MpdRewriter {
     }
 
     static String escapeAttribute(String v, char quote) {
+        if (v.indexOf('&') < 0 && v.indexOf('<') < 0 && v.indexOf(quote) < 0) {
+            return v;
+        }
         StringBuilder sb = new StringBuilder(v.length() + 16);
         for (int i = 0; i < v.length(); i++) {
             char c = v.charAt(i);
@@ -501,6 +559,9 @@ public final class MpdRewriter {
     }
 
     static String escapeText(String v) {
+        if (v.indexOf('&') < 0 && v.indexOf('<') < 0 && v.indexOf('>') < 0) {
+            return v;
+        }
         return v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 
@@ -577,8 +638,8 @@ public final class MpdRewriter {
         int contentEnd = -1;
         boolean contentMarkup;
         String content;
-        final List<Node> baseUrls = new ArrayList<>(1);
-        final List<Node> representations = new ArrayList<>(0);
+        List<Node> baseUrls = List.of();
+        List<Node> representations = List.of();
 
         Node(Node parent, String qname) {
             this.parent = parent;
@@ -588,8 +649,7 @@ public final class MpdRewriter {
         }
 
         String local() {
-            int colon = qname.indexOf(':');
-            return colon < 0 ? qname : qname.substring(colon + 1);
+            return prefix.isEmpty() ? qname : qname.substring(prefix.length() + 1);
         }
 
         String namespace(String p) {
@@ -739,11 +799,11 @@ public final class MpdRewriter {
                 while (p < n && !isSpace(s.charAt(p)) && s.charAt(p) != '=' && s.charAt(p) != '>' && s.charAt(p) != '/') {
                     p++;
                 }
-                String name = s.substring(an, p);
+                int nameEnd = p;
                 while (p < n && isSpace(s.charAt(p))) {
                     p++;
                 }
-                if (name.isEmpty() || p >= n || s.charAt(p) != '=') {
+                if (nameEnd == an || p >= n || s.charAt(p) != '=') {
                     return null;
                 }
                 p++;
@@ -759,11 +819,16 @@ public final class MpdRewriter {
                 if (ve < 0) {
                     return null;
                 }
-                String raw = s.substring(vs, ve);
-                if (raw.indexOf('<') >= 0) {
+                int lt = s.indexOf('<', vs);
+                if (lt >= 0 && lt < ve) {
                     return null;
                 }
                 p = ve + 1;
+                if (!relevant(an, nameEnd)) {
+                    continue; // copied as it is; no strings made for it
+                }
+                String name = s.substring(an, nameEnd);
+                String raw = s.substring(vs, ve);
                 if (name.equals("xmlns") || name.startsWith("xmlns:")) {
                     if (node.ns == null) {
                         node.ns = new HashMap<>(4);
@@ -820,18 +885,41 @@ public final class MpdRewriter {
             return new Started(node, selfClosing);
         }
 
+        private static final String[] RELEVANT = {"media", "initialization", "index", "bitstreamSwitching",
+            "sourceURL", "value", "type", "schemeIdUri"};
+
+        /** An attribute name the rewrite reads: a URL, a namespace declaration, MPD@type, a scheme. */
+        private boolean relevant(int from, int to) {
+            int len = to - from;
+            if (s.startsWith("xmlns", from) || (len > 5 && s.startsWith(":href", to - 5))) {
+                return true;
+            }
+            for (String r : RELEVANT) {
+                if (r.length() == len && s.startsWith(r, from)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         private void link(Node node, Node parent) {
             nodes.add(node);
             if (!node.dash || parent == null) {
                 return;
             }
             if (node.kind == Kind.BASE_URL && parent.dash && parent.kind.level) {
+                if (parent.baseUrls.isEmpty()) {
+                    parent.baseUrls = new ArrayList<>(2);
+                }
                 parent.baseUrls.add(node);
             } else if (node.kind == Kind.LOCATION && parent.dash && parent.kind == Kind.MPD) {
                 parent.hasLocation = true;
             } else if (node.kind == Kind.REPRESENTATION) {
                 for (Node p = parent; p != null; p = p.parent) {
                     if (p.dash && p.kind.level) {
+                        if (p.representations.isEmpty()) {
+                            p.representations = new ArrayList<>(4);
+                        }
                         p.representations.add(node);
                     }
                 }
