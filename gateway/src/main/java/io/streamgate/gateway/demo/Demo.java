@@ -144,6 +144,10 @@ public final class Demo implements AutoCloseable {
         out.println("  curl -i \"" + gw + "/live/demo/master.m3u8?token=$TOKEN\"");
         out.println("  ffplay \"" + gw + "/live/demo/master.m3u8?token=$TOKEN\"");
         out.println("  ffmpeg -i \"" + gw + "/live/demo/master.m3u8?token=$TOKEN\" -t 10 -c copy demo.ts");
+        out.println();
+        out.println("The same stream as MPEG-DASH (player: " + gw + "/?format=dash):");
+        out.println("  curl -i \"" + gw + "/live/demo/manifest.mpd?token=$TOKEN\"");
+        out.println("  ffmpeg -re -i \"" + gw + "/live/demo/manifest.mpd?token=$TOKEN\" -t 10 -c copy demo.mkv");
         out.println("  npx wscat -c \"" + ws + "/h5live/authstream?streamname=demo&token=$TOKEN\"");
         out.println();
         out.println("See a denial and its reason:");
