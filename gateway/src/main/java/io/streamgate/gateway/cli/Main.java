@@ -22,9 +22,15 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /**
+     * One-shot tools print their result only: until a server command configures logging from
+     * its config ({@code io.streamgate.gateway.logging.Logging}), the classpath's
+     * {@code logback.xml} writes warnings and errors only, to standard error.
+     */
     public static void main(String[] args) {
-        quietLogsForTools(args);
-        System.exit(execute(args));
+        int code = execute(args);
+        io.streamgate.gateway.logging.Logging.stop(); // flushes lines still queued
+        System.exit(code);
     }
 
     /** Runs a command line and returns its exit code (used by tests, never calls System.exit). */
@@ -39,17 +45,6 @@ public final class Main implements Runnable {
             return RUNTIME_FAILURE;
         });
         return cl.execute(args);
-    }
-
-    /** One-shot tools print their result only; the servers log at info. */
-    static void quietLogsForTools(String[] args) {
-        String cmd = args.length == 0 ? "" : args[0];
-        if (!cmd.equals("run") && !cmd.equals("demo") && !cmd.equals("origin")) {
-            System.setProperty("io.streamgate.LEVEL", "WARN");
-            System.setProperty("org.eclipse.jetty.LEVEL", "WARN");
-        } else {
-            System.setProperty("org.eclipse.jetty.LEVEL", System.getProperty("org.eclipse.jetty.LEVEL", "WARN"));
-        }
     }
 
     @Override

@@ -4,11 +4,13 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import io.streamgate.gateway.config.ConfigLoader;
 import io.streamgate.gateway.config.GatewayConfig;
+import io.streamgate.gateway.logging.Logging;
 import io.streamgate.gateway.server.GatewayServer;
 
 /** {@code run --config FILE}: the production mode. */
@@ -21,9 +23,21 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ConfigLoader loader = ConfigLoader.withSystemEnv();
         GatewayConfig c = loader.load(config);
+        Logging.configure(c.log());
         // SIGHUP and POST /reload read the file again
         GatewayServer server = GatewayServer.start(c, Clock.systemUTC(), null, () -> loader.load(config));
         server.reloadOnSighup();
+        // one shutdown hook, in order: the graceful stop, then the last log lines flushed
+        server.stopAtShutdown(false);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                server.close();
+            } catch (Exception e) {
+                LoggerFactory.getLogger(RunCommand.class).warn("stopping: {}", e.toString());
+            } finally {
+                Logging.stop();
+            }
+        }, "streamgate-shutdown"));
         server.join();
         return Main.OK;
     }

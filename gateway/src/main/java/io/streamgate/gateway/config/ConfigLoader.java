@@ -75,7 +75,7 @@ public final class ConfigLoader {
             throw new ConfigException(List.of("(file): empty configuration"));
         }
         r.expectObject(Set.of("listen", "admin", "keys", "verify", "tokens", "replay", "clientIp", "crypto", "hls",
-                "proxy", "routes", "warmup"));
+                "proxy", "routes", "warmup", "log"));
         GatewayConfig.Listen listen = listen(r.child("listen"), baseDir);
         GatewayConfig.Admin admin = admin(r.child("admin"));
         List<GatewayConfig.KeySource> keys = keys(r.child("keys"), baseDir);
@@ -88,11 +88,39 @@ public final class ConfigLoader {
         GatewayConfig.Proxy proxy = proxy(r.child("proxy"));
         List<GatewayConfig.Route> routes = routes(r.child("routes"));
         GatewayConfig.Warmup warmup = warmup(r.child("warmup"));
+        GatewayConfig.Log log = log(r.child("log"));
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new GatewayConfig(listen, admin, keys, verify, tokens, replay, trusted, crypto, hls, proxy, routes,
-                warmup);
+                warmup, log);
+    }
+
+    private GatewayConfig.Log log(ConfigNode n) {
+        n.expectObject(Set.of("level", "format", "access"));
+        GatewayConfig.Log d = GatewayConfig.Log.DEFAULT;
+        String level = n.string("level", d.level().name().toLowerCase(Locale.ROOT));
+        GatewayConfig.LogLevel l = switch (level.toLowerCase(Locale.ROOT)) {
+            case "error" -> GatewayConfig.LogLevel.ERROR;
+            case "warn" -> GatewayConfig.LogLevel.WARN;
+            case "info" -> GatewayConfig.LogLevel.INFO;
+            case "debug" -> GatewayConfig.LogLevel.DEBUG;
+            case "trace" -> GatewayConfig.LogLevel.TRACE;
+            default -> {
+                n.problem("level", "must be error, warn, info, debug or trace, was \"" + level + "\"");
+                yield d.level();
+            }
+        };
+        String format = n.string("format", d.format().name().toLowerCase(Locale.ROOT));
+        GatewayConfig.LogFormat f = switch (format.toLowerCase(Locale.ROOT)) {
+            case "text" -> GatewayConfig.LogFormat.TEXT;
+            case "json" -> GatewayConfig.LogFormat.JSON;
+            default -> {
+                n.problem("format", "must be text or json, was \"" + format + "\"");
+                yield d.format();
+            }
+        };
+        return new GatewayConfig.Log(l, f, n.bool("access", d.access()));
     }
 
     private GatewayConfig.Warmup warmup(ConfigNode n) {

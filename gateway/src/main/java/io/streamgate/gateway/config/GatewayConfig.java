@@ -19,14 +19,37 @@ import io.streamgate.filters.verify.VerifyPolicy;
  */
 public record GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, VerifyPolicy verify, Tokens tokens,
                             Replay replay, List<String> trustedProxies, CryptoProvider crypto, Hls hls, Proxy proxy,
-                            List<Route> routes, Warmup warmup) {
+                            List<Route> routes, Warmup warmup, Log log) {
+
+    /** A configuration without a {@code log} section: its defaults ({@link Log#DEFAULT}). */
+    public GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, VerifyPolicy verify, Tokens tokens,
+                         Replay replay, List<String> trustedProxies, CryptoProvider crypto, Hls hls, Proxy proxy,
+                         List<Route> routes, Warmup warmup) {
+        this(listen, admin, keys, verify, tokens, replay, trustedProxies, crypto, hls, proxy, routes, warmup,
+                Log.DEFAULT);
+    }
+
+    /**
+     * Logging: the level of StreamGate's own loggers, {@code text} or {@code json} (one JSON
+     * object per line), and whether the {@code streamgate.access} logger writes one line per
+     * request and per ended session. See {@code io.streamgate.gateway.logging.Logging}.
+     */
+    public record Log(LogLevel level, LogFormat format, boolean access) {
+        public static final Log DEFAULT = new Log(LogLevel.INFO, LogFormat.TEXT, false);
+    }
+
+    public enum LogLevel { ERROR, WARN, INFO, DEBUG, TRACE }
+
+    public enum LogFormat { TEXT, JSON }
 
     /**
      * The settings of {@code running} that a running gateway keeps until it restarts, each
      * named by its key, that differ in this config: the listeners ({@code listen},
      * {@code admin.host}, {@code admin.port}), the replay store's connection
      * ({@code replay.store}, {@code replay.redis}, {@code replay.keyPrefix}), the upstream
-     * client ({@code proxy}) and the warm start ({@code warmup}, run once at start).
+     * client ({@code proxy}), the warm start ({@code warmup}, run once at start) and logging's
+     * {@code log.level} and {@code log.format} (configured once at start; {@code log.access}
+     * follows a reload).
      */
     public java.util.List<String> restartOnlyChanges(GatewayConfig running) {
         java.util.List<String> out = new java.util.ArrayList<>();
@@ -54,6 +77,12 @@ public record GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, Ve
         if (!warmup.equals(running.warmup)) {
             out.add("warmup");
         }
+        if (log.level() != running.log.level()) {
+            out.add("log.level");
+        }
+        if (log.format() != running.log.format()) {
+            out.add("log.format");
+        }
         return out;
     }
 
@@ -68,7 +97,8 @@ public record GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, Ve
                 || !java.util.Objects.equals(replay.keyPrefix(), running.replay.keyPrefix());
         return new GatewayConfig(running.listen, new Admin(running.admin.host(), running.admin.port(), admin.token()),
                 keys, verify, tokens, storeChanged ? running.replay : replay, trustedProxies, crypto, hls,
-                running.proxy, routes, running.warmup);
+                running.proxy, routes, running.warmup,
+                new Log(running.log.level(), running.log.format(), log.access())); // access lines follow a reload
     }
 
     /**

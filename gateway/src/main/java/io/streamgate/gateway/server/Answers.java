@@ -46,6 +46,10 @@ public final class Answers {
      */
     public static void deny(Request request, Response response, Callback callback, DenialReason reason,
                             String requestId, List<String> allow) {
+        AccessRecord record = AccessRecord.of(request);
+        if (record != null) {
+            record.denied(reason); // for the access line and the rate-limited denial line
+        }
         if (response.isCommitted()) {
             callback.failed(new java.io.IOException("denied after commit: " + reason.code()));
             return;
@@ -90,6 +94,10 @@ public final class Answers {
 
     /** 500 for the gateway's own failures (bugs): JSON, no stack, nothing of the request. */
     public static void serverError(Request request, Response response, Callback callback, String requestId) {
+        AccessRecord record = AccessRecord.of(request);
+        if (record != null) {
+            record.serverError();
+        }
         if (response.isCommitted()) {
             callback.failed(new IllegalStateException("server error after commit"));
             return;

@@ -29,6 +29,10 @@ import io.streamgate.filters.http.CorsPolicy;
  * </ol>
  * then the route's {@link RouteHandler}. Never blocks: it only looks at the request line
  * and headers.
+ *
+ * <p>Every request is wrapped in an {@link AccessRecord}, which the route handlers get as
+ * both request and callback: where the request finishes, the access line and the
+ * rate-limited denial line are written (see {@link io.streamgate.gateway.logging.AccessLog}).
  */
 final class EdgeHandler extends Handler.Abstract.NonBlocking {
     /** The configuration in force, read once per request: a reload swaps it, a request sees one. */
@@ -51,30 +55,35 @@ final class EdgeHandler extends Handler.Abstract.NonBlocking {
     }
 
     @Override
-    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+    public boolean handle(Request plain, Response response, Callback done) throws Exception {
+        GatewayRuntime rt = runtime.get();
+        AccessRecord request = new AccessRecord(plain, response, done, rt.access());
+        Callback callback = request; // where every request finishes
         Answers.cors(request, response);
         String path = PathSafety.canonical(request.getHttpURI().getPath());
         if (path == null) {
-            Answers.deny(request, response, callback, DenialReason.MALFORMED_PATH, io.streamgate.filters.http.Denial.newRequestId());
+            Answers.deny(request, response, callback, DenialReason.MALFORMED_PATH, request.requestId());
             return true;
         }
+        request.path(path);
         String query = request.getHttpURI().getQuery();
         if (!QueryString.isWellFormed(query)) {
-            Answers.deny(request, response, callback, DenialReason.MALFORMED_QUERY, io.streamgate.filters.http.Denial.newRequestId());
+            Answers.deny(request, response, callback, DenialReason.MALFORMED_QUERY, request.requestId());
             return true;
         }
         if (renewal != null && path.equals(Renewal.PATH)) {
             renewal.handle(request, response, callback);
             return true;
         }
-        RouteEntry route = runtime.get().match(path);
+        RouteEntry route = rt.match(path);
         if (route == null) {
             if (fallback != null && fallback.handle(request, response, callback)) {
                 return true;
             }
-            Answers.deny(request, response, callback, DenialReason.NO_ROUTE, io.streamgate.filters.http.Denial.newRequestId());
+            Answers.deny(request, response, callback, DenialReason.NO_ROUTE, request.requestId());
             return true;
         }
+        request.route(route);
         String method = request.getMethod();
         if (CorsPolicy.isPreflight(method, request.getHeaders().get(HttpHeader.ORIGIN),
                 request.getHeaders().get(HttpHeader.ACCESS_CONTROL_REQUEST_METHOD))) {

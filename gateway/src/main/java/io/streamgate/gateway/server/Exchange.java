@@ -16,7 +16,8 @@ public final class Exchange {
     private final RouteEntry route;
     private final String path;
     private final CoreRequestView view;
-    private final long startNanos = System.nanoTime();
+    private final long startNanos;
+    private final AccessRecord record; // null for an exchange made outside the edge
     private String requestId;
     private Verdict verdict;
     private Object session;
@@ -25,6 +26,8 @@ public final class Exchange {
         this.route = route;
         this.path = canonicalPath;
         this.view = new CoreRequestView(request, canonicalPath);
+        this.record = AccessRecord.of(request);
+        this.startNanos = record != null ? record.startNanos() : System.nanoTime();
     }
 
     public RouteEntry route() {
@@ -52,6 +55,9 @@ public final class Exchange {
 
     /** This request's id, made on first use (denials carry it as {@code X-Request-Id}). */
     public String requestId() {
+        if (record != null) {
+            return record.requestId();
+        }
         if (requestId == null) {
             requestId = Denial.newRequestId();
         }

@@ -25,6 +25,7 @@ import io.streamgate.gateway.config.GatewayConfig;
 import io.streamgate.gateway.hls.HlsRoute;
 import io.streamgate.gateway.hls.PlaylistShield;
 import io.streamgate.gateway.hls.SessionCredentials;
+import io.streamgate.gateway.logging.AccessLog;
 import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.gateway.proxy.HttpRoute;
 import io.streamgate.gateway.proxy.UpstreamProxy;
@@ -60,10 +61,13 @@ public final class GatewayRuntime {
     private final RouteEntry[] routes; // longest prefix first
     private final SessionCredentials credentials;
     private final Map<String, PlaylistShield> shields;
+    private final AccessRecord.Settings access;
 
     private GatewayRuntime(GatewayConfig config, Authorizer authorizer, List<RouteEntry> routes,
-                           SessionCredentials credentials, Map<String, PlaylistShield> shields) {
+                           SessionCredentials credentials, Map<String, PlaylistShield> shields,
+                           AccessRecord.Settings access) {
         this.config = config;
+        this.access = access;
         this.authorizer = authorizer;
         this.routes = routes.stream().sorted(Comparator.comparingInt((RouteEntry r) -> r.prefix().length()).reversed())
                 .toArray(RouteEntry[]::new);
@@ -95,6 +99,7 @@ public final class GatewayRuntime {
         SessionCredentials credentials = previous != null && sameSessions(previous.config.hls(), config.hls())
                 ? previous.credentials : sessionCredentials(config, s.clock());
         List<TokenSource> strip = config.tokens().stripBeforeUpstream() ? config.tokens().from() : List.of();
+        AccessLog accessLog = new AccessLog(config.log().access());
         List<RouteEntry> routes = new ArrayList<>();
         Map<String, PlaylistShield> shields = new HashMap<>();
         for (GatewayConfig.Route r : config.routes()) {
@@ -116,7 +121,7 @@ public final class GatewayRuntime {
             entry.handler(switch (r.type()) {
                 case WEBSOCKET -> new WebSocketRoute(r, config.proxy().connectTimeout().toMillis(), upstream,
                         gwMetrics, s.upgrades(), s.wsClient(), s.relays(), s.scheduler(), authorizer.replay(), auth,
-                        s.pool(), s.clock());
+                        s.pool(), s.clock(), accessLog);
                 case HLS -> new HlsRoute(r, s.httpClient(), upstream, gwMetrics, auth, credentials,
                         config.hls().maxPlaylistBytes(), authorizer.replay(), s.sgMetrics(), idle, shield);
                 case HTTP -> new HttpRoute(auth, new UpstreamProxy(r.name(), s.httpClient(), upstream, gwMetrics, idle));
@@ -125,7 +130,25 @@ public final class GatewayRuntime {
             LOG.info("route {}: {} {} {} -> {}{}", r.name(), r.type().name().toLowerCase(Locale.ROOT), r.methods(),
                     r.path(), r.upstream(), r.authRequired() ? "" : " (auth: none)");
         }
-        return new GatewayRuntime(config, authorizer, routes, credentials, shields);
+        return new GatewayRuntime(config, authorizer, routes, credentials, shields,
+                new AccessRecord.Settings(accessLog, credentialParams(config), authorizer.clientAddress()));
+    }
+
+    /** The query parameters an access line leaves out: every configured token parameter and {@code sg_session}. */
+    private static List<String> credentialParams(GatewayConfig config) {
+        List<String> out = new ArrayList<>();
+        for (TokenSource t : config.tokens().from()) {
+            if (t.kind() == TokenSource.Kind.QUERY) {
+                out.add(t.name());
+            }
+        }
+        out.add(SessionCredentials.PARAM);
+        return List.copyOf(out);
+    }
+
+    /** What this configuration's requests write where they finish (access and denial lines). */
+    AccessRecord.Settings access() {
+        return access;
     }
 
     public GatewayConfig config() {

@@ -350,6 +350,15 @@ public final class GatewayServer implements AutoCloseable {
         return registry;
     }
 
+    /**
+     * Whether Jetty's own JVM shutdown hook stops this server (on by default). A command that
+     * stops the gateway in its own hook turns it off: two hooks stopping one server at once
+     * race (one destroys components the other is still stopping).
+     */
+    public void stopAtShutdown(boolean on) {
+        server.setStopAtShutdown(on);
+    }
+
     public void join() throws InterruptedException {
         server.join();
     }

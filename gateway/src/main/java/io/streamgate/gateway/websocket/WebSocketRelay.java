@@ -16,6 +16,7 @@ import org.eclipse.jetty.websocket.core.OpCode;
 import org.eclipse.jetty.websocket.core.exception.MessageTooLargeException;
 
 import io.micrometer.core.instrument.Counter;
+import io.streamgate.gateway.logging.AccessLog;
 
 /**
  * Relays one WebSocket session: the viewer's ({@link Downstream}, server side) and the
@@ -56,6 +57,13 @@ public final class WebSocketRelay {
     private final ViewerSession session;
     /** The session's cap in epoch ms: when it closes with 1008 under {@code onExpiry: close}, unless renewed. */
     private volatile long capMillis;
+    private final Ending ending;
+    private long openedAtMillis; // guarded by this
+    private String endCause; // guarded by this: why the session ended, the first cause only
+
+    /** What an ended session's access line needs; null when access lines are off. */
+    record Ending(AccessLog log, String sid, String route, String sub) {
+    }
 
     /**
      * @param closeAtMillis when to close with 1008 (token expiry), or {@code Long.MAX_VALUE} for never
@@ -64,10 +72,12 @@ public final class WebSocketRelay {
      */
     WebSocketRelay(AtomicInteger active, Counter bytesDown, Counter bytesUp, long closeAtMillis,
                    ScheduledExecutorService scheduler, Duration idleTimeout, long maxMessageSize,
-                   SessionLease lease, RelayTracker tracker, java.time.Clock clock, ViewerSession session) {
+                   SessionLease lease, RelayTracker tracker, java.time.Clock clock, ViewerSession session,
+                   Ending ending) {
         this.clock = clock;
         this.session = session;
         this.capMillis = closeAtMillis;
+        this.ending = ending;
         this.active = active;
         this.bytesDown = bytesDown;
         this.bytesUp = bytesUp;
@@ -97,6 +107,7 @@ public final class WebSocketRelay {
             return false;
         }
         downstream.session = s;
+        openedAtMillis = clock.millis();
         active.incrementAndGet();
         tracker.add(this);
         return true;
@@ -106,14 +117,29 @@ public final class WebSocketRelay {
         return finished;
     }
 
+    /** Records why the session ends, unless a cause was recorded already. */
+    private synchronized void endCause(String cause) {
+        if (endCause == null) {
+            endCause = cause;
+        }
+    }
+
     private void finish() {
         boolean wasOpen;
+        String cause;
+        long openedAt;
         synchronized (this) {
             if (finished) {
                 return;
             }
             finished = true;
             wasOpen = downstream.session != null;
+            cause = endCause;
+            openedAt = openedAtMillis;
+        }
+        if (wasOpen && ending != null) {
+            ending.log().sessionEnded(ending.sid(), ending.route(), ending.sub(), openedAt,
+                    clock.millis() - openedAt, upstream.bytes, downstream.bytes, cause == null ? "closed" : cause);
         }
         if (wasOpen) {
             active.decrementAndGet(); // counted once the viewer's side opened, and only then
@@ -164,6 +190,7 @@ public final class WebSocketRelay {
      * reading, and the origin must get its close frame before the viewer's leg goes.
      */
     private void closeBoth(int code, String reason) {
+        endCause(reason + " (" + code + ")");
         for (CoreSession s : new CoreSession[] {upstream.session, downstream.session}) {
             if (s != null && s.isOutputOpen()) {
                 s.close(code, reason, Callback.NOOP);
@@ -210,6 +237,10 @@ public final class WebSocketRelay {
         volatile CoreSession session;
         private long messageBytes; // of the message being forwarded; frames of one side arrive in order
         private final AtomicBoolean closeSeen = new AtomicBoolean(); // onFrame(CLOSE) and onClosed race
+        /** Payload bytes this side read and forwarded (one writer: the next frame is demanded after the write). */
+        volatile long bytes;
+
+        abstract String who();
 
         abstract Side other();
 
@@ -251,6 +282,7 @@ public final class WebSocketRelay {
             o.sendFrame(out, Callback.from(() -> {
                 if (n > 0) {
                     bytes().increment(n);
+                    bytes += n;
                 }
                 callback.succeeded(); // the payload buffer is recycled only now
                 session.demand();
@@ -264,6 +296,7 @@ public final class WebSocketRelay {
             if (!closeSeen.compareAndSet(false, true)) {
                 return;
             }
+            endCause(who() + " closed (" + code + ")");
             CoreSession o = other().session;
             if (o != null && o.isOutputOpen()) {
                 o.close(forwardable(code), reason, Callback.NOOP);
@@ -303,6 +336,11 @@ public final class WebSocketRelay {
         }
 
         @Override
+        String who() {
+            return "viewer";
+        }
+
+        @Override
         Counter bytes() {
             return bytesUp;
         }
@@ -334,6 +372,11 @@ public final class WebSocketRelay {
         @Override
         Side other() {
             return downstream;
+        }
+
+        @Override
+        String who() {
+            return "origin";
         }
 
         @Override

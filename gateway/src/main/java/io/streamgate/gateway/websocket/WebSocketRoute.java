@@ -35,6 +35,7 @@ import io.streamgate.filters.session.SessionRecord;
 import io.streamgate.filters.session.Sessions;
 import io.streamgate.filters.verify.Claims;
 import io.streamgate.gateway.config.GatewayConfig;
+import io.streamgate.gateway.logging.AccessLog;
 import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.gateway.proxy.UpstreamRequest;
 import io.streamgate.gateway.server.Answers;
@@ -72,12 +73,17 @@ public final class WebSocketRoute implements RouteHandler {
     private final Authorization authorization;
     private final Executor executor;
     private final java.time.Clock clock;
+    private final AccessLog accessLog;
 
-    /** @param authorization null on an {@code auth: none} route */
+    /**
+     * @param authorization null on an {@code auth: none} route
+     * @param accessLog     where an ended session's line goes
+     */
     public WebSocketRoute(GatewayConfig.Route route, long connectTimeoutMillis, UpstreamRequest upstream,
                           GatewayMetrics metrics, WebSocketMappings upgrades, WebSocketCoreClient client,
                           RelayTracker tracker, ScheduledExecutorService scheduler, ReplayGuard replay,
-                          Authorization authorization, Executor executor, java.time.Clock clock) {
+                          Authorization authorization, Executor executor, java.time.Clock clock, AccessLog accessLog) {
+        this.accessLog = accessLog;
         this.route = route;
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.upstream = upstream;
@@ -241,6 +247,16 @@ public final class WebSocketRoute implements RouteHandler {
         return false;
     }
 
+    /**
+     * The id of a relayed session in its access line ({@code sid}), in one place: the
+     * session's id (its lease id under {@code replay.mode: limit}, else a new session id when
+     * session records are on), or else the upgrade request's id, which the upgrade's own
+     * access line carries as {@code requestId}.
+     */
+    static String sessionId(Exchange ex, ViewerSession session) {
+        return session != null && session.sid() != null ? session.sid() : ex.requestId();
+    }
+
     private WebSocketRelay newRelay(Exchange ex, Request request, Verdict v, SessionLease lease) {
         long closeAt = Long.MAX_VALUE;
         if (route.onExpiry() == GatewayConfig.OnExpiry.CLOSE && v != null && v.token().claims().exp() != Claims.ABSENT) {
@@ -257,7 +273,9 @@ public final class WebSocketRoute implements RouteHandler {
         metrics.websocketOpened(route.name());
         return new WebSocketRelay(metrics.websocketSessions(route.name()),
                 metrics.relayedBytes(route.name(), "downstream"), metrics.relayedBytes(route.name(), "upstream"),
-                closeAt, scheduler, route.idleTimeout(), route.maxMessageSize(), lease, tracker, clock, session);
+                closeAt, scheduler, route.idleTimeout(), route.maxMessageSize(), lease, tracker, clock, session,
+                accessLog.enabled() ? new WebSocketRelay.Ending(accessLog, sessionId(ex, session), route.name(),
+                        v == null ? null : v.token().claims().sub()) : null);
     }
 
     /** Both 101s went out: the session is recorded in the shared store, so a renewal at any replica finds it by its token. */

@@ -110,6 +110,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void logSectionDefaultsValuesAndErrorsNameTheKey() throws IOException {
+        assertThat(parse(minimal("")).log()).isEqualTo(GatewayConfig.Log.DEFAULT);
+        assertThat(GatewayConfig.Log.DEFAULT).isEqualTo(new GatewayConfig.Log(GatewayConfig.LogLevel.INFO,
+                GatewayConfig.LogFormat.TEXT, false));
+        assertThat(parse(minimal("log: {level: debug, format: json, access: true}")).log())
+                .isEqualTo(new GatewayConfig.Log(GatewayConfig.LogLevel.DEBUG, GatewayConfig.LogFormat.JSON, true));
+        assertThat(parse(minimal("log: {level: WARN}")).log().level()).isEqualTo(GatewayConfig.LogLevel.WARN);
+        assertThat(problems(minimal("log: {level: verbose, format: xml, access: sometimes, color: true}")))
+                .containsExactlyInAnyOrder("log.color: unknown key (allowed: access, format, level)",
+                        "log.level: must be error, warn, info, debug or trace, was \"verbose\"",
+                        "log.format: must be text or json, was \"xml\"",
+                        "log.access: must be true or false, was \"sometimes\"");
+    }
+
+    @Test
     void upstreamQueueBoundIsCheckedAndNamed() throws IOException {
         assertThat(parse(minimal("proxy: {maxQueuedPerUpstream: 100}")).proxy().maxQueuedPerUpstream()).isEqualTo(100);
         assertThat(problems(minimal("proxy: {maxQueuedPerUpstream: 0}")))
