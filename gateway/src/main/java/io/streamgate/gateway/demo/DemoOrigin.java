@@ -394,11 +394,21 @@ public final class DemoOrigin implements AutoCloseable {
 
         @Override
         public void onWebSocketClose(int statusCode, String reason, Callback callback) {
+            stop();
+            callback.succeed();
+        }
+
+        /** The gateway went away mid-frame (it stopped first): an ordinary end, not a warning with a stack. */
+        @Override
+        public void onWebSocketError(Throwable cause) {
+            stop();
+        }
+
+        private void stop() {
             ScheduledFuture<?> t = task;
             if (t != null) {
                 t.cancel(false);
             }
-            callback.succeed();
         }
     }
 
