@@ -125,6 +125,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aReloadAppliesLogAccessAndKeepsLevelAndFormatUntilARestart() throws IOException {
+        GatewayConfig running = parse(minimal("log: {level: info, format: text, access: false}"));
+        GatewayConfig next = parse(minimal("log: {level: debug, format: json, access: true}"));
+        assertThat(next.restartOnlyChanges(running)).containsExactly("log.level", "log.format");
+        assertThat(next.keepingRestartOnly(running).log()).isEqualTo(new GatewayConfig.Log(GatewayConfig.LogLevel.INFO,
+                GatewayConfig.LogFormat.TEXT, true));
+    }
+
+    @Test
     void upstreamQueueBoundIsCheckedAndNamed() throws IOException {
         assertThat(parse(minimal("proxy: {maxQueuedPerUpstream: 100}")).proxy().maxQueuedPerUpstream()).isEqualTo(100);
         assertThat(problems(minimal("proxy: {maxQueuedPerUpstream: 0}")))
