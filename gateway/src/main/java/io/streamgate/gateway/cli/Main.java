@@ -35,7 +35,15 @@ public final class Main implements Runnable {
 
     /** Runs a command line and returns its exit code (used by tests, never calls System.exit). */
     public static int execute(String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        return commandLine(CommandLine.defaultFactory()).execute(args);
+    }
+
+    /**
+     * The command line with its error handling; {@code factory} makes the command objects
+     * (tests pass one that hands out instances they hold, e.g. to stop a running gateway).
+     */
+    static CommandLine commandLine(CommandLine.IFactory factory) {
+        CommandLine cl = new CommandLine(new Main(), factory);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof ConfigException ce) {
                 ce.problems().forEach(cmd.getErr()::println);
@@ -44,7 +52,7 @@ public final class Main implements Runnable {
             cmd.getErr().println("error: " + e.getMessage());
             return RUNTIME_FAILURE;
         });
-        return cl.execute(args);
+        return cl;
     }
 
     @Override

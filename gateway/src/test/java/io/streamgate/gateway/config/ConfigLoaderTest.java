@@ -41,9 +41,22 @@ class ConfigLoaderTest {
 
     @ParameterizedTest
     @MethodSource("shippedConfigs")
-    void everyShippedConfigIsValid(Path file) {
-        GatewayConfig c = ConfigLoader.withSystemEnv().load(file);
+    void everyShippedConfigIsValid(Path file) throws IOException {
+        GatewayConfig c = file.endsWith(Path.of("conf", "gateway.yaml")) ? reference()
+                : ConfigLoader.withSystemEnv().load(file);
         assertThat(c.routes()).isNotEmpty();
+    }
+
+    /**
+     * The reference config as a clone has it after the README's first step ({@code keygen
+     * --kid my-key --out conf/keys/my-key}): a copy beside a generated public key.
+     */
+    private GatewayConfig reference() throws IOException {
+        Path conf = dir.resolve("conf");
+        Files.createDirectories(conf.resolve("keys/my-key"));
+        Files.copy(repo().resolve("conf/gateway.yaml"), conf.resolve("gateway.yaml"));
+        Files.writeString(conf.resolve("keys/my-key/public.pem"), io.streamgate.filters.testing.TestKeys.es256("my-key").publicPem());
+        return new ConfigLoader(name -> null).load(conf.resolve("gateway.yaml"));
     }
 
     @Test
@@ -64,8 +77,19 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void referenceConfigHasTheContractDefaults() {
-        GatewayConfig c = ConfigLoader.withSystemEnv().load(repo().resolve("conf/gateway.yaml"));
+    void referenceConfigWorksWithTheDemoOriginOnLoopback() throws IOException {
+        GatewayConfig c = reference();
+        assertThat(c.listen().host()).as("loopback unless exposed on purpose").isEqualTo("127.0.0.1");
+        assertThat(c.keys()).singleElement().satisfies(k -> assertThat(k.kid()).isEqualTo("my-key"));
+        // `streamgate.jar origin` serves HLS and its WebSocket stream on 8180
+        assertThat(c.routes()).allSatisfy(r -> assertThat(r.upstream().getPort()).isEqualTo(8180));
+        assertThat(c.routes()).filteredOn(GatewayConfig.Route::authRequired)
+                .allSatisfy(r -> assertThat(r.rules().isEmpty()).as(r.name() + " has rules").isFalse());
+    }
+
+    @Test
+    void referenceConfigHasTheContractDefaults() throws IOException {
+        GatewayConfig c = reference();
         assertThat(c.verify().algorithms()).containsExactlyInAnyOrder(JwsAlgorithm.ES256, JwsAlgorithm.RS256,
                 JwsAlgorithm.PS256, JwsAlgorithm.EdDSA);
         assertThat(c.verify().leeway()).isEqualTo(Duration.ofSeconds(30));
