@@ -42,6 +42,7 @@ import io.streamgate.filters.verify.VerifyPolicy;
  * and then continues on the {@link Builder#executor(Executor) executor}.
  */
 public final class Authorizer implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Authorizer.class);
     private final TokenExtractor extractor;
     private final TokenVerifier verifier;
     private final KeyRegistry keys;
@@ -198,9 +199,16 @@ public final class Authorizer implements AutoCloseable {
         if (r != null) {
             return done(meters, Verdict.deny(r));
         }
-        if (!route.rules().isEmpty()
-                && !route.rules().test(token.claims(), new RuleInput(request, route.pathPrefix(), clientAddress))) {
-            return done(meters, Verdict.deny(DenialReason.FORBIDDEN));
+        if (!route.rules().isEmpty()) {
+            RuleInput input = new RuleInput(request, route.pathPrefix(), clientAddress);
+            if (!route.rules().test(token.claims(), input)) {
+                if (LOG.isDebugEnabled()) {
+                    // the rule's config path only: no claim or request value reaches a log
+                    LOG.debug("forbidden on route {}: {} does not hold", route.name(),
+                            route.rules().failingRule(token.claims(), input));
+                }
+                return done(meters, Verdict.deny(DenialReason.FORBIDDEN));
+            }
         }
         if (sessions != null) {
             Claims c = token.claims();

@@ -51,6 +51,26 @@ public final class ClaimPath {
         return walk(root, 0, test);
     }
 
+    /** Every value the path reaches, for explanations (allocates; never on the request path). */
+    List<Object> leaves(Map<String, Object> root) {
+        List<Object> out = new java.util.ArrayList<>();
+        walk(root, 0, v -> {
+            out.add(v);
+            return false;
+        });
+        return out;
+    }
+
+    /** The path as written in the config. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < names.length; i++) {
+            sb.append(i == 0 ? "" : ".").append(names[i]).append(each[i] ? "[]" : "");
+        }
+        return sb.toString();
+    }
+
     private boolean walk(Object node, int i, Predicate<Object> test) {
         if (!(node instanceof Map<?, ?> m)) {
             return false;

@@ -25,7 +25,7 @@ import io.streamgate.filters.verify.Claims;
  * </ul>
  */
 public final class RouteRules {
-    private static final RouteRules NONE = new RouteRules(new Node.All(new Node[0]), java.util.Set.of(), false, null);
+    private static final RouteRules NONE = new RouteRules(new Node.All(new Node[0], ""), java.util.Set.of(), false, null);
 
     private final Node root;
     private final java.util.Set<String> queryNames;
@@ -118,6 +118,28 @@ public final class RouteRules {
         return root.test(claims, input);
     }
 
+    /**
+     * The config path of the rule that fails for this request ({@code routes[1].require[0]},
+     * or inside an {@code allOf} the nested one), null when the claims grant it. Allocates
+     * nothing: the paths are the compiled rules' own strings. Safe for logs: it names the
+     * rule only, no claim or request value.
+     */
+    public String failingRule(Claims claims, RuleInput input) {
+        Node n = root.failing(claims, input);
+        return n == null ? null : n.path();
+    }
+
+    /**
+     * Why the claims do not grant this request: the failing rule by its config path, the
+     * value it compared (with the placeholder it came from) and what the token holds there;
+     * null when granted. For explanations to an operator ({@code verify}): it builds strings
+     * and echoes claim and request values, so it is never called on the request path.
+     */
+    public String explain(Claims claims, RuleInput input) {
+        Node n = root.failing(claims, input);
+        return n == null ? null : n.explain(claims, input);
+    }
+
     private static Node list(Object spec, String path, boolean any, List<String> problems) {
         if (!(spec instanceof List<?> items)) {
             problems.add(path + ": must be a list of rules");
@@ -130,7 +152,7 @@ public final class RouteRules {
         for (int i = 0; i < items.size(); i++) {
             children[i] = item(items.get(i), path + "[" + i + "]", problems);
         }
-        return any ? new Node.Any(children) : new Node.All(children);
+        return any ? new Node.Any(children, path) : new Node.All(children, path);
     }
 
     private static Node item(Object spec, String path, List<String> problems) {
@@ -172,19 +194,37 @@ public final class RouteRules {
         if (v == null) {
             return Node.All.EMPTY;
         }
-        return new Node.Match(cp, v, ct);
+        return new Node.Match(cp, v, ct, m.get(key), path);
     }
 
-    /** A compiled rule tree. */
+    /** A compiled rule tree; each node knows its config path, for explanations. */
     private interface Node {
         boolean test(Claims claims, RuleInput input);
 
-        final class All implements Node {
-            static final All EMPTY = new All(new Node[0]);
-            final Node[] children;
+        /** The config path of this rule ({@code routes[1].require[0]}). */
+        String path();
 
-            All(Node[] children) {
+        /** The node that fails (the deepest one that explains it), or null when this one holds. */
+        default Node failing(Claims claims, RuleInput input) {
+            return test(claims, input) ? null : this;
+        }
+
+        /** A human explanation of why this node fails (allocates). */
+        String explain(Claims claims, RuleInput input);
+
+        final class All implements Node {
+            static final All EMPTY = new All(new Node[0], "");
+            final Node[] children;
+            final String path;
+
+            All(Node[] children, String path) {
                 this.children = children;
+                this.path = path;
+            }
+
+            @Override
+            public String path() {
+                return path;
             }
 
             @Override
@@ -196,13 +236,39 @@ public final class RouteRules {
                 }
                 return true;
             }
+
+            @Override
+            public Node failing(Claims claims, RuleInput input) {
+                for (Node n : children) {
+                    Node f = n.failing(claims, input);
+                    if (f != null) {
+                        return f;
+                    }
+                }
+                return null;
+            }
+
+            @Override
+            public String explain(Claims claims, RuleInput input) {
+                Node f = failing(claims, input);
+                return f == null ? path + ": holds" : f.explain(claims, input);
+            }
         }
 
         final class Any implements Node {
             final Node[] children;
+            final String path;   // ...require[0].anyOf
+            final String owner;  // ...require[0]: the rule as the config lists it
 
-            Any(Node[] children) {
+            Any(Node[] children, String path) {
                 this.children = children;
+                this.path = path;
+                this.owner = path.endsWith(".anyOf") ? path.substring(0, path.length() - 6) : path;
+            }
+
+            @Override
+            public String path() {
+                return owner;
             }
 
             @Override
@@ -214,17 +280,65 @@ public final class RouteRules {
                 }
                 return false;
             }
+
+            @Override
+            public String explain(Claims claims, RuleInput input) {
+                StringBuilder sb = new StringBuilder(owner).append(": none of anyOf holds");
+                for (Node n : children) {
+                    sb.append("; ").append(n.explain(claims, input));
+                }
+                return sb.toString();
+            }
         }
 
         final class Match implements Node {
             final ClaimPath path;
             final Value value;
             final boolean contains;
+            final Object spec;
+            final String configPath;
 
-            Match(ClaimPath path, Value value, boolean contains) {
+            Match(ClaimPath path, Value value, boolean contains, Object spec, String configPath) {
                 this.path = path;
                 this.value = value;
                 this.contains = contains;
+                this.spec = spec;
+                this.configPath = configPath;
+            }
+
+            @Override
+            public String path() {
+                return configPath;
+            }
+
+            @Override
+            public String explain(Claims claims, RuleInput input) {
+                String op = contains ? " contains " : " equals ";
+                String rule = configPath + ": claim " + path + op + json(spec);
+                Object expected = value.resolve(input);
+                if (expected == null) {
+                    return rule + ": " + json(spec) + " resolves to nothing in this request";
+                }
+                String compared = spec instanceof String s && s.indexOf('{') >= 0
+                        ? rule + " = " + json(expected) : rule;
+                List<Object> leaves = path.leaves(claims.asMap());
+                String has = leaves.isEmpty() ? "the token has no " + path
+                        : "the token has " + (leaves.size() == 1 ? json(leaves.get(0)) : json(leaves));
+                return compared + ": " + has;
+            }
+
+            private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+                    new com.fasterxml.jackson.databind.ObjectMapper();
+
+            /** A value as JSON, cut at 200 characters (an explanation, not a dump). */
+            private static String json(Object v) {
+                String s;
+                try {
+                    s = JSON.writeValueAsString(v);
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    s = String.valueOf(v);
+                }
+                return s.length() > 200 ? s.substring(0, 200) + "..." : s;
             }
 
             @Override

@@ -544,4 +544,45 @@ class RouteRulesTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("routes[7].require[0]:");
     }
+
+    @Test
+    void aFailingRuleIsNamedByItsConfigPathWithTheValueItCompared() {
+        RouteRules rules = RouteRules.compile(List.of(rule("sub", "equals", "alice"),
+                rule("roles[].eventId", "contains", "{path.0}")), "routes[1].require");
+        Claims c = claims("sub", "alice", "roles", List.of(Map.of("eventId", "ev1")));
+        RuleInput ev2 = input(BasicRequestView.of("/live/ev2/index.m3u8"), "/live");
+        assertThat(rules.test(c, ev2)).isFalse();
+        assertThat(rules.failingRule(c, ev2)).isEqualTo("routes[1].require[1]");
+        assertThat(rules.explain(c, ev2)).isEqualTo(
+                "routes[1].require[1]: claim roles[].eventId contains \"{path.0}\" = \"ev2\": the token has \"ev1\"");
+
+        RuleInput ev1 = input(BasicRequestView.of("/live/ev1/index.m3u8"), "/live");
+        assertThat(rules.failingRule(c, ev1)).as("granted").isNull();
+        assertThat(rules.explain(c, ev1)).isNull();
+    }
+
+    @Test
+    void anAnyOfThatFailsListsEveryAlternative() {
+        RouteRules rules = RouteRules.compile(List.of(Map.of("anyOf", List.of(
+                rule("streams", "contains", "{query.streamname}"), rule("orgawide", "equals", true)))),
+                "routes[0].require");
+        Claims c = claims("streams", List.of("a", "b"));
+        assertThat(rules.failingRule(c, input("/x?streamname=z"))).isEqualTo("routes[0].require[0]");
+        assertThat(rules.explain(c, input("/x?streamname=z"))).isEqualTo("routes[0].require[0]: none of anyOf holds; "
+                + "routes[0].require[0].anyOf[0]: claim streams contains \"{query.streamname}\" = \"z\": "
+                + "the token has [\"a\",\"b\"]; "
+                + "routes[0].require[0].anyOf[1]: claim orgawide equals true: the token has no orgawide");
+        assertThat(rules.explain(c, input("/x"))).as("a placeholder without a value")
+                .contains("anyOf[0]: claim streams contains \"{query.streamname}\": \"{query.streamname}\" "
+                        + "resolves to nothing in this request");
+    }
+
+    @Test
+    void insideAllOfTheNestedFailingRuleIsNamed() {
+        RouteRules rules = RouteRules.compile(List.of(Map.of("allOf", List.of(rule("a", "equals", 1L),
+                rule("b", "equals", 2L)))), "routes[2].require");
+        Claims c = claims("a", 1L, "b", 3L);
+        assertThat(rules.failingRule(c, input("/x"))).isEqualTo("routes[2].require[0].allOf[1]");
+        assertThat(rules.explain(c, input("/x"))).isEqualTo("routes[2].require[0].allOf[1]: claim b equals 2: the token has 3");
+    }
 }

@@ -13,10 +13,13 @@ import picocli.CommandLine.Parameters;
 
 import io.streamgate.filters.Authorizer;
 import io.streamgate.filters.BasicRequestView;
+import io.streamgate.filters.ClientAddress;
 import io.streamgate.filters.ConfigException;
+import io.streamgate.filters.DenialReason;
 import io.streamgate.filters.RoutePolicy;
 import io.streamgate.filters.Verdict;
 import io.streamgate.filters.metrics.StreamGateMetrics;
+import io.streamgate.filters.rules.RuleInput;
 import io.streamgate.filters.token.ExtractedToken;
 import io.streamgate.filters.token.TokenSource;
 import io.streamgate.gateway.config.ConfigLoader;
@@ -32,39 +35,39 @@ import io.streamgate.gateway.server.Routes;
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = "Print the decision, the reason code and the claims for a token, as the gateway would decide it.")
 final class VerifyCommand implements Callable<Integer> {
-    @Option(names = "--config", required = true)
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "The gateway's YAML configuration")
     Path config;
 
-    @Option(names = "--path", description = "Request path and query, e.g. /live/ev1/index.m3u8?streamname=a "
-            + "(default: the first route that requires a token)")
+    @Option(names = "--path", paramLabel = "PATH", description = "Request path and query to decide for, e.g. "
+            + "/live/ev1/index.m3u8?streamname=a: picks the route and checks its rules. Without it only the token "
+            + "is checked (signature, time, issuer, audience, required claims), not route rules")
     String path;
 
-    @Parameters(index = "0", paramLabel = "TOKEN")
+    @Parameters(index = "0", paramLabel = "TOKEN", description = "The token (a JWS compact string)")
     String token;
 
     @Override
     public Integer call() throws Exception {
         GatewayConfig c = ConfigLoader.withSystemEnv().load(config);
-        String p = path;
-        if (p == null) {
-            p = c.routes().stream().filter(GatewayConfig.Route::authRequired).findFirst()
-                    .map(GatewayConfig.Route::path).orElse("/");
-        }
-        String rawPath = p.contains("?") ? p.substring(0, p.indexOf('?')) : p;
-        // the gateway's one canonical path: what routing and rules see
-        String pathOnly = io.streamgate.filters.PathSafety.canonical(rawPath);
-        if (pathOnly == null) {
-            throw new ConfigException("--path", "malformed_path: not a canonical request path: " + rawPath);
-        }
-        p = pathOnly + (p.contains("?") ? p.substring(p.indexOf('?')) : "");
-        GatewayConfig.Route route = Routes.match(c.routes(), pathOnly);
-        if (route == null) {
-            throw new ConfigException("--path", "no route matches " + pathOnly);
-        }
-        if (!route.authRequired()) {
-            System.out.println("decision: allowed");
-            System.out.println("route: " + route.name() + " (auth: none, no token needed)");
-            return Main.OK;
+        GatewayConfig.Route route = null;
+        String p = null;
+        if (path != null) {
+            String rawPath = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
+            // the gateway's one canonical path: what routing and rules see
+            String pathOnly = io.streamgate.filters.PathSafety.canonical(rawPath);
+            if (pathOnly == null) {
+                throw new ConfigException("--path", "malformed_path: not a canonical request path: " + rawPath);
+            }
+            p = pathOnly + (path.contains("?") ? path.substring(path.indexOf('?')) : "");
+            route = Routes.match(c.routes(), pathOnly);
+            if (route == null) {
+                throw new ConfigException("--path", "no route matches " + pathOnly);
+            }
+            if (!route.authRequired()) {
+                System.out.println("decision: allowed");
+                System.out.println("route: " + route.name() + " (auth: none, no token needed)");
+                return Main.OK;
+            }
         }
         // A copy of the config with replay off: explaining a token must not consume it.
         GatewayConfig dry = new GatewayConfig(c.listen(), c.admin(), c.keys(), c.verify(), c.tokens(),
@@ -74,12 +77,15 @@ final class VerifyCommand implements Callable<Integer> {
                 c.trustedProxies(), c.crypto(), c.hls(), c.proxy(), c.routes(), GatewayConfig.Warmup.OFF);
         try (Authorizer a = AuthSetup.build(dry, StreamGateMetrics.noop(), Clock.systemUTC(), false)) {
             a.keys().start().get(30, TimeUnit.SECONDS);
-            Verdict v = a.authorize(new RoutePolicy(route.name(), routePrefix(route.path()), route.rules()),
-                    BasicRequestView.of(p), new ExtractedToken(token.trim(), TokenSource.parse("query:token")))
-                    .toCompletableFuture().get(30, TimeUnit.SECONDS);
-            v.admission().release(); // explaining a token never consumes it
+            // Without --path: the token alone (signature, time, issuer, audience, required claims).
+            RoutePolicy tokenOnly = RoutePolicy.anyValidToken(route == null ? "(none)" : route.name(), "/");
+            RoutePolicy policy = route == null ? tokenOnly
+                    : new RoutePolicy(route.name(), routePrefix(route.path()), route.rules());
+            BasicRequestView request = BasicRequestView.of(p == null ? "/" : p);
+            Verdict v = decide(a, policy, request);
             System.out.println("decision: " + (v.allowed() ? "allowed" : "denied"));
-            System.out.println("route: " + route.name());
+            System.out.println("route: " + (route == null
+                    ? "none (no --path): route rules were not checked, only the token" : route.name()));
             if (v.allowed()) {
                 System.out.println("status: 200");
                 System.out.println("kid: " + v.token().kid() + " (" + v.token().algorithm().jwaName() + ")");
@@ -88,16 +94,39 @@ final class VerifyCommand implements Callable<Integer> {
                     System.out.println("note: replay mode " + c.replay().mode().name().toLowerCase(java.util.Locale.ROOT)
                             + " was not checked (verify never consumes a token)");
                 }
+                if (route == null) {
+                    System.out.println("note: route rules were not checked; give --path /route/path?query to check them");
+                }
                 return Main.OK;
             }
             System.out.println("reason: " + v.reason().code() + " (" + v.reason().message() + ")");
             System.out.println("status: " + v.reason().status());
+            if (v.reason() == DenialReason.FORBIDDEN && route != null) {
+                // The token itself is good: decide it again without rules for its claims, then explain the rule.
+                Verdict token = decide(a, tokenOnly, request);
+                if (token.allowed()) {
+                    String why = route.rules().explain(token.token().claims(), new RuleInput(request,
+                            policy.pathPrefix(), ClientAddress.trusting(c.trustedProxies(), "clientIp.trustedProxies")));
+                    if (why != null) {
+                        System.out.println("rule: " + why);
+                    }
+                    System.out.println("claims: " + org.jose4j.json.JsonUtil.toJson(token.token().claims().asMap()));
+                    return Main.RUNTIME_FAILURE;
+                }
+            }
             String unverified = unverifiedClaims(token.trim());
             if (unverified != null) {
                 System.out.println("claims (unverified): " + unverified);
             }
             return Main.RUNTIME_FAILURE;
         }
+    }
+
+    private Verdict decide(Authorizer a, RoutePolicy policy, BasicRequestView request) throws Exception {
+        Verdict v = a.authorize(policy, request, new ExtractedToken(token.trim(), TokenSource.parse("query:token")))
+                .toCompletableFuture().get(30, TimeUnit.SECONDS);
+        v.admission().release(); // explaining a token never consumes it
+        return v;
     }
 
     /** The payload as text for a human, when it decodes; marked unverified. */

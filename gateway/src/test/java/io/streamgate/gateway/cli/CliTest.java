@@ -104,6 +104,37 @@ class CliTest {
     }
 
     @Test
+    void verifyWithoutPathChecksTheTokenAloneAndSaysRulesWereNotChecked() throws Exception {
+        Path keys = dir.resolve("keys");
+        run("keygen", "--kid", "k1", "--out", keys.toString());
+        run("mint", "--key", keys.resolve("private.pem").toString(), "--kid", "k1", "--streams", "demo");
+        String token = out().trim();
+        // the route's rule could never hold for this token: without --path it is not consulted
+        Path c = config(", require: [{claim: 'roles[].eventId', contains: '{path.0}'}]");
+        assertThat(run("verify", "--config", c.toString(), token)).as(out()).isZero();
+        assertThat(out()).contains("decision: allowed", "route rules were not checked", "\"streams\":[\"demo\"]")
+                .doesNotContain("forbidden");
+        // the token checks still run: another key's token is refused
+        run("keygen", "--kid", "k1", "--out", dir.resolve("other").toString());
+        run("mint", "--key", dir.resolve("other/private.pem").toString(), "--kid", "k1");
+        assertThat(run("verify", "--config", c.toString(), out().trim())).isEqualTo(1);
+        assertThat(out()).contains("reason: bad_signature", "status: 401");
+    }
+
+    @Test
+    void verifyForbiddenNamesTheFailingRuleAndTheValueItCompared() throws Exception {
+        Path keys = dir.resolve("keys");
+        run("keygen", "--kid", "k1", "--out", keys.toString());
+        run("mint", "--key", keys.resolve("private.pem").toString(), "--kid", "k1", "--streams", "demo");
+        String token = out().trim();
+        Path c = config(", require: [{claim: streams, contains: '{path.0}'}]");
+        assertThat(run("verify", "--config", c.toString(), "--path", "/live/other/master.m3u8", token)).isEqualTo(1);
+        assertThat(out()).contains("decision: denied", "reason: forbidden", "status: 403",
+                "rule: routes[0].require[0]: claim streams contains \"{path.0}\" = \"other\": the token has [\"demo\"]");
+        assertThat(run("verify", "--config", c.toString(), "--path", "/live/demo/master.m3u8", token)).isZero();
+    }
+
+    @Test
     void verifyExplainsAnExpiredToken() throws Exception {
         Path keys = dir.resolve("keys");
         run("keygen", "--kid", "k1", "--out", keys.toString());
