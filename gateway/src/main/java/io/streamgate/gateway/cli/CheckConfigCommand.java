@@ -1,32 +1,81 @@
 package io.streamgate.gateway.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import io.streamgate.filters.Authorizer;
+import io.streamgate.filters.ConfigException;
+import io.streamgate.filters.crypto.CryptoProvider;
+import io.streamgate.filters.crypto.SignatureVerifier;
+import io.streamgate.filters.keys.KeyRegistry;
 import io.streamgate.filters.metrics.StreamGateMetrics;
 import io.streamgate.gateway.config.ConfigLoader;
+import io.streamgate.gateway.config.ConfigWarnings;
 import io.streamgate.gateway.config.GatewayConfig;
 import io.streamgate.gateway.server.AuthSetup;
 
-/** {@code check-config}: exit 0 when valid; otherwise exit 2 and one line per problem naming the key. */
+/**
+ * {@code check-config}: exit 0 when valid; otherwise exit 2 and one line per problem naming the
+ * key. Structural problems and key-file contents are reported in one pass; warnings (valid but
+ * probably not meant) print as {@code warning: KEY: ...} and leave the exit code 0.
+ */
 @Command(name = "check-config", mixinStandardHelpOptions = true,
         description = "Validate a configuration file (keys included). Exit 0 when valid, else 2 with one line per problem.")
 final class CheckConfigCommand implements Callable<Integer> {
-    @Option(names = "--config", required = true)
+    @Option(names = "--config", required = true, paramLabel = "FILE",
+            description = "The gateway's YAML configuration to check (nothing is connected to)")
     Path config;
 
     @Override
     public Integer call() {
-        GatewayConfig c = ConfigLoader.withSystemEnv().load(config);
+        ConfigLoader.Checked checked = ConfigLoader.withSystemEnv().check(config);
+        List<String> problems = new ArrayList<>(checked.problems());
+        CryptoProvider crypto = checked.config() == null ? CryptoProvider.AUTO : checked.config().crypto();
+        problems.addAll(keyProblems(checked.keys(), crypto));
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        GatewayConfig c = checked.config();
         try (Authorizer a = AuthSetup.build(c, StreamGateMetrics.noop(), Clock.systemUTC(), false)) {
+            for (String w : ConfigWarnings.of(c)) {
+                System.err.println("warning: " + w);
+            }
             System.out.println("config OK: " + c.routes().size() + " routes, " + c.keys().size() + " key sources ("
                     + a.keys().size() + " static keys loaded)");
         }
         return Main.OK;
+    }
+
+    /** The contents of every readable key file (an unreadable one is already a structural problem). */
+    static List<String> keyProblems(List<GatewayConfig.KeySource> keys, CryptoProvider crypto) {
+        KeyRegistry.Builder b = KeyRegistry.builder(SignatureVerifier.select(crypto));
+        boolean any = false;
+        for (GatewayConfig.KeySource k : keys) {
+            if (k.file() == null || !Files.isReadable(k.file())) {
+                continue;
+            }
+            try {
+                b.addStatic(Files.readString(k.file()), k.kid(), k.path());
+                any = true;
+            } catch (IOException e) {
+                return List.of(k.path() + ".file: cannot read " + k.file() + ": " + e.getMessage());
+            }
+        }
+        if (!any) {
+            return List.of();
+        }
+        try (KeyRegistry r = b.build()) {
+            return List.of();
+        } catch (ConfigException e) {
+            return e.problems();
+        }
     }
 }

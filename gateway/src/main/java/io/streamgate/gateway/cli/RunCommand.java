@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import io.streamgate.gateway.config.ConfigLoader;
+import io.streamgate.gateway.config.ConfigWarnings;
 import io.streamgate.gateway.config.GatewayConfig;
 import io.streamgate.gateway.logging.Logging;
 import io.streamgate.gateway.server.GatewayServer;
@@ -31,6 +32,9 @@ final class RunCommand implements Callable<Integer> {
             ConfigLoader loader = ConfigLoader.withSystemEnv();
             GatewayConfig c = loader.load(config);
             Logging.configure(c.log());
+            for (String w : ConfigWarnings.of(c)) {
+                LoggerFactory.getLogger(RunCommand.class).warn("config: {}", w);
+            }
             // SIGHUP and POST /reload read the file again
             server = GatewayServer.start(c, Clock.systemUTC(), null, () -> loader.load(config));
             server.reloadOnSighup();

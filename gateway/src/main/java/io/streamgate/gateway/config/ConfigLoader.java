@@ -60,11 +60,50 @@ public final class ConfigLoader {
         return parse(text, base);
     }
 
+    /**
+     * What {@code check-config} reports: every structural problem, and the key sources that
+     * could be read however many other problems the file has, so that key contents are checked
+     * in the same pass. {@code config} is null when there are problems.
+     */
+    public record Checked(GatewayConfig config, List<GatewayConfig.KeySource> keys, List<String> problems) {
+    }
+
+    /** Checks a file without throwing for its problems (a missing file or bad YAML is one problem). */
+    public Checked check(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            return new Checked(null, List.of(), List.of(file + ": cannot read: " + e.getMessage()));
+        }
+        try {
+            return parseAll(text, file.toAbsolutePath().getParent());
+        } catch (ConfigException e) {
+            return new Checked(null, List.of(), e.problems());
+        }
+    }
+
     /** Parses YAML text; relative paths resolve against {@code baseDir}. */
     public GatewayConfig parse(String yaml, Path baseDir) {
+        Checked c = parseAll(yaml, baseDir);
+        if (c.config() == null) {
+            throw new ConfigException(c.problems());
+        }
+        return c.config();
+    }
+
+    private Checked parseAll(String yaml, Path baseDir) {
         JsonNode root;
         try {
             root = YAML.readTree(yaml);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            // the parser's own words, first line only, and where: never the whole message (it quotes the file)
+            String msg = e.getOriginalMessage() == null ? "invalid YAML"
+                    : e.getOriginalMessage().lines().findFirst().orElse("invalid YAML");
+            com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+            String where = at == null || at.getLineNr() < 1 ? ""
+                    : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+            throw new ConfigException(List.of("(file): invalid YAML" + where + ": " + msg));
         } catch (IOException e) {
             String msg = e.getMessage() == null ? "invalid YAML" : e.getMessage().lines().findFirst().orElse("invalid YAML");
             throw new ConfigException(List.of("(file): invalid YAML: " + msg));
@@ -90,10 +129,10 @@ public final class ConfigLoader {
         GatewayConfig.Warmup warmup = warmup(r.child("warmup"));
         GatewayConfig.Log log = log(r.child("log"));
         if (!problems.isEmpty()) {
-            throw new ConfigException(problems);
+            return new Checked(null, keys, List.copyOf(problems));
         }
-        return new GatewayConfig(listen, admin, keys, verify, tokens, replay, trusted, crypto, hls, proxy, routes,
-                warmup, log);
+        return new Checked(new GatewayConfig(listen, admin, keys, verify, tokens, replay, trusted, crypto, hls, proxy,
+                routes, warmup, log), keys, List.of());
     }
 
     private GatewayConfig.Log log(ConfigNode n) {
@@ -180,9 +219,17 @@ public final class ConfigLoader {
         if (items.isEmpty()) {
             n.problem("at least one key source is required (a file or a jwks URL)");
         }
+        Map<String, String> kids = new java.util.HashMap<>();
         for (ConfigNode k : items) {
             k.expectObject(Set.of("kid", "file", "jwks", "refresh", "minRefetch", "timeout"));
             String kid = k.string("kid", null);
+            if (kid != null) {
+                String first = kids.putIfAbsent(kid, k.path());
+                if (first != null) {
+                    // two keys under one kid: which one verifies a token would be a guess
+                    k.problem("kid", "duplicate kid \"" + kid + "\": " + first + " and " + k.path() + " both use it");
+                }
+            }
             String file = k.string("file", null);
             String jwks = k.string("jwks", null);
             if ((file == null) == (jwks == null)) {
@@ -195,7 +242,8 @@ public final class ConfigLoader {
             if (file != null) {
                 Path p = base.resolve(file);
                 if (!Files.isReadable(p)) {
-                    k.problem("file", "cannot read file " + p);
+                    k.problem("file", "cannot read file " + p + (Files.exists(p) ? " (not readable)"
+                            : " (no such file; `keygen --kid KID --out DIR` writes DIR/public.pem)"));
                 }
                 out.add(new GatewayConfig.KeySource(k.path(), kid, p, null, refresh, minRefetch, timeout));
             } else {
@@ -277,7 +325,7 @@ public final class ConfigLoader {
         if (!m.isMissing()) {
             mode = ReplayMode.fromConfig(m.scalar());
             if (mode == null) {
-                m.problem("must be off, once or limit");
+                m.problem("must be off, once or limit, was " + (m.scalar() instanceof String t ? "\"" + t + "\"" : m.scalar()));
                 mode = ReplayMode.OFF;
             }
         }

@@ -49,8 +49,10 @@ class CliTest {
         return out.toString(StandardCharsets.UTF_8);
     }
 
+    /** What the command printed on stderr, without log lines (in-process, the servers' loggers are not quieted). */
     private String err() {
-        return err.toString(StandardCharsets.UTF_8);
+        return err.toString(StandardCharsets.UTF_8).lines().filter(l -> !l.matches("^\\d{4}-\\d\\d-\\d\\d.*"))
+                .map(l -> l + "\n").collect(java.util.stream.Collectors.joining());
     }
 
     private Path config(String routeRequire) throws Exception {
@@ -173,6 +175,57 @@ class CliTest {
         Files.writeString(dir.resolve("keys/public.pem"), "-----BEGIN PUBLIC KEY-----\nnot base64!\n-----END PUBLIC KEY-----\n");
         assertThat(run("check-config", "--config", config("").toString())).isEqualTo(2);
         assertThat(err()).contains("keys[0]: PEM body is not base64");
+    }
+
+    @Test
+    void checkConfigReportsKeyContentsInTheSamePassAsStructuralProblems() throws Exception {
+        run("keygen", "--kid", "k1", "--out", dir.resolve("keys").toString());
+        // a private key where the public one belongs, beside structural mistakes
+        Files.copy(dir.resolve("keys/private.pem"), dir.resolve("keys/public.pem"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Path c = dir.resolve("c.yaml");
+        Files.writeString(c, "keys: [{kid: k1, file: keys/public.pem}, {kid: k2, file: bad.pem}, {kid: k3, file: absent.pem}]\n"
+                + "replay: {mode: sometimes}\n"
+                + "routes:\n  - {name: a, path: /a/, upstream: 'htp:/x', require: [{claim: s, equals: x}]}\n");
+        Files.writeString(dir.resolve("bad.pem"), "-----BEGIN PUBLIC KEY-----\nnot base64!\n-----END PUBLIC KEY-----\n");
+        assertThat(run("check-config", "--config", c.toString())).isEqualTo(2);
+        assertThat(err()).contains("replay.mode: must be off, once or limit, was \"sometimes\"",
+                "routes[0].upstream: not a URL: \"htp:/x\"",
+                "keys[0]: holds a private key; give the public key",
+                "keys[1]: PEM body is not base64",
+                "keys[2].file: cannot read file " + dir.resolve("absent.pem") + " (no such file");
+        assertThat(err().lines()).allMatch(l -> l.matches("^[A-Za-z(\\[][^ ]*: .*"));
+    }
+
+    @Test
+    void checkConfigGivesTheLineAndColumnOfAYamlSyntaxError() throws Exception {
+        Path c = dir.resolve("c.yaml");
+        Files.writeString(c, "keys: [{kid: k1, file: k.pem}]\nroutes:\n  - {name: a, path: /a/\n  - oops\n");
+        assertThat(run("check-config", "--config", c.toString())).isEqualTo(2);
+        assertThat(err()).startsWith("(file): invalid YAML at line 4, column ");
+        assertThat(err().lines()).hasSize(1);
+    }
+
+    @Test
+    void checkConfigRefusesADuplicateKidNamingBothEntries() throws Exception {
+        run("keygen", "--kid", "k1", "--out", dir.resolve("keys").toString());
+        run("keygen", "--kid", "k1", "--out", dir.resolve("keys2").toString());
+        Path c = dir.resolve("c.yaml");
+        Files.writeString(c, "keys: [{kid: k1, file: keys/public.pem}, {kid: k2, file: keys/public.pem}, "
+                + "{kid: k1, file: keys2/public.pem}]\n"
+                + "routes:\n  - {name: a, path: /a/, upstream: 'http://127.0.0.1:1/', require: [{claim: s, equals: x}]}\n");
+        assertThat(run("check-config", "--config", c.toString())).isEqualTo(2);
+        assertThat(err().strip()).isEqualTo("keys[2].kid: duplicate kid \"k1\": keys[0] and keys[2] both use it");
+    }
+
+    @Test
+    void checkConfigWarnsAboutAProtectedRouteWithoutRulesAndStillExitsZero() throws Exception {
+        run("keygen", "--kid", "k1", "--out", dir.resolve("keys").toString());
+        assertThat(run("check-config", "--config", config("").toString())).isZero();
+        assertThat(out()).contains("config OK");
+        assertThat(err().strip()).startsWith("warning: routes[0]: ").contains("any valid token opens every stream");
+        assertThat(run("check-config", "--config",
+                config(", require: [{claim: streams, contains: '{path.0}'}]").toString())).isZero();
+        assertThat(err()).as("with rules: no warning").doesNotContain("warning");
     }
 
     @Test
