@@ -22,8 +22,8 @@ final class KeyFiles {
         String text;
         try {
             text = Files.readString(file);
-        } catch (Exception e) {
-            throw new ConfigException("--key", "cannot read " + file + ": " + e.getMessage());
+        } catch (java.io.IOException e) {
+            throw new ConfigException("--key", "cannot read " + file + ": " + KeygenCommand.why(e));
         }
         try {
             return KeyPairs.readPrivateKeyPem(text);

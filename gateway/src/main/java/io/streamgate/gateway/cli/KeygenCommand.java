@@ -1,5 +1,7 @@
 package io.streamgate.gateway.cli;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -30,16 +32,34 @@ final class KeygenCommand implements Callable<Integer> {
     @Option(names = "--kid", required = true, description = "Key id to put in jwks.json and in tokens")
     String kid;
 
-    @Option(names = "--out", required = true, description = "Directory to write the files to")
+    @Option(names = "--out", required = true, paramLabel = "DIR",
+            description = "Directory to write the files to, created when missing (a file there is exit 2; "
+                    + "the system refusing a write, e.g. permission denied, is exit 1)")
     Path out;
 
-    @Option(names = "--force", description = "Overwrite existing files")
+    @Option(names = "--force", description = "Overwrite existing private.pem, public.pem and jwks.json")
     boolean force;
 
     @Override
-    public Integer call() throws Exception {
+    public Integer call() throws org.jose4j.lang.JoseException {
         KeyPair kp = generate(alg);
-        Files.createDirectories(out);
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new ConfigException("--out", out + " is a file, not a directory");
+        }
+        for (Path p = out.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+            if (Files.exists(p)) {
+                if (!Files.isDirectory(p)) {
+                    throw new ConfigException("--out", "cannot create directory " + out + ": " + p
+                            + " is a file, not a directory");
+                }
+                break;
+            }
+        }
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw failed("cannot create directory " + out, e);
+        }
         Path priv = out.resolve("private.pem");
         Path pub = out.resolve("public.pem");
         Path jwks = out.resolve("jwks.json");
@@ -48,21 +68,49 @@ final class KeygenCommand implements Callable<Integer> {
                 throw new ConfigException("--out", p + " exists (use --force to overwrite)");
             }
         }
-        Files.writeString(priv, KeyFiles.pem("PRIVATE KEY", kp.getPrivate().getEncoded()));
+        write(priv, KeyFiles.pem("PRIVATE KEY", kp.getPrivate().getEncoded()));
         try {
             Files.setPosixFilePermissions(priv, PosixFilePermissions.fromString("rw-------"));
         } catch (UnsupportedOperationException e) {
             // not a POSIX file system
+        } catch (IOException e) {
+            throw failed("cannot make " + priv + " private to its owner (chmod 600)", e);
         }
-        Files.writeString(pub, KeyFiles.pem("PUBLIC KEY", kp.getPublic().getEncoded()));
+        write(pub, KeyFiles.pem("PUBLIC KEY", kp.getPublic().getEncoded()));
         Map<String, Object> jwk = new LinkedHashMap<>(PublicJsonWebKey.Factory.newPublicJwk(kp.getPublic())
                 .toParams(JsonWebKey.OutputControlLevel.PUBLIC_ONLY));
         jwk.put("kid", kid);
         jwk.put("use", "sig");
         jwk.put("alg", alg.equalsIgnoreCase("eddsa") ? "EdDSA" : alg.toUpperCase(java.util.Locale.ROOT));
-        Files.writeString(jwks, JsonUtil.toJson(Map.of("keys", List.of(jwk))) + "\n");
+        write(jwks, JsonUtil.toJson(Map.of("keys", List.of(jwk))) + "\n");
         System.out.println("wrote " + priv + ", " + pub + ", " + jwks + " (kid " + kid + ")");
         return Main.OK;
+    }
+
+    private static void write(Path file, String text) {
+        try {
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            throw failed("cannot write " + file, e);
+        }
+    }
+
+    /** A runtime failure (exit 1) saying what failed and why, in words rather than an exception's class or bare path. */
+    static UncheckedIOException failed(String what, IOException e) {
+        return new UncheckedIOException(what + ": " + why(e), e);
+    }
+
+    static String why(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file or directory";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason(); // e.g. "Is a directory", "No space left on device", "Read-only file system"
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     static KeyPair generate(String alg) {

@@ -60,11 +60,31 @@ public final class Main implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
+    /**
+     * The build's version: {@code version.properties}, filtered by Maven at build time (so it is
+     * right in the jar and in the IDE alike), else the jar manifest's Implementation-Version.
+     */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
+            return new String[] {"streamgate " + version()};
+        }
+
+        static String version() {
+            try (java.io.InputStream in = Main.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    java.util.Properties p = new java.util.Properties();
+                    p.load(in);
+                    String v = p.getProperty("version");
+                    if (v != null && !v.isBlank() && !v.startsWith("${")) {
+                        return v.strip();
+                    }
+                }
+            } catch (java.io.IOException e) {
+                // fall back to the manifest
+            }
             String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"streamgate " + (v == null ? "dev" : v)};
+            return v == null ? "unknown (not built by Maven)" : v;
         }
     }
 }

@@ -148,7 +148,8 @@ public final class Demo implements AutoCloseable {
         out.println("The same stream as MPEG-DASH (player: " + gw + "/?format=dash):");
         out.println("  curl -i \"" + gw + "/live/demo/manifest.mpd?token=$TOKEN\"");
         out.println("  ffmpeg -re -i \"" + gw + "/live/demo/manifest.mpd?token=$TOKEN\" -t 10 -c copy demo.mkv");
-        out.println("  npx wscat -c \"" + ws + "/h5live/authstream?streamname=demo&token=$TOKEN\"");
+        // -y: npx installs wscat without asking; wscat prints each binary frame's bytes as they are (README)
+        out.println("  npx -y wscat -c \"" + ws + "/h5live/authstream?streamname=demo&token=$TOKEN\"");
         out.println();
         out.println("See a denial and its reason:");
         out.println("  curl -i \"" + gw + "/live/demo/master.m3u8?token=" + tampered(token)

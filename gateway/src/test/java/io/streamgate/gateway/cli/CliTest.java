@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import org.jose4j.json.JsonUtil;
@@ -255,5 +256,73 @@ class CliTest {
         assertThat(run("keygen", "--kid", "k1", "--out", dir.toString())).isZero();
         assertThat(run("keygen", "--kid", "k1", "--out", dir.toString())).isEqualTo(2);
         assertThat(err()).contains("exists");
+    }
+
+    /** Every option and parameter of every command, the help options included. */
+    private static java.util.stream.Stream<String> undescribed(picocli.CommandLine.Model.CommandSpec spec) {
+        java.util.stream.Stream<String> own = java.util.stream.Stream.concat(
+                spec.options().stream().filter(o -> o.description().length == 0 || String.join("", o.description()).isBlank())
+                        .map(o -> spec.qualifiedName() + " " + o.longestName()),
+                spec.positionalParameters().stream().filter(p -> p.description().length == 0)
+                        .map(p -> spec.qualifiedName() + " " + p.paramLabel()));
+        return java.util.stream.Stream.concat(own, spec.subcommands().values().stream()
+                .filter(sub -> !sub.getCommandName().equals("help"))
+                .flatMap(sub -> undescribed(sub.getCommandSpec())));
+    }
+
+    @Test
+    void everyOptionOfEveryCommandHasHelpText() {
+        picocli.CommandLine.Model.CommandSpec root = new picocli.CommandLine(new Main()).getCommandSpec();
+        assertThat(root.subcommands()).containsKeys("run", "demo", "keygen", "mint", "verify", "check-config", "origin");
+        assertThat(undescribed(root).toList()).as("options without a description").isEmpty();
+        assertThat(run("mint", "--help")).isZero();
+        assertThat(out()).contains("--aud=AUDIENCE", "--iss=ISSUER", "--sub=SUBJECT", "--kid=KID", "must be valid JSON");
+    }
+
+    @Test
+    void versionIsTheBuildsVersion() {
+        assertThat(run("--version")).isZero();
+        assertThat(out().strip()).matches("streamgate \\d+\\.\\d+\\.\\d+[-.A-Za-z0-9]*");
+    }
+
+    @Test
+    void keygenSaysWhatFailedAndWhy() throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        assertThat(run("keygen", "--kid", "k1", "--out", file.toString())).as("--out is a file: usage").isEqualTo(2);
+        assertThat(err()).contains("--out: " + file + " is a file, not a directory");
+        assertThat(run("keygen", "--kid", "k1", "--out", file.resolve("keys").toString())).isEqualTo(2);
+        assertThat(err()).contains("--out: cannot create directory " + file.resolve("keys") + ": " + file
+                + " is a file, not a directory");
+        // the system refuses the write: a runtime failure naming the file and the reason
+        Files.createDirectories(dir.resolve("out/private.pem"));
+        assertThat(run("keygen", "--kid", "k1", "--out", dir.resolve("out").toString(), "--force")).isEqualTo(1);
+        assertThat(err()).contains("error: cannot write " + dir.resolve("out/private.pem") + ": Is a directory");
+        assertThat(run("mint", "--key", dir.resolve("absent.pem").toString(), "--kid", "k1")).isEqualTo(2);
+        assertThat(err()).contains("--key: cannot read " + dir.resolve("absent.pem") + ": no such file or directory");
+    }
+
+    @Test
+    void mintRefusesABrokenJsonClaimAndANonPositiveTtl() throws Exception {
+        run("keygen", "--kid", "k1", "--out", dir.toString());
+        String key = dir.resolve("private.pem").toString();
+        for (String bad : new String[] {"x={bad", "roles=[{\"eventId\":\"demo\"}", "o={\"a\":1}}"}) {
+            assertThat(run("mint", "--key", key, "--kid", "k1", "--claim", bad)).as(bad).isEqualTo(2);
+            assertThat(err()).as(bad).contains("--claim: " + bad.substring(0, bad.indexOf('=')) + ": not valid JSON");
+            assertThat(out()).as("no token printed").isEmpty();
+        }
+        assertThat(run("mint", "--key", key, "--kid", "k1", "--claim", "n=42", "--claim", "s=hello",
+                "--claim", "b=true", "--claim", "roles=[{\"eventId\":\"demo\"}]")).isZero();
+        String payload = new String(java.util.Base64.getUrlDecoder().decode(out().strip().split("\\.")[1]),
+                StandardCharsets.UTF_8);
+        assertThat(payload).contains("\"n\":42", "\"s\":\"hello\"", "\"b\":true", "\"roles\":[{\"eventId\":\"demo\"}]");
+
+        for (String[] ttl : new String[][] {{"--ttl", "0s"}, {"--ttl", "-5m"}, {"--ttl=-5m"}, {"--ttl", "500ms"}}) {
+            List<String> args = new java.util.ArrayList<>(List.of("mint", "--key", key, "--kid", "k1"));
+            args.addAll(List.of(ttl));
+            assertThat(run(args.toArray(String[]::new))).as(String.join(" ", ttl)).isEqualTo(2);
+            assertThat(err()).as(String.join(" ", ttl)).contains("--ttl: must be positive");
+        }
+        assertThat(run("mint", "--key", key, "--kid", "k1", "--ttl", "soon")).isEqualTo(2);
+        assertThat(err()).contains("--ttl: not a duration: \"soon\"");
     }
 }

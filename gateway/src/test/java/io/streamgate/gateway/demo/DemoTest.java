@@ -66,7 +66,9 @@ class DemoTest {
 
     @Test
     void printsTheGatewayTokenCommandsAndMetrics() {
-        assertThat(printed).contains(demo.gateway().uri().toString(), "/metrics", "curl -i", "ffplay", "wscat");
+        assertThat(printed).contains(demo.gateway().uri().toString(), "/metrics", "curl -i", "ffplay");
+        // non-interactive: npx would otherwise stop at "Ok to proceed? (y)" before installing wscat
+        assertThat(printed).contains("  npx -y wscat -c \"ws://");
     }
 
     @Test
