@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +20,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.eclipse.jetty.websocket.api.Callback;
+import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.client.WebSocketClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,9 +37,10 @@ import io.streamgate.gateway.server.GatewayServer;
  * README "Your own config in five minutes", step by step: the shell block of that section is
  * read from the README and each {@code java -jar gateway/target/streamgate.jar ...} line runs
  * through the CLI's entry point in-process, against a copy of the shipped
- * {@code conf/gateway.yaml}. The only deviation: the copy's ports (origin 8180, gateway 8080,
- * admin 9090) are replaced by free ones. Then the {@code curl} line's URL plays the master
- * playlist, the media playlist it names, and a segment through the gateway.
+ * {@code conf/gateway.yaml}. The only deviations: the copy's ports (origin 8180, gateway 8080,
+ * admin 9090) are replaced by free ones, and its start-up warm-up is off (CPU shared with other tests). Then the {@code curl} line's URL plays the master
+ * playlist, the media playlist it names, and a segment through the gateway, and the
+ * {@code wscat} line's URL receives the WebSocket stream's frames.
  */
 class NewcomerPathTest {
     private static final String JAR = "java -jar gateway/target/streamgate.jar ";
@@ -83,9 +88,10 @@ class NewcomerPathTest {
         String shipped = Files.readString(repo().resolve("conf/gateway.yaml"));
         String yaml = shipped.replace("127.0.0.1:8180/", "127.0.0.1:" + originPort + "/")
                 .replace("${SG_PORT:-8080}", String.valueOf(gatewayPort))
-                .replace("port: 9090 ", "port: " + adminPort + " ");
-        assertThat(yaml).as("the ports were found where the test expects them")
-                .doesNotContain(":8180/", "SG_PORT:-8080", "port: 9090 ");
+                .replace("port: 9090 ", "port: " + adminPort + " ")
+                .replace("verifications: 20000 ", "verifications: 0 ");
+        assertThat(yaml).as("the ports (and warm-up) were found where the test expects them")
+                .doesNotContain(":8180/", "SG_PORT:-8080", "port: 9090 ", "verifications: 20000 ");
         Files.writeString(conf, yaml);
 
         List<String> steps = readmeSteps();
@@ -94,6 +100,7 @@ class NewcomerPathTest {
                 .anyMatch(s -> s.startsWith("curl -i "));
         String token = null;
         String played = null;
+        String websocket = null;
         for (String step : steps) {
             if (step.startsWith(JAR)) {
                 String[] args = args(step.substring(JAR.length()));
@@ -117,6 +124,8 @@ class NewcomerPathTest {
                 assertThat(token.split("\\.")).hasSize(3);
             } else if (step.startsWith("curl -i ")) {
                 played = unquote(step.substring("curl -i ".length()));
+            } else if (step.startsWith("npx -y wscat -c ")) {
+                websocket = unquote(step.substring("npx -y wscat -c ".length()));
             }
         }
         assertThat(token).isNotNull();
@@ -136,6 +145,19 @@ class NewcomerPathTest {
         HttpResponse<byte[]> seg = get(base.resolve(variant).resolve(segment).toString());
         assertThat(seg.statusCode()).as(segment).isEqualTo(200);
         assertThat(seg.body()[0]).as("MPEG-TS sync byte").isEqualTo((byte) 0x47);
+
+        // the WebSocket line: the origin's binary frames arrive through the gateway
+        assertThat(websocket).contains("$TOKEN", "127.0.0.1:8080/");
+        WebSocketClient client = new WebSocketClient();
+        client.start();
+        try {
+            CompletableFuture<Long> second = new CompletableFuture<>();
+            client.connect(new Frames(second), URI.create(websocket.replace("127.0.0.1:8080/",
+                    "127.0.0.1:" + gatewayPort + "/").replace("$TOKEN", token))).get(10, TimeUnit.SECONDS);
+            assertThat(second.get(10, TimeUnit.SECONDS)).as("frame number of the second frame").isNotNegative();
+        } finally {
+            client.stop();
+        }
 
         // the README's note: the token grants "demo" only
         HttpResponse<byte[]> other = get(url.replace("/live/demo/", "/live/other/"));
@@ -224,5 +246,23 @@ class NewcomerPathTest {
     private HttpResponse<byte[]> get(String url) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    /** Completes with the frame number (the first 8 bytes) of the second binary frame. */
+    public static final class Frames implements Session.Listener.AutoDemanding {
+        private final CompletableFuture<Long> second;
+        private int seen;
+
+        Frames(CompletableFuture<Long> second) {
+            this.second = second;
+        }
+
+        @Override
+        public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
+            if (++seen == 2) {
+                second.complete(payload.getLong(payload.position()));
+            }
+            callback.succeed();
+        }
     }
 }

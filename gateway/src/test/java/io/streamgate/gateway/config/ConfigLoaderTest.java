@@ -277,4 +277,26 @@ class ConfigLoaderTest {
         assertThat(problems(minimal("clientIp: {trustedProxies: [10.0.0.0/8, nonsense]}")))
                 .containsExactly("clientIp.trustedProxies[1]: not a CIDR: \"nonsense\"");
     }
+
+    @Test
+    void anEnumErrorEchoesTheBadValue() throws IOException {
+        assertThat(problems(minimal("replay: {mode: sometimes}"))).contains("replay.mode: must be off, once or limit, was \"sometimes\"");
+        assertThat(problems(minimal("replay: {mode: on}"))).as("YAML's on is a boolean")
+                .contains("replay.mode: must be off, once or limit, was true");
+    }
+
+    @Test
+    void aYamlSyntaxErrorNamesItsLineAndColumn() {
+        assertThatThrownBy(() -> parse("keys: []\nroutes: [a, b\nlisten: {}\n")).isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).problems()).singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                        .matches("\\(file\\): invalid YAML at line \\d+, column \\d+: .+"));
+    }
+
+    @Test
+    void aDuplicateKidNamesBothEntries() throws IOException {
+        Files.writeString(dir.resolve("k.pem"), io.streamgate.filters.testing.TestKeys.es256("k").publicPem());
+        assertThat(problems("keys: [{kid: k, file: k.pem}, {jwks: 'https://idp.example/jwks.json', kid: k}]\n"
+                + "routes: [{name: r, path: /live/, type: hls, upstream: 'http://127.0.0.1:1/'}]\n"))
+                .containsExactly("keys[1].kid: duplicate kid \"k\": keys[0] and keys[1] both use it");
+    }
 }
