@@ -144,30 +144,21 @@ public final class MemoryReplayStore implements ReplayStore {
     @Override
     public CompletionStage<Boolean> acquire(String key, String sessionId, int maxSessions, long leaseMillis,
                                             long expiresAtMillis) {
-        if (!leases.containsKey(key) && leases.size() >= maxEntries) {
-            pruneAll();
-            if (leases.size() >= maxEntries) {
-                return CompletableFuture.failedFuture(new StoreFullException());
-            }
-        }
-        long now = clock.millis();
-        long until = Math.min(now + leaseMillis, expiresAtMillis);
-        boolean[] granted = {false};
-        leases.compute(key, (k, held) -> {
-            Map<String, Long> m = held == null ? new LinkedHashMap<>() : held;
-            m.values().removeIf(t -> t <= now);
-            if (m.containsKey(sessionId) || m.size() < maxSessions) {
-                m.put(sessionId, until);
-                granted[0] = true;
-            }
-            return m.isEmpty() ? null : m;
-        });
-        return CompletableFuture.completedFuture(granted[0]);
+        return lease(key, sessionId, maxSessions, leaseMillis, expiresAtMillis, false).thenApply(r -> r != null);
     }
 
     @Override
     public CompletionStage<String> acquireEvicting(String key, String sessionId, int maxSessions, long leaseMillis,
                                                    long expiresAtMillis) {
+        return lease(key, sessionId, maxSessions, leaseMillis, expiresAtMillis, true);
+    }
+
+    /**
+     * Takes or renews a lease: {@code ""} when granted, the evicted session's id when granted
+     * by evicting the oldest ({@code evict} only), null when refused.
+     */
+    private CompletableFuture<String> lease(String key, String sessionId, int maxSessions, long leaseMillis,
+                                            long expiresAtMillis, boolean evict) {
         if (!leases.containsKey(key) && leases.size() >= maxEntries) {
             pruneAll();
             if (leases.size() >= maxEntries) {
@@ -180,15 +171,18 @@ public final class MemoryReplayStore implements ReplayStore {
         leases.compute(key, (k, held) -> {
             Map<String, Long> m = held == null ? new LinkedHashMap<>() : held;
             m.values().removeIf(t -> t <= now);
-            if (until <= now) {
-                return m.isEmpty() ? null : m;
+            if (evict && until <= now) {
+                return m.isEmpty() ? null : m; // past the token's end: nothing to take, nobody to evict
             }
-            result[0] = "";
-            if (!m.containsKey(sessionId) && m.size() >= maxSessions) {
+            if (m.containsKey(sessionId) || m.size() < maxSessions) {
+                result[0] = "";
+            } else if (evict) {
                 // insertion order is the order sessions first took their lease: the first is the oldest
                 String oldest = m.keySet().iterator().next();
                 m.remove(oldest);
                 result[0] = oldest;
+            } else {
+                return m.isEmpty() ? null : m;
             }
             m.put(sessionId, until);
             return m;
