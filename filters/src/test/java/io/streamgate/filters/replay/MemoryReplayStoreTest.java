@@ -289,4 +289,20 @@ class MemoryReplayStoreTest {
         assertThat(store.ping().toCompletableFuture()).isCompleted();
         assertThat(store.name()).isEqualTo("memory");
     }
+
+    @Test
+    void evictingAcquireEndsTheSessionThatFirstTookItsLease() throws Exception {
+        long far = clock.millis() + 3_600_000;
+        assertThat(store.acquireEvicting("k", "first", 2, 30_000, far).toCompletableFuture().get()).isEmpty();
+        assertThat(store.acquireEvicting("k", "second", 2, 30_000, far).toCompletableFuture().get()).isEmpty();
+        // the first renews its lease: renewing does not make it younger
+        assertThat(store.renew("k", "first", 2, 30_000, far).toCompletableFuture().get()).isTrue();
+        assertThat(store.acquireEvicting("k", "third", 2, 30_000, far).toCompletableFuture().get()).isEqualTo("first");
+        assertThat(store.acquire("k", "fourth", 2, 30_000, far).toCompletableFuture().get())
+                .as("a plain acquire never evicts").isFalse();
+        assertThat(store.renew("k", "first", 2, 30_000, far).toCompletableFuture().get())
+                .as("the evicted session cannot retake a full set").isFalse();
+        assertThat(store.acquireEvicting("k", "late", 2, 30_000, clock.millis() - 1).toCompletableFuture().get())
+                .as("a token past its end takes nothing and evicts nobody").isNull();
+    }
 }

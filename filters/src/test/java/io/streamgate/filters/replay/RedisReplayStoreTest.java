@@ -348,4 +348,19 @@ class RedisReplayStoreTest {
             assertThat(RedisReplayStore.problem(tls.uri() + "?verifyPeer=NONE")).isNull();
         }
     }
+
+    @Test
+    void evictingAcquireEndsTheSessionThatFirstTookItsLease() throws Exception {
+        String k = key();
+        long far = System.currentTimeMillis() + 3_600_000;
+        assertThat(get(store.acquireEvicting(k, "first", 2, 30_000, far))).isEmpty();
+        assertThat(get(store.acquireEvicting(k, "second", 2, 30_000, far))).isEmpty();
+        assertThat(get(store.renew(k, "first", 2, 30_000, far))).as("renewing does not make it younger").isTrue();
+        assertThat(get(store.acquireEvicting(k, "third", 2, 30_000, far))).isEqualTo("first");
+        assertThat(get(store.acquire(k, "fourth", 2, 30_000, far))).as("a plain acquire never evicts").isFalse();
+        assertThat(get(store.renew(k, "first", 2, 30_000, far))).isFalse();
+        store.releaseLease(k, "second").toCompletableFuture().get();
+        assertThat(get(store.acquireEvicting(k, "fifth", 2, 30_000, far))).as("room again: nobody evicted").isEmpty();
+        assertThat(get(store.acquireEvicting(k, "late", 2, 30_000, System.currentTimeMillis() - 1))).isNull();
+    }
 }
