@@ -131,22 +131,33 @@ public final class Authorizer implements AutoCloseable {
         if (extracted == null) {
             return done(meters, Verdict.deny(DenialReason.MISSING_TOKEN));
         }
-        return authorizeToken(route, request, extracted, meters);
+        return authorizeToken(route, request, extracted, meters, true);
     }
 
     /** Decides a request whose token was already extracted (e.g. by the CLI's verify). */
     public CompletionStage<Verdict> authorize(RoutePolicy route, RequestView request, ExtractedToken extracted) {
-        return authorizeToken(route, request, extracted, metrics.route(route.name()));
+        return authorizeToken(route, request, extracted, metrics.route(route.name()), true);
+    }
+
+    /**
+     * Decides a token that renews a session already open (a renewal): every check as usual,
+     * one-time use consumed as usual, but under {@code replay.mode: limit} no session lease is
+     * taken — the session renewed already holds one, and a renewal must neither be refused
+     * by its own session nor evict it.
+     */
+    public CompletionStage<Verdict> authorizeRenewal(RoutePolicy route, RequestView request, ExtractedToken extracted) {
+        return authorizeToken(route, request, extracted, metrics.route(route.name()),
+                replay.mode() != io.streamgate.filters.replay.ReplayMode.LIMIT);
     }
 
     private CompletionStage<Verdict> authorizeToken(RoutePolicy route, RequestView request, ExtractedToken extracted,
-                                                    StreamGateMetrics.RouteMeters meters) {
+                                                    StreamGateMetrics.RouteMeters meters, boolean admit) {
         long start = System.nanoTime();
         String token = extracted.token();
         VerifiedToken cached = cache.get(token);
         if (cached != null && keys.contains(cached.key())) {
             metrics.tokenCache(true);
-            CompletionStage<Verdict> v = afterSignature(route, request, extracted, cached, meters);
+            CompletionStage<Verdict> v = afterSignature(route, request, extracted, cached, meters, admit);
             metrics.verification(true).record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
             return v;
         }
@@ -168,11 +179,11 @@ public final class Authorizer implements AutoCloseable {
                 if (again.length == 0) {
                     return done(meters, Verdict.deny(unknownKey()));
                 }
-                return verified(route, request, extracted, decoded, again, meters, start);
+                return verified(route, request, extracted, decoded, again, meters, start, admit);
             };
             return fetched.isDone() ? fetched.thenCompose(resume) : fetched.thenComposeAsync(resume, executor);
         }
-        return verified(route, request, extracted, decoded, candidates, meters, start);
+        return verified(route, request, extracted, decoded, candidates, meters, start, admit);
     }
 
     private DenialReason unknownKey() {
@@ -181,19 +192,19 @@ public final class Authorizer implements AutoCloseable {
 
     private CompletionStage<Verdict> verified(RoutePolicy route, RequestView request, ExtractedToken extracted,
                                               DecodedToken decoded, VerificationKey[] candidates,
-                                              StreamGateMetrics.RouteMeters meters, long start) {
+                                              StreamGateMetrics.RouteMeters meters, long start, boolean admit) {
         Verification v = verifier.verify(decoded, candidates);
         if (!v.ok()) {
             return done(meters, Verdict.deny(v.failure()));
         }
         cache.put(extracted.token(), v.token());
-        CompletionStage<Verdict> result = afterSignature(route, request, extracted, v.token(), meters);
+        CompletionStage<Verdict> result = afterSignature(route, request, extracted, v.token(), meters, admit);
         metrics.verification(false).record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
         return result;
     }
 
     private CompletionStage<Verdict> afterSignature(RoutePolicy route, RequestView request, ExtractedToken extracted,
-                                                    VerifiedToken token, StreamGateMetrics.RouteMeters meters) {
+                                                    VerifiedToken token, StreamGateMetrics.RouteMeters meters, boolean admit) {
         long now = clock.millis();
         DenialReason r = verifier.checkClaims(token.claims(), now);
         if (r != null) {
@@ -217,6 +228,9 @@ public final class Authorizer implements AutoCloseable {
                 metrics.revocationApplied("request", false);
                 return done(meters, Verdict.deny(DenialReason.REVOKED));
             }
+        }
+        if (!admit) {
+            return done(meters, Verdict.allow(token, extracted));
         }
         CompletableFuture<ReplayDecision> f = replay.admit(token.claims(), now).toCompletableFuture();
         if (f.isDone()) {

@@ -250,7 +250,7 @@ final class Renewal {
                 return CompletableFuture.completedFuture(Answer.deny(DenialReason.SESSION_NOT_FOUND));
             }
             RequestView view = at(new CoreRequestView(request, request.getHttpURI().getPath()), first.path());
-            return authorizer.authorize(route.policy(), view, new ExtractedToken(token, BODY)).thenCompose(v -> {
+            return authorizer.authorizeRenewal(route.policy(), view, new ExtractedToken(token, BODY)).thenCompose(v -> {
                 if (!v.allowed()) {
                     return CompletableFuture.completedFuture(Answer.deny(v.reason()));
                 }

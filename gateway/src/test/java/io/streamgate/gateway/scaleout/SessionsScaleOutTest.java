@@ -346,6 +346,13 @@ class SessionsScaleOutTest {
         Viewer other = new Viewer();
         assertThat(connect(b, token("another-holder", 3600).sign(), other)).isSameAs(other);
         assertThat(get(b, media).statusCode()).as("the first viewer plays on").isEqualTo(200);
+        // renewing the live session neither counts as another session nor ends it
+        String credential = media.substring(media.indexOf("sg_session=") + "sg_session=".length());
+        HttpResponse<String> renewed = post(b.uri().resolve("/_streamgate/renew"),
+                "{\"token\":\"" + token("ticket-holder", 3600).sign() + "\",\"session\":\"" + credential + "\"}");
+        assertThat(renewed.statusCode()).as(renewed.body()).isEqualTo(200);
+        assertThat(get(a, media).statusCode()).isEqualTo(200);
+        assertThat(connect(a, token("ticket-holder", 3600).sign(), new Viewer())).as("still one session").isEqualTo(401);
     }
 
     @Test
