@@ -203,7 +203,7 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
             SessionCredentials.Session lapsed = check.session();
             sessions.cap(lapsed.sid(), lapsed.tokenExpiresAt()).whenComplete((cap, e) ->
                     request.getComponents().getExecutor().execute(() -> {
-                        if (cap != null && cap * 1000 > System.currentTimeMillis()) {
+                        if (cap != null && cap * 1000 > credentials.nowMillis()) {
                             checked(ex, lapsed.withCap(cap), request, response, callback);
                         } else {
                             refuse(ex, request, response, callback, DenialReason.EXPIRED);
@@ -234,7 +234,7 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
                          Callback callback) {
         if (sessions != null) {
             io.streamgate.filters.session.Revocation r = sessions.index().match(s.iss(), s.sub(), s.jti(), s.sid(),
-                    s.iat(), System.currentTimeMillis());
+                    s.iat(), credentials.nowMillis());
             if (r != null) {
                 authorization.authorizer().metrics().revocationApplied("hls", r.isEviction());
                 refuse(ex, request, response, callback, r.isEviction() ? DenialReason.SESSION_LIMIT : DenialReason.REVOKED);
@@ -365,7 +365,7 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
             }
             String sid = lease != null ? lease : sessions.newSid();
             long cap = c.exp() == Claims.ABSENT ? Long.MAX_VALUE : c.exp();
-            long now = System.currentTimeMillis() / 1000;
+            long now = credentials.nowMillis() / 1000;
             metrics.hlsSession(route.name(), "issued");
             live.put(sid, Boolean.TRUE);
             String tokenKey = replay.tokenKey(c);

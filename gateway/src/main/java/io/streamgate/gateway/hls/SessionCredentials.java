@@ -187,6 +187,11 @@ public final class SessionCredentials {
         return c.session();
     }
 
+    /** The gateway's clock, as credentials read it (epoch milliseconds). */
+    public long nowMillis() {
+        return clock.millis();
+    }
+
     /**
      * Checks a credential for a request on {@code route} at {@code path}: a bad MAC, bad shape
      * or another route's credential is {@code bad_signature}; a lapsed one {@code expired}; one
