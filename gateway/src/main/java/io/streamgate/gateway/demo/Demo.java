@@ -26,27 +26,55 @@ import io.streamgate.gateway.server.GatewayServer;
  * Everything embedded: the {@link DemoOrigin}, a freshly generated ES256 key (kept in a
  * temporary folder, deleted on close), the gateway configured by the classpath's
  * {@code demo/demo.yaml}, and a ready token granting stream {@code demo}.
+ *
+ * <p>The printed token (for curl, ffmpeg, wscat) lives 24 h. The player page gets a short
+ * one ({@link #PLAYER_TOKEN_TTL} unless told otherwise) for subject {@link #PLAYER_SUB}, and
+ * renews it in the background: it fetches a fresh one from {@code GET /demo/token} (served
+ * only by the demo, never by {@code run}) and hands it to {@code POST /_streamgate/renew}, so
+ * it plays for as long as the page is open on tokens that each live a minute — until that
+ * subject is revoked.
  */
 public final class Demo implements AutoCloseable {
     public static final String KID = "demo";
     public static final String STREAM = "demo";
+    /** The subject of the printed token. */
+    public static final String SUB = "demo-viewer";
+    /** The subject of the player page's short tokens: revoke it to see the page refused. */
+    public static final String PLAYER_SUB = "demo-player";
+    /** How long each of the player page's tokens lives by default. */
+    public static final Duration PLAYER_TOKEN_TTL = Duration.ofSeconds(60);
+    private static final Duration PRINTED_TOKEN_TTL = Duration.ofHours(24);
+    private static final Duration MIN_PLAYER_TTL = Duration.ofSeconds(10);
 
     private final DemoOrigin origin;
     private final GatewayServer gateway;
     private final KeyPair key;
     private final Path dir;
     private final String token;
+    private final Duration playerTtl;
 
-    private Demo(DemoOrigin origin, GatewayServer gateway, KeyPair key, Path dir, String token) {
+    private Demo(DemoOrigin origin, GatewayServer gateway, KeyPair key, Path dir, String token, Duration playerTtl) {
         this.origin = origin;
         this.gateway = gateway;
         this.key = key;
         this.dir = dir;
         this.token = token;
+        this.playerTtl = playerTtl;
     }
 
     /** Starts origin and gateway; {@code port}/{@code adminPort} 0 pick free ports (admin 0 picks one too). */
     public static Demo start(int port, int adminPort, Clock clock) throws Exception {
+        return start(port, adminPort, clock, PLAYER_TOKEN_TTL);
+    }
+
+    /**
+     * As {@link #start(int, int, Clock)}, with the lifetime of each of the player page's
+     * tokens (at least 10 s: the page renews a few seconds before expiry).
+     */
+    public static Demo start(int port, int adminPort, Clock clock, Duration playerTtl) throws Exception {
+        if (playerTtl.compareTo(MIN_PLAYER_TTL) < 0) {
+            throw new IllegalArgumentException("the player's token lifetime must be at least 10s, not " + playerTtl);
+        }
         DemoOrigin origin = DemoOrigin.start("127.0.0.1", 0, clock);
         Path dir = Files.createTempDirectory("streamgate-demo");
         KeyPair key = io.streamgate.filters.crypto.KeyPairs.generate(JwsAlgorithm.ES256);
@@ -66,8 +94,8 @@ public final class Demo implements AutoCloseable {
             yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         GatewayConfig config = new ConfigLoader(env::get).parse(yaml, dir);
-        String token = mint(key, clock, Duration.ofHours(24), "demo-viewer");
-        PlayerHandler player = new PlayerHandler(token);
+        String token = mint(key, clock, PRINTED_TOKEN_TTL, SUB);
+        PlayerHandler player = new PlayerHandler(() -> mint(key, clock, playerTtl, PLAYER_SUB));
         GatewayServer gateway;
         try {
             gateway = GatewayServer.start(config, clock, player);
@@ -75,7 +103,7 @@ public final class Demo implements AutoCloseable {
             origin.close();
             throw e;
         }
-        return new Demo(origin, gateway, key, dir, token);
+        return new Demo(origin, gateway, key, dir, token, playerTtl);
     }
 
     /** A token for stream {@code demo}: roles[].eventId and streams both grant it. */
@@ -133,10 +161,12 @@ public final class Demo implements AutoCloseable {
         out.println();
         out.println("  gateway   " + gw);
         out.println("  metrics   " + metrics);
-        out.println("  player    " + gw + "/   (open it in a browser: the stream plays with the token below)");
+        out.println("  player    " + gw + "/   (open it in a browser: it plays on " + playerTtl.toSeconds()
+                + " s tokens of \"" + PLAYER_SUB + "\" that it renews)");
         out.println("  origin    " + origin.httpBase() + "  (embedded live origin; reached only through the gateway)");
         out.println();
-        out.println("A token for stream \"" + STREAM + "\" (ES256, kid \"" + KID + "\", valid 24h):");
+        out.println("A token for stream \"" + STREAM + "\" (ES256, kid \"" + KID + "\", sub \"" + SUB
+                + "\", valid 24h, for the commands below):");
         out.println();
         out.println("TOKEN=" + token);
         out.println();
@@ -156,6 +186,15 @@ public final class Demo implements AutoCloseable {
                 + "\"      # 401 bad_signature: one signature character changed");
         out.println("  curl -i \"" + gw + "/live/other/master.m3u8?token=$TOKEN\"      # 403 forbidden: the token grants \"demo\" only");
         out.println("  curl -s " + metrics + " | grep streamgate_decisions_total");
+        out.println();
+        String admin = "http://127.0.0.1:" + gateway.adminPort();
+        out.println("Revoke the player page's viewer (the page shows 401 revoked within a few seconds):");
+        out.println("  java -jar gateway/target/streamgate.jar revoke --admin " + admin + " --sub " + PLAYER_SUB
+                + " --ttl 10m");
+        out.println("  curl -i -X POST " + admin + "/revocations -d '{\"sub\":\"" + PLAYER_SUB
+                + "\",\"ttl\":\"10m\"}'");
+        out.println("  curl -s " + admin + "/revocations      # then lift it: curl -X DELETE " + admin
+                + "/revocations/<id>");
         out.println();
     }
 

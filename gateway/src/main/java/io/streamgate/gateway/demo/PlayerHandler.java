@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
+import java.util.function.Supplier;
 
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
@@ -13,33 +14,42 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * The demo's player page at {@code /} (the token pre-filled and editable; HLS, or DASH with
+ * The demo's player page at {@code /} (a fresh token pre-filled and editable; HLS, or DASH with
  * {@code ?format=dash}), hls.js at {@code /player/hls.min.js}, served from the hls.js WebJar
  * on the classpath, and dash.js at {@code /player/dash.all.min.js}, which the build unpacks
  * from the npm registry's tarball (see gateway/pom.xml): no CDN. A build without dash.js
- * ({@code -Ddashjs.skip}, or offline) serves a page that says DASH is unavailable.
+ * ({@code -Ddashjs.skip}, or offline) serves a page that says DASH is unavailable. The page
+ * renews its short token with {@code /player/renew.js}, which fetches the next one from
+ * {@code GET /demo/token}: a fresh token of the page's subject, minted with the demo's key.
+ * That endpoint exists only here, in the demo.
  */
 final class PlayerHandler extends Handler.Abstract.NonBlocking {
+
+    static final String TOKEN_PATH = "/demo/token";
+    private static final String RENEW_JS_PATH = "/player/renew.js";
 
     private final String page;
     private final byte[] hlsJs;
     private final byte[] dashJs;
+    private final byte[] renewJs;
+    private final Supplier<String> tokens;
 
-    PlayerHandler(String token) throws IOException {
+    /** @param tokens mints a fresh token for the page (each page load and each {@code GET /demo/token}) */
+    PlayerHandler(Supplier<String> tokens) throws IOException {
+        this.tokens = tokens;
         String html;
         try (InputStream in = PlayerHandler.class.getResourceAsStream("/demo/player.html")) {
             html = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        // The token is base64url and dots only: nothing to escape in HTML.
-        if (!token.matches("[A-Za-z0-9_.-]+")) {
-            throw new IllegalArgumentException("unexpected token characters");
+        try (InputStream in = PlayerHandler.class.getResourceAsStream("/demo/renew.js")) {
+            this.renewJs = in.readAllBytes();
         }
         byte[] dash;
         try (InputStream in = PlayerHandler.class.getResourceAsStream("/META-INF/resources/dashjs/dash.all.min.js")) {
             dash = in == null ? null : in.readAllBytes();
         }
         this.dashJs = dash;
-        this.page = html.replace("__TOKEN__", token).replace("<!--DASHJS-->",
+        this.page = html.replace("<!--DASHJS-->",
                 dash == null ? "" : "<script src=\"/player/dash.all.min.js\"></script>");
         Properties pom = new Properties();
         try (InputStream in = PlayerHandler.class.getResourceAsStream("/META-INF/maven/org.webjars.npm/hls.js/pom.properties")) {
@@ -57,9 +67,21 @@ final class PlayerHandler extends Handler.Abstract.NonBlocking {
         }
     }
 
-    /** Serves the page and hls.js; anything else is not ours (the gateway answers 404). */
+    /** A fresh token; base64url and dots only, so nothing to escape in HTML or text. */
+    private String freshToken() {
+        String token = tokens.get();
+        if (!token.matches("[A-Za-z0-9_.-]+")) {
+            throw new IllegalStateException("unexpected token characters");
+        }
+        return token;
+    }
+
+    /** Serves the page, hls.js, renew.js and fresh tokens; anything else is not ours (the gateway answers 404). */
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
+        if (!"GET".equals(request.getMethod()) && !"HEAD".equals(request.getMethod())) {
+            return false;
+        }
         String path = request.getHttpURI().getPath();
         byte[] b;
         if (path.equals("/player/hls.min.js")) {
@@ -70,14 +92,19 @@ final class PlayerHandler extends Handler.Abstract.NonBlocking {
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/javascript");
             response.getHeaders().put(HttpHeader.CACHE_CONTROL, "max-age=3600");
             b = dashJs;
+        } else if (path.equals(RENEW_JS_PATH)) {
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/javascript");
+            response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+            b = renewJs;
+        } else if (path.equals(TOKEN_PATH)) {
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+            response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+            b = freshToken().getBytes(StandardCharsets.US_ASCII);
         } else if (path.equals("/")) {
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/html; charset=utf-8");
             response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
-            b = page.getBytes(StandardCharsets.UTF_8);
+            b = page.replace("__TOKEN__", freshToken()).getBytes(StandardCharsets.UTF_8);
         } else {
-            return false;
-        }
-        if (!"GET".equals(request.getMethod()) && !"HEAD".equals(request.getMethod())) {
             return false;
         }
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, b.length);

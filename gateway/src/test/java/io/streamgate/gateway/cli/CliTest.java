@@ -325,4 +325,12 @@ class CliTest {
         assertThat(run("mint", "--key", key, "--kid", "k1", "--ttl", "soon")).isEqualTo(2);
         assertThat(err()).contains("--ttl: not a duration: \"soon\"");
     }
+
+    @Test
+    void demoRefusesAPlayerTokenLifetimeItCannotRenew() {
+        assertThat(run("demo", "--port", "0", "--admin-port", "0", "--token-ttl", "5s")).isEqualTo(2);
+        assertThat(err()).contains("--token-ttl", "5s");
+        assertThat(run("demo", "--port", "0", "--admin-port", "0", "--token-ttl", "soon")).isEqualTo(2);
+        assertThat(err()).contains("--token-ttl", "soon");
+    }
 }

@@ -217,6 +217,16 @@ class GatewayServerTest {
     }
 
     @Test
+    void theDemosPlayerAndTokenEndpointAreNotServedByRun() throws Exception {
+        start("keys: [{kid: k1, file: key.pem}]\n");
+        for (String path : new String[] {"/demo/token", "/player/renew.js", "/"}) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(gateway.uri().resolve(path)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(path).isEqualTo(404);
+        }
+    }
+
+    @Test
     void adminEndpointsAreNotOnThePublicListener() throws Exception {
         start("keys: [{kid: k1, file: key.pem}]\n");
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(gateway.uri().resolve("/metrics")).build(),
