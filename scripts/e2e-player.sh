@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # End-to-end check of the demo's player page in a real browser: hls.js (HLS) and dash.js
 # (MPEG-DASH) in headless Chromium each play the demo stream through the gateway
-# (currentTime advances), then a broken token shows its denial (status and reason).
+# (currentTime advances), then a broken token shows its denial (status and reason). Then
+# (scripts/e2e-renewal.js) the page plays past its first short token's exp on renewals, and a
+# `revoke` of its viewer shows "401 revoked" and stops playback.
 # Needs: Java 17, Debian's chromium, node + npm.
 #   scripts/e2e-player.sh            # builds the jar if missing
+#   SG_E2E_TOKEN_TTL=30s scripts/e2e-player.sh   # the page's token lifetime (default 20s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v chromium >/dev/null || { echo "chromium missing: apt-get install -y chromium"; exit 2; }
@@ -18,8 +21,9 @@ fi
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 admin=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-log="$work/demo.log"
-java -jar gateway/target/streamgate.jar demo --port "$port" --admin-port "$admin" >"$log" 2>&1 &
+log=$(mktemp "$work/demo.XXXXXX.log")
+java -jar gateway/target/streamgate.jar demo --port "$port" --admin-port "$admin" \
+  --token-ttl "${SG_E2E_TOKEN_TTL:-20s}" >"$log" 2>&1 &
 demo=$!
 trap 'kill $demo 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do grep -q '^TOKEN=' "$log" && break; sleep 0.5; done
@@ -29,5 +33,8 @@ for format in hls dash; do
   echo "== $format"
   NODE_PATH="$work/node_modules" node scripts/e2e-player.js "http://127.0.0.1:$port/?format=$format"
 done
+echo "== renewal and revocation (hls)"
+NODE_PATH="$work/node_modules" node scripts/e2e-renewal.js "http://127.0.0.1:$port/" "http://127.0.0.1:$admin" \
+  gateway/target/streamgate.jar
 echo "decisions seen by the gateway:"
 curl -s "http://127.0.0.1:$admin/metrics" | grep '^streamgate_decisions_total' | grep -v ' 0.0$'

@@ -92,7 +92,7 @@
         }
         return describe(r).then(function (why) {
           if (stopped) { return; }
-          if (r.status >= 500) { retry(why); } else { onStatus('refused', 'renewal refused: ' + why); }
+          if (r.status >= 500) { retry(why); } else { onStatus('refused', 'refused: ' + why); }
         });
       }).catch(function (e) {
         if (!stopped) { retry(String(e && e.message || e)); }
