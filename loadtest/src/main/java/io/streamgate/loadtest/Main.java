@@ -34,6 +34,9 @@ import picocli.CommandLine.Command;
  *     join latency.</li>
  * <li>{@code tokens --count N --out FILE}: N freshly minted tokens, one a line, for
  *     generators that cannot sign (wrk with {@code loadtest/wrk/tokens.lua}).</li>
+ * <li>{@code revocation-propagation --admin URL_A --target URL_B --key PEM --kid KID --count N}:
+ *     how long a revocation made at replica A takes to refuse a token at replica B
+ *     (p50/p90/p99/max; see {@link RevocationPropagationCommand}).</li>
  * </ul>
  *
  * <h2>Common options</h2>
@@ -91,7 +94,8 @@ import picocli.CommandLine.Command;
 @Command(name = "streamgate-loadtest", mixinStandardHelpOptions = true, version = "streamgate-loadtest 0.1.0",
         description = "Load generator for StreamGate: HLS and WebSocket viewers, join storms, fixed-rate HTTP.",
         subcommands = {HttpRateScenario.class, HlsViewersScenario.class, WsViewersScenario.class,
-            JoinStormScenario.class, TokensCommand.class, CommandLine.HelpCommand.class})
+            JoinStormScenario.class, TokensCommand.class, RevocationPropagationCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0;
     public static final int FAILURE = 1;
