@@ -35,7 +35,10 @@ import picocli.CommandLine.Model.CommandSpec;
  * {@code --poll} until B answers {@code 401 revoked} (at most {@code --deadline}); the delay,
  * from just before the revocation was sent to B's first {@code 401 revoked}, goes into a
  * histogram. The revocation is lifted afterwards ({@code DELETE /revocations/{id}}) unless
- * {@code --keep}. Prints p50, p90, p99 and max.
+ * {@code --keep}. Prints p50, p90, p99 and max. A random pause of up to {@code --spread} before
+ * each revocation keeps the rounds out of step with the replicas' revocation polling (rounds
+ * that follow each other at once would each start just after a poll and all measure close to a
+ * full polling interval).
  *
  * <p>The replicas must share a store ({@code replay.store: redis}) and run with
  * {@code replay.mode: off} or {@code limit}: the admission check and the polls reuse one token.
@@ -81,6 +84,11 @@ final class RevocationPropagationCommand implements Callable<Integer> {
             description = "Give up on one revocation after this long; counted as not propagated (default ${DEFAULT-VALUE})")
     String deadline;
 
+    @Option(names = "--spread", defaultValue = "1s", paramLabel = "D",
+            description = "Wait a random 0..D before each revocation, so that rounds do not fall into step with the "
+                    + "replicas' revocation polling (0: none; default ${DEFAULT-VALUE})")
+    String spread;
+
     @Option(names = "--keep", description = "Keep the revocations (default: lift each when measured)")
     boolean keep;
 
@@ -98,7 +106,7 @@ final class RevocationPropagationCommand implements Callable<Integer> {
     CommandSpec spec;
 
     /** What the command line asks for, checked: the URLs to use and the timings. */
-    record Plan(URI revocations, URI check, Duration poll, Duration deadline) {
+    record Plan(URI revocations, URI check, Duration poll, Duration deadline, Duration spread) {
     }
 
     /** Checks the options without sending anything; throws {@link UsageException} naming the option. */
@@ -108,6 +116,10 @@ final class RevocationPropagationCommand implements Callable<Integer> {
         }
         Duration p = CommonOptions.parse("--poll", poll);
         Duration d = CommonOptions.parse("--deadline", deadline);
+        Duration s = CommonOptions.parseOrZero("--spread", spread);
+        if (s.compareTo(Duration.ofMinutes(1)) > 0) {
+            throw new UsageException("--spread must be at most 1m, was " + spread);
+        }
         if (p.toMillis() < 1 || p.compareTo(Duration.ofSeconds(1)) > 0) {
             throw new UsageException("--poll must be between 1ms and 1s, was " + poll);
         }
@@ -122,7 +134,7 @@ final class RevocationPropagationCommand implements Callable<Integer> {
         TargetPolicy policy = new TargetPolicy(allowHosts);
         policy.check(a);
         policy.check(b);
-        return new Plan(a.resolve("/revocations"), b.resolve(path), p, d);
+        return new Plan(a.resolve("/revocations"), b.resolve(path), p, d, s);
     }
 
     private static URI base(String option, URI uri) {
@@ -143,6 +155,7 @@ final class RevocationPropagationCommand implements Callable<Integer> {
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         Histogram delays = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
         int notPropagated = 0;
+        int storeRefusals = 0;
         var err = spec.commandLine().getErr();
         var out = spec.commandLine().getOut();
         for (int i = 0; i < count; i++) {
@@ -155,11 +168,25 @@ final class RevocationPropagationCommand implements Callable<Integer> {
                         + " " + reason(before) + " (check --path, the mint options and B's keys; replay.mode must be "
                         + "off or limit)");
             }
-            long start = System.nanoTime();
-            HttpResponse<String> made = send(http, HttpRequest.newBuilder(plan.revocations())
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(JSON.createObjectNode().put("jti", jti).put("ttl", "10m")
-                            .put("reason", "revocation-propagation").toString())));
+            if (!plan.spread().isZero()) {
+                // out of step with the replicas' polling: a round would otherwise start just after a poll
+                Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(plan.spread().toMillis() + 1));
+            }
+            String body = JSON.createObjectNode().put("jti", jti).put("ttl", "10m")
+                    .put("reason", "revocation-propagation").toString();
+            long start;
+            HttpResponse<String> made;
+            for (int attempt = 1; ; attempt++) {
+                start = System.nanoTime();
+                made = send(http, HttpRequest.newBuilder(plan.revocations()).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)));
+                if (made.statusCode() != 503 || attempt == 5) {
+                    break;
+                }
+                // A's store call failed (onStoreError: deny): nothing changed, so the revocation is sent again
+                storeRefusals++;
+                Thread.sleep(100);
+            }
             if (made.statusCode() != 201) {
                 throw new UsageException("round " + (i + 1) + ": A refused the revocation: " + made.statusCode() + " "
                         + made.body());
@@ -202,11 +229,16 @@ final class RevocationPropagationCommand implements Callable<Integer> {
             }
         }
         Map<String, Object> figures = figures(delays, notPropagated);
+        figures.put("revocationsRetriedAfter503", storeRefusals);
         out.println("| revocations | in force at B | p50 | p90 | p99 | max |");
         out.println("|---:|---:|---:|---:|---:|---:|");
         out.printf("| %d | %d | %s | %s | %s | %s |%n", count, delays.getTotalCount(), ms(figures.get("p50Ms")),
                 ms(figures.get("p90Ms")), ms(figures.get("p99Ms")), ms(figures.get("maxMs")));
         out.printf("(delay from sending POST /revocations to A until B's first 401 revoked; B polled every %s)%n", poll);
+        if (storeRefusals > 0) {
+            out.printf("A answered 503 (store unavailable, nothing changed) %d time(s); those revocations were sent again "
+                    + "and measured from the attempt A accepted%n", storeRefusals);
+        }
         if (json != null) {
             Files.writeString(json, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(figures),
                     StandardCharsets.UTF_8);

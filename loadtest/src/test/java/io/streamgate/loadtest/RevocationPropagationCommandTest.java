@@ -101,6 +101,7 @@ class RevocationPropagationCommandTest {
             {"--deadline", "5ms", "--poll", "10ms"}, {"--deadline"},
             {"--path", "live/x.m3u8"}, {"--path"},
             {"--path", "/live/x.m3u8?token=1"}, {"--path"},
+            {"--spread", "2h"}, {"--spread"},
         };
         for (int i = 0; i < cases.length; i += 2) {
             Run r = run(args(cases[i]).toArray(String[]::new));
@@ -130,7 +131,8 @@ class RevocationPropagationCommandTest {
     @Test
     void measuresEveryRevocationAndLiftsIt() throws Exception {
         Path json = dir.resolve("rp.json");
-        Run r = run(args("--path", "/live/demo/master.m3u8", "--count", "5", "--json", json.toString())
+        Run r = run(args("--path", "/live/demo/master.m3u8", "--count", "5", "--spread", "50ms",
+                "--json", json.toString())
                 .toArray(String[]::new));
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("| revocations | in force at B | p50 | p90 | p99 | max |").contains("| 5 | 5 |");
