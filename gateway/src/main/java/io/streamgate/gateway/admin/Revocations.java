@@ -70,7 +70,8 @@ public final class Revocations {
         String method = request.getMethod();
         if (path.equals(PATH) && "POST".equals(method)) {
             if (request.getLength() > MAX_BODY) {
-                bad(response, callback, "the body is larger than 16 KiB");
+                io.streamgate.gateway.server.Answers.drainThen(request,
+                        () -> bad(response, callback, "the body is larger than 16 KiB"));
                 return true;
             }
             Content.Source.asByteArrayAsync(request, MAX_BODY).whenComplete((bytes, e) -> run(response, callback, () -> {

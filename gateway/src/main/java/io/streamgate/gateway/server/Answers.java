@@ -81,6 +81,20 @@ public final class Answers {
         deny(request, response, callback, reason, requestId, null);
     }
 
+    /**
+     * Runs {@code answer} after reading and discarding a request body the gateway refuses
+     * (at most 1 MiB, by its Content-Length): a client still sending it would otherwise meet
+     * a connection reset instead of the answer. A larger or unsized body is answered at once.
+     */
+    public static void drainThen(Request request, Runnable answer) {
+        long length = request.getLength();
+        if (length < 0 || length > 1 << 20) {
+            answer.run();
+            return;
+        }
+        org.eclipse.jetty.io.Content.Source.consumeAll(request, Callback.from(answer, x -> answer.run()));
+    }
+
     /** A JSON answer of the gateway's own (renewal, admin API): never cached. */
     public static void json(Response response, Callback callback, int status, String json) {
         response.setStatus(status);

@@ -92,7 +92,8 @@ final class Renewal {
             return;
         }
         if (request.getLength() > MAX_BODY) {
-            Answers.deny(request, response, callback, DenialReason.MALFORMED_REQUEST, requestId);
+            Answers.drainThen(request, () -> Answers.deny(request, response, callback, DenialReason.MALFORMED_REQUEST,
+                    requestId));
             return;
         }
         Content.Source.asByteArrayAsync(request, MAX_BODY).whenComplete((bytes, failure) -> run(request, response,
