@@ -350,8 +350,11 @@ public final class RedisReplayStore implements ReplayStore {
         return guard(() -> redis.ping().thenApply(x -> (Void) null));
     }
 
-    /** Lettuce throws synchronously in a few states (closed, queue full): always answer with a stage. */
-    private static <T> CompletionStage<T> guard(java.util.function.Supplier<CompletionStage<T>> op) {
+    /**
+     * Lettuce throws synchronously in a few states (closed, queue full): always answer with a
+     * stage. Shared by every store on this connection (sessions and revocations too).
+     */
+    public static <T> CompletionStage<T> guard(java.util.function.Supplier<CompletionStage<T>> op) {
         try {
             return op.get();
         } catch (RuntimeException e) {

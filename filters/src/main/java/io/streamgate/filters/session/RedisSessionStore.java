@@ -1,11 +1,12 @@
 package io.streamgate.filters.session;
 
+import static io.streamgate.filters.replay.RedisReplayStore.guard;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Supplier;
 
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
@@ -127,14 +128,6 @@ public final class RedisSessionStore implements SessionStore {
     @Override
     public CompletionStage<Long> revocationVersion() {
         return guard(() -> redis.get(versionKey()).thenApply(v -> v == null ? 0L : Long.parseLong(v)));
-    }
-
-    private static <T> CompletionStage<T> guard(Supplier<CompletionStage<T>> op) {
-        try {
-            return op.get();
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.streamgate.filters.session;
 
 import java.util.Locale;
-import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -90,10 +89,5 @@ public record Revocation(String id, Kind kind, String value, String iss, long un
     @Override
     public String toString() {
         return "Revocation[" + id + ", " + kind.name().toLowerCase(Locale.ROOT) + "]";
-    }
-
-    /** Test and CLI helper: the fields as the admin API accepts them. */
-    public static Map<String, Object> body(Kind kind, Object value) {
-        return Map.of(kind.field(), value);
     }
 }

@@ -172,18 +172,17 @@ final class Renewal {
 
     /** One renewal, on the configuration in force when it arrived. */
     private final class Attempt {
+        private final GatewayRuntime runtime;
         private final Authorizer authorizer;
         private final SessionCredentials credentials;
         private final long maxAgeSeconds;
 
         Attempt(GatewayRuntime rt, Authorizer authorizer) {
+            this.runtime = rt;
             this.authorizer = authorizer;
             this.credentials = rt.credentials();
             this.maxAgeSeconds = rt.config().hls().sessionMaxAge().toSeconds();
-            this.runtime = rt;
         }
-
-        private final GatewayRuntime runtime;
 
         private CompletionStage<Answer> renew(Request request, Body body) {
             CompletionStage<Object> target = body.session() != null ? bySession(body.session()) : byPrevious(body.previous());
