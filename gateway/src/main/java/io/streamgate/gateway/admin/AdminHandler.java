@@ -179,9 +179,6 @@ public final class AdminHandler extends Handler.Abstract {
 
     /** Writes a JSON answer, never cached. */
     public static void send(Response response, Callback callback, int status, String json) {
-        response.setStatus(status);
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-        response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
-        Content.Sink.write(response, true, json, callback);
+        io.streamgate.gateway.server.Answers.json(response, callback, status, json);
     }
 }
