@@ -124,6 +124,15 @@ public final class Authorizer implements AutoCloseable {
         return metrics;
     }
 
+    /**
+     * Whether a route's rules grant verified claims for a request (nothing else is checked,
+     * nothing recorded): a renewal asks it for each session it would extend.
+     */
+    public boolean permits(RoutePolicy route, RequestView request, Claims claims) {
+        return route.rules().isEmpty() || route.rules().test(claims, new RuleInput(request, route.pathPrefix(),
+                clientAddress));
+    }
+
     /** Decides one request on one route. The stage never completes exceptionally for bad input. */
     public CompletionStage<Verdict> authorize(RoutePolicy route, RequestView request) {
         StreamGateMetrics.RouteMeters meters = metrics.route(route.name());

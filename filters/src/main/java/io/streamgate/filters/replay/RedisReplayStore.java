@@ -117,8 +117,8 @@ public final class RedisReplayStore implements ReplayStore {
             """;
 
     /** A Lua script and its SHA-1, as EVALSHA names it. */
-    record Script(String source, String sha) {
-        static Script of(String source) {
+    public record Script(String source, String sha) {
+        public static Script of(String source) {
             try {
                 byte[] d = java.security.MessageDigest.getInstance("SHA-1")
                         .digest(source.getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -138,9 +138,11 @@ public final class RedisReplayStore implements ReplayStore {
     private final StatefulConnection<String, String> connection;
     private final RedisClusterAsyncCommands<String, String> redis;
     private final String prefix;
+    private final java.time.Clock clock;
 
     private RedisReplayStore(AutoCloseable client, StatefulConnection<String, String> connection,
-                             RedisClusterAsyncCommands<String, String> redis, String prefix) {
+                             RedisClusterAsyncCommands<String, String> redis, String prefix, java.time.Clock clock) {
+        this.clock = clock;
         this.client = client;
         this.connection = connection;
         this.redis = redis;
@@ -158,6 +160,14 @@ public final class RedisReplayStore implements ReplayStore {
      * @param commandTimeout per-command limit, e.g. 50 ms: Redis latency must not stall requests
      */
     public static RedisReplayStore connect(URI uri, String keyPrefix, Duration commandTimeout) {
+        return connect(uri, keyPrefix, commandTimeout, java.time.Clock.systemUTC());
+    }
+
+    /**
+     * @param clock the gateway's clock: a token's end ({@code expiresAtMillis}) is read against
+     *              it when a key's time to live is set
+     */
+    public static RedisReplayStore connect(URI uri, String keyPrefix, Duration commandTimeout, java.time.Clock clock) {
         TimeoutOptions timeouts = TimeoutOptions.builder().fixedTimeout(commandTimeout).build();
         SocketOptions socket = SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build();
         if (isCluster(uri.toString())) {
@@ -167,14 +177,14 @@ public final class RedisReplayStore implements ReplayStore {
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                     .requestQueueSize(65_536).build());
             StatefulRedisClusterConnection<String, String> conn = c.connect();
-            return new RedisReplayStore(c::shutdown, conn, conn.async(), keyPrefix);
+            return new RedisReplayStore(c::shutdown, conn, conn.async(), keyPrefix, clock);
         }
         RedisClient c = RedisClient.create(RedisURI.create(uri.toString()));
         c.setOptions(ClientOptions.builder().timeoutOptions(timeouts).socketOptions(socket)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .requestQueueSize(65_536).build());
         StatefulRedisConnection<String, String> conn = c.connect();
-        return new RedisReplayStore(c::shutdown, conn, conn.async(), keyPrefix);
+        return new RedisReplayStore(c::shutdown, conn, conn.async(), keyPrefix, clock);
     }
 
     private static boolean isCluster(String uri) {
@@ -278,14 +288,14 @@ public final class RedisReplayStore implements ReplayStore {
     @Override
     public CompletionStage<Boolean> reserve(String key, String owner, long reserveMillis, long expiresAtMillis) {
         // A token past its end cannot pass again: a 1 ms reservation holds nothing for long.
-        long ttl = Math.max(1, Math.min(reserveMillis, expiresAtMillis - System.currentTimeMillis()));
+        long ttl = Math.max(1, Math.min(reserveMillis, expiresAtMillis - clock.millis()));
         return guard(() -> redis.set(onceKey(key), "r:" + owner, SetArgs.Builder.nx().px(ttl))
                 .thenApply("OK"::equals));
     }
 
     @Override
     public CompletionStage<Boolean> commit(String key, String owner, long expiresAtMillis) {
-        long ttl = Math.max(1, expiresAtMillis - System.currentTimeMillis());
+        long ttl = Math.max(1, expiresAtMillis - clock.millis());
         return run(COMMIT, onceKey(key), owner, Long.toString(ttl)).thenApply(r -> r != null && r == 1L);
     }
 
@@ -305,17 +315,8 @@ public final class RedisReplayStore implements ReplayStore {
     public CompletionStage<String> acquireEvicting(String key, String sessionId, int maxSessions, long leaseMillis,
                                                    long expiresAtMillis) {
         String[] keys = {leaseKey(key), leaseKey(key) + ":o"};
-        String[] args = {sessionId, Integer.toString(maxSessions), Long.toString(leaseMillis),
-            Long.toString(expiresAtMillis)};
-        return guard(() -> redis.<String>evalsha(EVICT.sha(), ScriptOutputType.VALUE, keys, args))
-                .exceptionallyCompose(e -> {
-                    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
-                            ? e.getCause() : e;
-                    if (cause instanceof RedisNoScriptException) {
-                        return guard(() -> redis.<String>eval(EVICT.source(), ScriptOutputType.VALUE, keys, args));
-                    }
-                    return CompletableFuture.failedFuture(cause);
-                })
+        return RedisReplayStore.<String>eval(redis, EVICT, ScriptOutputType.VALUE, keys, sessionId,
+                        Integer.toString(maxSessions), Long.toString(leaseMillis), Long.toString(expiresAtMillis))
                 .thenApply(r -> r == null || !r.startsWith("1:") ? null : r.substring(2));
     }
 
@@ -333,13 +334,22 @@ public final class RedisReplayStore implements ReplayStore {
 
     /** EVALSHA, and EVAL (which caches the script again) when the server does not know it. */
     private CompletionStage<Long> run(Script script, String key, String... args) {
-        String[] keys = {key};
-        return guard(() -> redis.<Long>evalsha(script.sha(), ScriptOutputType.INTEGER, keys, args))
+        return eval(redis, script, ScriptOutputType.INTEGER, new String[] {key}, args);
+    }
+
+    /**
+     * Runs a script by EVALSHA, and by EVAL (which caches it again) when the server does not
+     * know it (a restart, {@code SCRIPT FLUSH}, a failover). Shared by every store on this
+     * connection.
+     */
+    public static <T> CompletionStage<T> eval(RedisClusterAsyncCommands<String, String> redis, Script script,
+                                              ScriptOutputType type, String[] keys, String... args) {
+        return guard(() -> redis.<T>evalsha(script.sha(), type, keys, args))
                 .exceptionallyCompose(e -> {
                     Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
                             ? e.getCause() : e;
                     if (cause instanceof RedisNoScriptException) {
-                        return guard(() -> redis.<Long>eval(script.source(), ScriptOutputType.INTEGER, keys, args));
+                        return guard(() -> redis.<T>eval(script.source(), type, keys, args));
                     }
                     return CompletableFuture.failedFuture(cause);
                 });
@@ -368,8 +378,13 @@ public final class RedisReplayStore implements ReplayStore {
     }
 
     /** Sessions and revocations on the same connection and under the same key prefix. */
-    public io.streamgate.filters.session.SessionStore sessions(java.time.Clock clock) {
-        return new io.streamgate.filters.session.RedisSessionStore(redis, prefix, clock);
+    public io.streamgate.filters.session.SessionStore sessions() {
+        return new io.streamgate.filters.session.RedisSessionStore(redis, prefix);
+    }
+
+    /** Sessions on the same connection under another key prefix, with other bounds (tests, tools). */
+    public io.streamgate.filters.session.SessionStore sessions(String keyPrefix, int maxRevocations, int maxChanges) {
+        return new io.streamgate.filters.session.RedisSessionStore(redis, keyPrefix, maxRevocations, maxChanges);
     }
 
     @Override

@@ -54,7 +54,8 @@ public final class ReplayGuard {
     private final int maxSessions;
     private final long leaseMillis;
     private final long reservationMillis;
-    private volatile long lastErrorLogMillis;
+    private volatile long lastErrorLogMillis = Long.MIN_VALUE / 2;
+    private volatile java.time.Clock clock = java.time.Clock.systemUTC();
     private final Options options;
     private final io.streamgate.filters.rules.ClaimPath limitClaim;
     private volatile java.util.function.Consumer<String> evictions = sid -> { };
@@ -374,6 +375,11 @@ public final class ReplayGuard {
         }
     }
 
+    /** {@code onStoreError: allow}: a store failure admits (counted and logged) rather than refuses. */
+    public boolean allowsOnStoreError() {
+        return allowOnStoreError;
+    }
+
     /** What a store failure means under {@code onStoreError}. */
     public DenialReason storeError(Throwable error) {
         return storeError("once", error);
@@ -389,8 +395,14 @@ public final class ReplayGuard {
         return allowOnStoreError ? null : DenialReason.REPLAY_STORE_UNAVAILABLE;
     }
 
+    /** The clock of the log throttle (the gateway's; tests move it). */
+    public ReplayGuard clock(java.time.Clock c) {
+        this.clock = c;
+        return this;
+    }
+
     private boolean logNow() {
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         if (now - lastErrorLogMillis > 60_000) {
             lastErrorLogMillis = now;
             return true;

@@ -10,14 +10,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /**
  * One revocation: every token or session matching {@link #kind} = {@link #value} (and
  * {@link #iss} when set) is refused until {@link #untilMillis}. {@code ISSUED_BEFORE} matches
- * tokens whose {@code iat} is before {@code value} (epoch seconds). A revocation whose reason
- * is {@link #SESSION_LIMIT} is an eviction by {@code replay.onLimit: evict-oldest}: the same
- * machinery ends the session, with the {@code session_limit} reason instead of {@code revoked}.
+ * tokens whose {@code iat} is before {@code value} (epoch seconds), and tokens without an
+ * {@code iat} (their issue time is unknown, so before any instant). Evictions are not
+ * revocations: they are session state ({@link SessionState#EVICTED}).
  */
 public record Revocation(String id, Kind kind, String value, String iss, long untilMillis, String reason,
                          long createdMillis) {
-    /** The reason of an eviction entry. */
-    public static final String SESSION_LIMIT = "session_limit";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public enum Kind {
@@ -33,10 +31,6 @@ public record Revocation(String id, Kind kind, String value, String iss, long un
         public String field() {
             return field;
         }
-    }
-
-    public boolean isEviction() {
-        return SESSION_LIMIT.equals(reason);
     }
 
     /** The admin API's view (and the stored form). */

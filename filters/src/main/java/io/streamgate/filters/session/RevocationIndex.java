@@ -1,72 +1,147 @@
 package io.streamgate.filters.session;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 
 /**
- * An immutable snapshot of the revocations in force, for the per-request check: one hash
- * lookup per identifier ({@code jti}, {@code sub}, {@code sid}) and a scan of the (few)
- * {@code issuedBefore} entries. The empty index answers without any lookup. Replaced whole
- * when the store's revocations change; never mutated.
+ * The revocations in force on this replica, for the per-request check: one hash lookup per
+ * identifier ({@code jti}, {@code sub}, {@code sid}) and a scan of the (few) {@code
+ * issuedBefore} entries. Kept current change by change ({@link #add}, {@link #remove}): the
+ * cost of a change, like that of a check, does not depend on how many revocations are in
+ * force. Lapsed entries are dropped by {@link #prune} in the order they lapse.
+ *
+ * <p>Thread-safe: one writer at a time (the replica's change applier; a lost race between two
+ * writers of the same identifier is excluded by {@code compute}), readers never block.
  */
 public final class RevocationIndex {
-    public static final RevocationIndex EMPTY = new RevocationIndex(List.of());
+    private static final Revocation[] NONE = new Revocation[0];
 
-    private final List<Revocation> all;
-    private final Map<String, Revocation[]> byJti = new HashMap<>();
-    private final Map<String, Revocation[]> bySub = new HashMap<>();
-    private final Map<String, Revocation[]> bySid = new HashMap<>();
-    private final Revocation[] issuedBefore;
-    private final long[] issuedBeforeSeconds;
-    private final boolean empty;
+    private final Map<String, Revocation> byId = new ConcurrentHashMap<>();
+    private final Map<String, Revocation[]> byJti = new ConcurrentHashMap<>();
+    private final Map<String, Revocation[]> bySub = new ConcurrentHashMap<>();
+    private final Map<String, Revocation[]> bySid = new ConcurrentHashMap<>();
+    private volatile Revocation[] issuedBefore = NONE;
+    /** Entries by when they lapse, then id: {@link #prune} takes them from the front. */
+    private final ConcurrentSkipListSet<Revocation> byUntil = new ConcurrentSkipListSet<>(
+            (a, b) -> a.untilMillis() != b.untilMillis() ? Long.compare(a.untilMillis(), b.untilMillis())
+                    : a.id().compareTo(b.id()));
 
-    public RevocationIndex(Collection<Revocation> revocations) {
-        this.all = List.copyOf(revocations);
-        List<Revocation> before = new ArrayList<>();
-        for (Revocation r : all) {
-            switch (r.kind()) {
-                case JTI -> add(byJti, r);
-                case SUB -> add(bySub, r);
-                case SID -> add(bySid, r);
-                case ISSUED_BEFORE -> before.add(r);
-            }
-        }
-        this.issuedBefore = before.toArray(new Revocation[0]);
-        this.issuedBeforeSeconds = new long[issuedBefore.length];
-        for (int i = 0; i < issuedBefore.length; i++) {
-            issuedBeforeSeconds[i] = Long.parseLong(issuedBefore[i].value());
-        }
-        this.empty = all.isEmpty();
+    public RevocationIndex() {
     }
 
-    private static void add(Map<String, Revocation[]> m, Revocation r) {
-        m.merge(r.value(), new Revocation[] {r}, (a, b) -> {
-            Revocation[] c = java.util.Arrays.copyOf(a, a.length + 1);
+    public RevocationIndex(Collection<Revocation> revocations) {
+        revocations.forEach(this::add);
+    }
+
+    /** Adds (or replaces, by id) a revocation. */
+    public synchronized void add(Revocation r) {
+        Revocation old = byId.put(r.id(), r);
+        if (old != null) {
+            unlink(old);
+        }
+        switch (r.kind()) {
+            case JTI -> link(byJti, r.value(), r);
+            case SUB -> link(bySub, r.value(), r);
+            case SID -> link(bySid, r.value(), r);
+            case ISSUED_BEFORE -> {
+                Revocation[] a = Arrays.copyOf(issuedBefore, issuedBefore.length + 1);
+                a[a.length - 1] = r;
+                issuedBefore = a;
+            }
+        }
+        byUntil.add(r);
+    }
+
+    /** Removes a revocation by id; true when it was here. */
+    public synchronized boolean remove(String id) {
+        Revocation old = byId.remove(id);
+        if (old == null) {
+            return false;
+        }
+        unlink(old);
+        return true;
+    }
+
+    /** Drops every revocation lapsed at {@code nowMillis}; returns how many. */
+    public synchronized int prune(long nowMillis) {
+        int n = 0;
+        for (Revocation r = first(); r != null && r.untilMillis() <= nowMillis; r = first()) {
+            if (byId.remove(r.id(), r)) {
+                unlink(r);
+            } else {
+                byUntil.remove(r);
+            }
+            n++;
+        }
+        return n;
+    }
+
+    private Revocation first() {
+        return byUntil.isEmpty() ? null : byUntil.first();
+    }
+
+    private void unlink(Revocation r) {
+        byUntil.remove(r);
+        switch (r.kind()) {
+            case JTI -> unlink(byJti, r.value(), r);
+            case SUB -> unlink(bySub, r.value(), r);
+            case SID -> unlink(bySid, r.value(), r);
+            case ISSUED_BEFORE -> {
+                List<Revocation> keep = new ArrayList<>(Arrays.asList(issuedBefore));
+                keep.removeIf(x -> x.id().equals(r.id()));
+                issuedBefore = keep.toArray(NONE);
+            }
+        }
+    }
+
+    private static void link(Map<String, Revocation[]> m, String value, Revocation r) {
+        m.merge(value, new Revocation[] {r}, (a, b) -> {
+            Revocation[] c = Arrays.copyOf(a, a.length + 1);
             c[a.length] = b[0];
             return c;
         });
     }
 
-    /** Every revocation in this snapshot (lapsed ones included until the next refresh). */
+    private static void unlink(Map<String, Revocation[]> m, String value, Revocation r) {
+        m.computeIfPresent(value, (k, a) -> {
+            Revocation[] c = Arrays.stream(a).filter(x -> !x.id().equals(r.id())).toArray(Revocation[]::new);
+            return c.length == 0 ? null : c;
+        });
+    }
+
+    /** Every revocation held (lapsed ones until the next {@link #prune}). */
     public List<Revocation> all() {
-        return all;
+        return List.copyOf(byId.values());
     }
 
     public int size() {
-        return all.size();
+        return byId.size();
+    }
+
+    /** Empties the index (before a full reload from the store). */
+    public synchronized void clear() {
+        byId.clear();
+        byJti.clear();
+        bySub.clear();
+        bySid.clear();
+        byUntil.clear();
+        issuedBefore = NONE;
     }
 
     /**
      * The first revocation in force at {@code nowMillis} matching a token or session, or null.
      *
      * @param sid the session id, or null for a new request
-     * @param iat the token's iat in epoch seconds, or a negative value when unknown
+     * @param iat the token's iat in epoch seconds, or a negative value when it has none (then
+     *            every {@code issuedBefore} revocation matches: its issue time is unknown)
      */
     public Revocation match(String iss, String sub, String jti, String sid, long iat, long nowMillis) {
-        if (empty) {
+        if (byId.isEmpty()) {
             return null;
         }
         Revocation r;
@@ -79,14 +154,27 @@ public final class RevocationIndex {
         if (sub != null && (r = first(bySub.get(sub), iss, nowMillis)) != null) {
             return r;
         }
-        if (iat >= 0) {
-            for (int i = 0; i < issuedBefore.length; i++) {
-                if (iat < issuedBeforeSeconds[i] && live(issuedBefore[i], iss, nowMillis)) {
-                    return issuedBefore[i];
-                }
+        Revocation[] before = issuedBefore;
+        for (Revocation b : before) {
+            if ((iat < 0 || iat < Long.parseLong(b.value())) && live(b, iss, nowMillis)) {
+                return b;
             }
         }
         return null;
+    }
+
+    /** Whether one revocation matches a token or session (a new revocation checked against live sessions). */
+    public static boolean matches(Revocation r, String iss, String sub, String jti, String sid, long iat,
+                                  long nowMillis) {
+        if (!live(r, iss, nowMillis)) {
+            return false;
+        }
+        return switch (r.kind()) {
+            case JTI -> r.value().equals(jti);
+            case SUB -> r.value().equals(sub);
+            case SID -> r.value().equals(sid);
+            case ISSUED_BEFORE -> iat < 0 || iat < Long.parseLong(r.value());
+        };
     }
 
     private static Revocation first(Revocation[] rs, String iss, long now) {

@@ -3,17 +3,19 @@ package io.streamgate.filters.session;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,59 +23,102 @@ import org.slf4j.LoggerFactory;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
+import io.streamgate.filters.DenialReason;
 import io.streamgate.filters.metrics.StreamGateMetrics;
 
 /**
- * The session side of a gateway replica: session ids, the shared record of each session (so
- * that a renewal anywhere moves its cap), and the revocations in force.
+ * The session side of a gateway replica: session ids, the shared record of each session, the
+ * revocations in force and the sessions that ended.
  *
- * <p>Revocations are checked against a {@link RevocationIndex} held in memory: the check on
- * every request (and every segment) is a hash lookup, never a store call. The index is
- * loaded from the store at {@link #start()} and reloaded whenever the store's revocation
- * version changes, which a daemon thread polls every {@code poll} (500 ms by default, so a
- * revocation made at one replica is in force at every other within about half a second, and
- * a replica that starts later reads the stored list). Listeners registered with
- * {@link #onIndexChange} (the gateway's live WebSocket sessions) are told of every new index.
+ * <p><b>Per-request checks are local.</b> A {@link RevocationIndex} (hash lookups) and a
+ * bounded map of ended sessions ({@code sid} to {@link SessionState}, kept {@code endedWindow}:
+ * longer than any credential issued before the end can live without a playlist that would be
+ * refused) answer every request and every segment without a store call.
  *
- * <p>Store failures: a failed poll keeps the last index (a Redis blip neither lifts nor adds
- * revocations) and is logged at most once a minute; a failed revocation or renewal write is
- * reported to the caller, which follows {@code onStoreError}.
+ * <p><b>Propagation by change.</b> At {@link #start()} the replica reads the stored revocations
+ * and replays the change log of the last {@code endedWindow}; then every {@code poll} it reads
+ * the changes after its cursor and applies them one by one on its own thread — never on the
+ * store client's I/O thread — telling its {@link SessionListener}s. Neither a check nor a
+ * change costs more with more revocations stored. A change made here is applied here at once.
+ * After a store outage longer than {@link #RESYNC_AFTER}, the replica reloads the snapshot
+ * (the log may have been trimmed meanwhile); revocations applied here alone during the outage
+ * ({@code onStoreError: allow}) are kept until their ttl.
+ *
+ * <p>Time comes from the injected clock, polling from the injected scheduler (or a daemon
+ * thread of its own, stopped by {@link #close()}).
  */
 public final class Sessions implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Sessions.class);
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
-    /** How many sessions of one token a renewal moves at most. */
-    public static final int MAX_SESSIONS_PER_RENEWAL = 64;
+    /** How many sessions of one token a renewal by {@code previous} moves at most. */
+    public static final int MAX_SESSIONS_PER_RENEWAL = SessionStore.MAX_PER_INDEX;
+    /** An outage after which the snapshot is read again. */
+    public static final Duration RESYNC_AFTER = Duration.ofSeconds(30);
+    private static final int PAGE = 1000;
+    /** Pages read per poll at most: a burst is caught up over a few polls, never in one long stall. */
+    private static final int PAGES_PER_POLL = 50;
 
     private final SessionStore store;
     private final Clock clock;
     private final StreamGateMetrics metrics;
     private final long pollMillis;
     private final Duration timeout;
-    private final List<Consumer<RevocationIndex>> listeners = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService scheduler;
+    private final boolean ownScheduler;
+    private final List<SessionListener> listeners = new CopyOnWriteArrayList<>();
     private final ThreadLocal<SecureRandom> random = ThreadLocal.withInitial(SecureRandom::new);
-    /** Caps read back from the store, so that old URLs of a renewed session cost one store call a second, not one per segment. */
-    private final Cache<String, Long> caps;
-    private final AtomicBoolean started = new AtomicBoolean();
-    private volatile RevocationIndex index = RevocationIndex.EMPTY;
-    private volatile long version = Long.MIN_VALUE;
-    private volatile long lastErrorLog;
-    private ScheduledExecutorService poller;
+    private final RevocationIndex index = new RevocationIndex();
+    /** Revocations applied on this replica alone (the store failed, {@code onStoreError: allow}). */
+    private final Map<String, Revocation> local = new ConcurrentHashMap<>();
+    private final Cache<String, SessionState> ended;
+    /** Records read back from the store: old URLs of a renewed session cost one store call a second, not one per segment. */
+    private final Cache<String, SessionRecord> current;
+    private final Object applying = new Object();
+    private final long endedWindowMillis;
+    private volatile long maxAgeMillis = Duration.ofHours(12).toMillis();
+    private volatile String cursor;
+    private volatile long failingSince = -1;
+    private volatile boolean resync;
+    private volatile long lastErrorLog = Long.MIN_VALUE;
+    private volatile boolean started;
+    private volatile boolean closed;
+    private ScheduledFuture<?> polling;
 
-    public Sessions(SessionStore store, Clock clock, StreamGateMetrics metrics, Duration poll, Duration timeout) {
+    /**
+     * @param poll        how often the change log is read (a change reaches every replica within it)
+     * @param timeout     the bound of one store call
+     * @param endedWindow how long an ended session is remembered here (at least {@code
+     *                    hls.sessionTtl} + 1 min: the longest a credential issued before the end lives)
+     * @param scheduler   where polling runs, or null for a daemon thread of its own
+     */
+    public Sessions(SessionStore store, Clock clock, StreamGateMetrics metrics, Duration poll, Duration timeout,
+                    Duration endedWindow, ScheduledExecutorService scheduler) {
         this.store = store;
         this.clock = clock;
         this.metrics = metrics;
         this.pollMillis = poll.toMillis();
         this.timeout = timeout;
-        this.caps = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(Duration.ofSeconds(1))
+        this.ownScheduler = scheduler == null;
+        this.endedWindowMillis = endedWindow.toMillis();
+        this.scheduler = scheduler != null ? scheduler : Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "streamgate-sessions");
+            t.setDaemon(true);
+            return t;
+        });
+        this.ended = Caffeine.newBuilder().maximumSize(2_000_000).expireAfterWrite(endedWindow)
                 .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis())).executor(Runnable::run).build();
-        metrics.revocationsActive(() -> index.size());
+        this.current = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(Duration.ofSeconds(1))
+                .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis())).executor(Runnable::run).build();
+        metrics.revocationsActive(index::size);
+    }
+
+    public Sessions(SessionStore store, Clock clock, StreamGateMetrics metrics, Duration poll, Duration timeout) {
+        this(store, clock, metrics, poll, timeout, Duration.ofMinutes(11), null);
     }
 
     /** In-memory sessions for one process (tests, the servlet Filter, {@code replay.store: memory}). */
     public static Sessions inMemory(Clock clock, StreamGateMetrics metrics) {
-        return new Sessions(new MemorySessionStore(clock, 1_000_000), clock, metrics, Duration.ofMillis(500),
+        return new Sessions(new MemorySessionStore(clock, 1_000_000), clock, metrics, Duration.ofMillis(250),
                 Duration.ofSeconds(1));
     }
 
@@ -81,65 +126,118 @@ public final class Sessions implements AutoCloseable {
         return store;
     }
 
-    /** Loads the stored revocations (bounded wait) and starts polling for changes. Idempotent. */
-    public void start() {
-        if (!started.compareAndSet(false, true)) {
+    /** {@code hls.sessionMaxAge}: how long a session may live, so how long its record is kept (+ 1 min). */
+    public void maxAge(Duration maxAge) {
+        this.maxAgeMillis = maxAge.toMillis();
+    }
+
+    public Duration maxAge() {
+        return Duration.ofMillis(maxAgeMillis);
+    }
+
+    /**
+     * Loads the stored revocations and the recent changes (bounded wait; a store that fails
+     * now is read again by the next poll) and starts polling. Idempotent; does nothing once closed.
+     */
+    public synchronized void start() {
+        if (started || closed) {
+            return;
+        }
+        started = true;
+        resync = true;
+        pollNow();
+        polling = scheduler.scheduleWithFixedDelay(this::pollNow, pollMillis, pollMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Reads and applies what changed since the last poll (the scheduled task; tests call it to step). */
+    public void pollNow() {
+        if (closed) {
             return;
         }
         try {
-            refresh().toCompletableFuture().get(Math.max(1000, timeout.toMillis() * 4), TimeUnit.MILLISECONDS);
+            synchronized (applying) {
+                if (resync) {
+                    load();
+                    resync = false;
+                }
+                for (int page = 0; page < PAGES_PER_POLL; page++) {
+                    SessionStore.Changes c = await(store.changesSince(cursor, PAGE));
+                    c.changes().forEach(this::apply);
+                    cursor = c.cursor();
+                    if (c.changes().size() < PAGE) {
+                        break;
+                    }
+                }
+                index.prune(clock.millis());
+                failingSince = -1;
+            }
         } catch (Exception e) {
-            storeFailed("load revocations", e);
-        }
-        poller = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "streamgate-revocations");
-            t.setDaemon(true);
-            return t;
-        });
-        poller.scheduleWithFixedDelay(this::poll, pollMillis, pollMillis, TimeUnit.MILLISECONDS);
-    }
-
-    private void poll() {
-        try {
-            store.revocationVersion().toCompletableFuture().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                    .thenCompose(v -> v == version ? CompletableFuture.completedFuture(null) : refresh())
-                    .exceptionally(e -> {
-                        storeFailed("poll revocations", e);
-                        return null;
-                    }).get(timeout.toMillis() * 3, TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            storeFailed("poll revocations", e);
+            long now = clock.millis();
+            if (failingSince < 0) {
+                failingSince = now;
+            } else if (now - failingSince > RESYNC_AFTER.toMillis() || cursor == null) {
+                resync = true;
+            }
+            storeFailed("read session changes", e);
         }
     }
 
-    /** Reads the version, then the list, and installs the new index. */
-    private CompletionStage<Void> refresh() {
-        return store.revocationVersion().thenCompose(v -> store.revocations().thenAccept(list -> install(list, v)));
+    /** The snapshot: stored revocations (and those applied here alone), then the recent changes replayed on top. */
+    private void load() throws Exception {
+        String from = await(store.cursorBefore(endedWindowMillis));
+        List<Revocation> stored = await(store.revocations());
+        index.clear();
+        long now = clock.millis();
+        for (Revocation r : stored) {
+            if (r.untilMillis() > now) {
+                index.add(r);
+            }
+        }
+        local.values().removeIf(r -> r.untilMillis() <= now);
+        local.values().forEach(index::add);
+        cursor = from;
+        // the replay of the window may re-apply revocations in the snapshot: adding by id is idempotent
     }
 
-    private synchronized void install(List<Revocation> list, long v) {
-        if (v < version && version != Long.MIN_VALUE) {
-            return; // an older read finishing late
+    private <T> T await(CompletionStage<T> s) throws Exception {
+        return s.toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void apply(SessionChange c) {
+        switch (c.type()) {
+            case REVOCATION_ADDED -> {
+                index.add(c.revocation());
+                tell(l -> l.revocationAdded(c.revocation()));
+            }
+            case REVOCATION_LIFTED -> {
+                index.remove(c.id());
+                local.remove(c.id());
+            }
+            case SESSION_ENDED -> endedHere(c.id(), c.state());
         }
-        version = v;
-        RevocationIndex next = new RevocationIndex(list);
-        index = next;
-        for (Consumer<RevocationIndex> l : listeners) {
+    }
+
+    private void endedHere(String sid, SessionState state) {
+        SessionState was = ended.asMap().putIfAbsent(sid, state);
+        current.invalidate(sid);
+        if (was == null) {
+            tell(l -> l.sessionEnded(sid, state));
+        } else {
+            ended.put(sid, was); // remembered again for the full window, first state kept
+        }
+    }
+
+    private void tell(java.util.function.Consumer<SessionListener> event) {
+        for (SessionListener l : listeners) {
             try {
-                l.accept(next);
+                event.accept(l);
             } catch (RuntimeException e) {
-                LOG.warn("revocation listener failed", e);
+                LOG.warn("session listener failed", e);
             }
         }
     }
 
-    /** The revocations in force now; read it once per check. */
-    public RevocationIndex index() {
-        return index;
-    }
-
-    /** Called with every new index (on the polling thread, or the thread that revoked). */
-    public void onIndexChange(Consumer<RevocationIndex> listener) {
+    public void listen(SessionListener listener) {
         listeners.add(listener);
     }
 
@@ -150,28 +248,56 @@ public final class Sessions implements AutoCloseable {
         return B64.encodeToString(b);
     }
 
+    // ---- per-request checks: local, no store call ----
+
+    /** The revocations in force here. */
+    public RevocationIndex index() {
+        return index;
+    }
+
+    /** The state of a session known here to have ended, or null (open, or not known to have ended). */
+    public SessionState endedState(String sid) {
+        return sid == null ? null : ended.getIfPresent(sid);
+    }
+
     /**
-     * Records a session opened (or renewed) now, under the key of its token, until its cap.
-     * Best effort: a failed write is logged; the session plays, but cannot be renewed elsewhere.
+     * Why a live session may not go on, or null: it ended (its state's reason) or a revocation
+     * matches it ({@code revoked}).
+     *
+     * @param iat the opening token's iat, or -1
+     */
+    public DenialReason refusal(String sid, String iss, String sub, String jti, long iat) {
+        SessionState s = endedState(sid);
+        if (s != null) {
+            return s.reason();
+        }
+        return index.match(iss, sub, jti, sid, iat, clock.millis()) != null ? DenialReason.REVOKED : null;
+    }
+
+    // ---- records ----
+
+    /** How long a record opened at {@code openedAt} (epoch seconds) is kept from now: its maximum age + 1 min. */
+    public long keepMillis(long openedAt) {
+        return Math.max(1000, openedAt * 1000 + maxAgeMillis + 60_000 - clock.millis());
+    }
+
+    /** A session's cap: the token's {@code exp} (or none), never past {@code openedAt + sessionMaxAge}. */
+    public long cap(long exp, long openedAt) {
+        long max = openedAt + maxAgeMillis / 1000;
+        return exp <= 0 || exp == Long.MAX_VALUE ? max : Math.min(exp, max);
+    }
+
+    /**
+     * Records a session opened now (its answer went out 2xx), indexed under its token key.
+     * Best effort: a failed write is logged; the session plays (its credential carries what it
+     * needs) but a renewal by {@code previous} does not find it.
      */
     public void opened(SessionRecord session, String tokenKey) {
-        long ttl = ttlMillis(session.cap());
-        bounded(store.put(session, tokenKey, ttl)).whenComplete((x, e) -> {
+        bounded(store.open(session, tokenKey, keepMillis(session.openedAt()))).whenComplete((x, e) -> {
             if (e != null) {
                 storeFailed("record a session", e);
             }
         });
-    }
-
-    private long ttlMillis(long cap) {
-        long until = cap == Long.MAX_VALUE ? clock.millis() + Duration.ofDays(1).toMillis() : cap * 1000;
-        return Math.max(1000, until - clock.millis() + 60_000);
-    }
-
-    /** Stores the session's new cap (and indexes it under the renewing token); fails when the store does. */
-    public CompletionStage<Void> renewed(SessionRecord renewed, String tokenKey) {
-        caps.put(renewed.sid(), renewed.cap());
-        return bounded(store.put(renewed, tokenKey, ttlMillis(renewed.cap())));
     }
 
     /** The stored record of a session, or null. */
@@ -179,57 +305,121 @@ public final class Sessions implements AutoCloseable {
         return bounded(store.get(sid));
     }
 
-    /** The sessions a token opened or last renewed. */
+    /**
+     * The stored record, read at most once a second per session (the old URLs of a renewed
+     * session reach their cap together). Fails when the store does: the caller follows {@code onStoreError}.
+     */
+    public CompletionStage<SessionRecord> current(String sid) {
+        SessionRecord r = current.getIfPresent(sid);
+        if (r != null) {
+            return CompletableFuture.completedFuture(r);
+        }
+        return bounded(store.get(sid)).thenApply(this::seen);
+    }
+
+    /** A record read from the store: cached a second, and remembered here when it ended. */
+    private SessionRecord seen(SessionRecord rec) {
+        if (rec != null) {
+            current.put(rec.sid(), rec);
+            if (rec.state() != SessionState.OPEN) {
+                ended.asMap().putIfAbsent(rec.sid(), rec.state());
+            }
+        }
+        return rec;
+    }
+
+    /** The sessions a token opened or renewed (newest first). */
     public CompletionStage<List<String>> sessionsOf(String tokenKey) {
         return bounded(store.sessionsOf(tokenKey, MAX_SESSIONS_PER_RENEWAL));
     }
 
     /**
-     * The session's current cap in epoch seconds, or {@code fallback} when the store does not
-     * know it (or fails): cached for a second per session.
+     * Renews one session: atomically, while it is open, its cap moves to {@code newCap} if later
+     * and {@code jti} joins its chain. Completes with the record after the change (check its
+     * state), or null when the store does not know the session; fails when the store does.
      */
-    public CompletionStage<Long> cap(String sid, long fallback) {
-        Long c = caps.getIfPresent(sid);
-        if (c != null) {
-            return CompletableFuture.completedFuture(Math.max(c, fallback));
-        }
-        return bounded(store.get(sid)).handle((r, e) -> {
-            long cap = r == null || e != null ? fallback : Math.max(r.cap(), fallback);
-            if (e == null) {
-                caps.put(sid, cap);
-            }
-            return cap;
-        });
+    public CompletionStage<SessionRecord> renew(String sid, long newCap, String jti, String tokenKey,
+                                                long openedAt) {
+        return bounded(store.renew(sid, newCap, jti, tokenKey, keepMillis(openedAt))).thenApply(this::seen);
     }
 
-    /** Stores a revocation and applies it here at once (other replicas within one poll). */
-    public CompletionStage<Revocation> revoke(Revocation r) {
-        return bounded(store.addRevocation(r)).thenCompose(x -> refresh()).thenApply(x -> r);
-    }
-
-    /** Applies a revocation on this replica only (the store is unavailable and {@code onStoreError: allow}). */
-    public synchronized void revokeLocally(Revocation r) {
-        List<Revocation> list = new java.util.ArrayList<>(index.all());
-        list.add(r);
-        install(list, version);
-    }
-
-    /** Ends a session evicted by {@code onLimit: evict-oldest}, on every replica. */
-    public void evict(String sid, Duration ttl) {
-        metrics.eviction();
-        long now = clock.millis();
-        Revocation r = new Revocation(newSid(), Revocation.Kind.SID, sid, null, now + ttl.toMillis(),
-                Revocation.SESSION_LIMIT, now);
-        revoke(r).whenComplete((x, e) -> {
+    /**
+     * Ends a session on every replica: here at once, elsewhere by the change log. A final state
+     * already reached stays. Completes when the store has it (or failed: the end still holds here).
+     */
+    public CompletionStage<Void> end(String sid, SessionState state) {
+        endedHere(sid, state);
+        return bounded(store.end(sid, state)).handle((was, e) -> {
             if (e != null) {
-                storeFailed("record an eviction", e);
-                revokeLocally(r);
+                storeFailed("end a session", e);
             }
+            return null;
         });
     }
 
+    /** Ends a session evicted by {@code onLimit: evict-oldest}, or that lost its lease to another. */
+    public CompletionStage<Void> evict(String sid) {
+        metrics.eviction();
+        return end(sid, SessionState.EVICTED);
+    }
+
+    // ---- revocations ----
+
+    /**
+     * Stores a revocation and applies it here at once (other replicas within one poll). A
+     * {@code jti} revocation also ends, for good, every session whose chain holds that jti
+     * (the token that opened it or any that renewed it). Fails when the store does (nothing
+     * changed then); the sessions are ended before it completes.
+     */
+    public CompletionStage<Revocation> revoke(Revocation r) {
+        return bounded(store.addRevocation(r)).thenCompose(x -> {
+            applyHere(r);
+            if (r.kind() != Revocation.Kind.JTI) {
+                return CompletableFuture.completedFuture(r);
+            }
+            return endChains(r).handle((y, e) -> {
+                if (e != null) {
+                    storeFailed("end the sessions of a revoked jti", e);
+                }
+                return r;
+            });
+        });
+    }
+
+    private CompletionStage<Void> endChains(Revocation r) {
+        return bounded(store.sessionsWithJti(r.value(), SessionStore.MAX_PER_INDEX)).thenCompose(sids -> {
+            List<CompletableFuture<Void>> ends = new ArrayList<>();
+            for (String sid : sids) {
+                ends.add(record(sid).thenCompose(rec -> rec != null && rec.state() == SessionState.OPEN
+                        && (r.iss() == null || r.iss().equals(rec.iss())) && rec.chain().contains(r.value())
+                        ? end(sid, SessionState.REVOKED) : CompletableFuture.<Void>completedFuture(null))
+                        .toCompletableFuture());
+            }
+            return CompletableFuture.allOf(ends.toArray(new CompletableFuture[0]));
+        });
+    }
+
+    private void applyHere(Revocation r) {
+        synchronized (applying) {
+            index.add(r);
+        }
+        tell(l -> l.revocationAdded(r));
+    }
+
+    /** Applies a revocation on this replica only (the store is unavailable and {@code onStoreError: allow}); kept until its ttl. */
+    public void revokeLocally(Revocation r) {
+        local.put(r.id(), r);
+        applyHere(r);
+    }
+
+    /** Lifts a revocation; sessions it ended stay ended. */
     public CompletionStage<Boolean> lift(String id) {
-        return bounded(store.removeRevocation(id)).thenCompose(removed -> refresh().thenApply(x -> removed));
+        return bounded(store.removeRevocation(id)).thenApply(removed -> {
+            synchronized (applying) {
+                index.remove(id);
+                return local.remove(id) != null || removed;
+            }
+        });
     }
 
     public CompletionStage<List<Revocation>> revocations() {
@@ -241,11 +431,11 @@ public final class Sessions implements AutoCloseable {
     }
 
     private void storeFailed(String what, Throwable e) {
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         if (now - lastErrorLog > 60_000) {
             lastErrorLog = now;
-            Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-            LOG.warn("session store {}: cannot {} ({}); keeping the last known revocations", store.name(), what,
+            Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            LOG.warn("session store {}: cannot {} ({}); keeping what this replica knows", store.name(), what,
                     c.getClass().getSimpleName());
         }
     }
@@ -253,13 +443,18 @@ public final class Sessions implements AutoCloseable {
     /** For logs: the store's name. */
     @Override
     public String toString() {
-        return "Sessions[" + store.name().toLowerCase(Locale.ROOT) + "]";
+        return "Sessions[" + store.name() + "]";
     }
 
+    /** Stops polling (and the thread of its own, if any). Idempotent; a later {@link #start()} does nothing. */
     @Override
-    public void close() {
-        if (poller != null) {
-            poller.shutdownNow();
+    public synchronized void close() {
+        closed = true;
+        if (polling != null) {
+            polling.cancel(false);
+        }
+        if (ownScheduler) {
+            scheduler.shutdownNow();
         }
     }
 }

@@ -1,9 +1,15 @@
 /**
- * Viewer sessions as one idea for HLS playbacks and WebSocket connections: each has an opaque
- * {@code sid}, a cap (the {@code exp} of the newest token that opened or renewed it) and a
- * record in the shared store, so that a renewal at one replica moves the cap everywhere.
- * Revocations live in the same store; every replica keeps a {@link
- * io.streamgate.filters.session.RevocationIndex} in memory (one hash lookup per check),
- * refreshed from the store whenever its version changes.
+ * Viewer sessions as one model for HLS playbacks and WebSocket connections. A session has an
+ * opaque {@code sid} and a record in the shared store ({@link
+ * io.streamgate.filters.session.SessionRecord}): its state ({@code open}, {@code revoked},
+ * {@code evicted}, {@code ended}), the chain of token ids that opened and renewed it, its cap
+ * and when it opened. Every change of a record is one atomic store operation; caps only move
+ * forward; a session leaves {@code open} once and for good.
+ *
+ * <p>Every replica keeps what a request needs locally — the revocations in force ({@link
+ * io.streamgate.filters.session.RevocationIndex}) and the sessions that ended — and keeps it
+ * current by reading the store's change log ({@link io.streamgate.filters.session.Sessions}),
+ * so the per-request and per-segment checks never call the store, and neither a check nor a
+ * change costs more with more revocations stored.
  */
 package io.streamgate.filters.session;

@@ -40,6 +40,8 @@ public final class AdminHandler extends Handler.Abstract {
     private final java.util.function.BooleanSupplier warm;
     private final Supplier<String> token;
     private final Map<String, Request.Handler> secured = new ConcurrentHashMap<>();
+    /** The header naming an answer's request, as on the public listener. */
+    public static final String REQUEST_ID = "X-Request-Id";
 
     /**
      * @param authorizer the authorizer in force (a reload replaces it)
@@ -67,6 +69,8 @@ public final class AdminHandler extends Handler.Abstract {
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         String path = Request.getPathInContext(request);
+        // every admin answer names its request; audit lines (revocations, reloads) carry the same id
+        response.getHeaders().put(REQUEST_ID, io.streamgate.filters.http.Denial.newRequestId());
         switch (path) {
             case "/metrics" -> {
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");

@@ -140,7 +140,8 @@ public final class Revocations {
         }
         String iss = optionalText(o, "iss");
         String reason = optionalText(o, "reason");
-        if (Revocation.SESSION_LIMIT.equals(reason)) {
+        if ("session_limit".equals(reason)) {
+            // reserved: an eviction's reason, never an operator's revocation (viewers would be told "session_limit")
             throw new IllegalArgumentException("reason: \"session_limit\" is reserved for evictions");
         }
         Duration ttl = DEFAULT_TTL;
@@ -182,7 +183,8 @@ public final class Revocations {
         }
         sessions.revoke(r).whenComplete((x, e) -> run(response, callback, () -> {
             if (e == null) {
-                LOG.info("revocation {} added: {}{}", r.id(), r.kind().field(), r.iss() == null ? "" : " (issuer-scoped)");
+                LOG.info("revocation {} added: {}{} (request {})", r.id(), r.kind().field(),
+                        r.iss() == null ? "" : " (issuer-scoped)", response.getHeaders().get(AdminHandler.REQUEST_ID));
                 AdminHandler.send(response, callback, 201, JSON.createObjectNode().put("id", r.id()).toString());
             } else if (replay.get().storeError(unwrap(e)) == null) {
                 sessions.revokeLocally(r); // onStoreError: allow
@@ -217,7 +219,7 @@ public final class Revocations {
             if (e != null) {
                 unavailable(response, callback);
             } else if (Boolean.TRUE.equals(removed)) {
-                LOG.info("revocation {} lifted", id);
+                LOG.info("revocation {} lifted (request {})", id, response.getHeaders().get(AdminHandler.REQUEST_ID));
                 response.setStatus(204);
                 callback.succeeded();
             } else {

@@ -15,6 +15,7 @@ import io.streamgate.filters.QueryString;
 import io.streamgate.filters.metrics.StreamGateMetrics;
 import io.streamgate.filters.replay.ReplayGuard;
 import io.streamgate.filters.replay.ReplayMode;
+import io.streamgate.filters.session.SessionState;
 import io.streamgate.filters.verify.Claims;
 import io.streamgate.gateway.config.GatewayConfig;
 import io.streamgate.gateway.metrics.GatewayMetrics;
@@ -45,8 +46,15 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
     private final PlaylistShield shield;
     private final GatewayMetrics.RouteMeters meters;
     private final io.streamgate.filters.session.Sessions sessions;
-    /** Sessions that fetched a playlist within the session TTL: the live HLS sessions gauge. */
+    /** Sessions that fetched a playlist within the session TTL: the live HLS sessions gauge (process-long, per route). */
     private final com.github.benmanes.caffeine.cache.Cache<String, Boolean> live;
+    /**
+     * Leased sessions whose lease this replica renewed within a third of the lease period: a
+     * segment of one of them costs no store call; the first after that renews the lease (the
+     * heartbeat rides on segment traffic too, so a segment-only viewer keeps its place, and
+     * one that lost it learns so at its next request).
+     */
+    private final com.github.benmanes.caffeine.cache.Cache<String, Boolean> beats;
 
     /**
      * @param authorization null on an {@code auth: none} route
@@ -65,9 +73,11 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
         this.shield = shield;
         this.meters = metrics.route(route.name());
         this.sessions = authorization == null ? null : authorization.authorizer().sessions();
-        this.live = com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(500_000)
-                .expireAfterWrite(credentials.ttl()).executor(Runnable::run).build();
-        meters.sessionsActive("hls", live::estimatedSize);
+        this.live = meters.liveHls(credentials.ttl());
+        this.beats = com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(500_000)
+                .expireAfterWrite(java.time.Duration.ofMillis(Math.max(100, replay.lease().toMillis() / 3)))
+                .ticker(() -> java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(credentials.nowMillis()))
+                .executor(Runnable::run).build();
     }
 
     /**
@@ -169,6 +179,9 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
         } else {
             admission.release();
         }
+        if (fetched.status() / 100 == 2) {
+            ex.accepted();
+        }
         response.setStatus(fetched.status());
         HttpFields.Mutable out = response.getHeaders();
         for (org.eclipse.jetty.http.HttpField h : fetched.headers()) {
@@ -180,8 +193,10 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
             }
         }
         out.put(HttpHeader.CONTENT_LENGTH, body.length);
-        if (!keepsAdmission(ex)) {
-            admission.release(); // a request-long lease ends here; no-op for a committed one-time use
+        if (!keepsAdmission(ex) || fetched.status() / 100 != 2) {
+            // a request-long lease ends here, and so does the lease of an answer that opened no
+            // session (404, 304, 5xx); no-op for a committed one-time use
+            admission.release();
         }
         response.write(true, java.nio.ByteBuffer.wrap(body), callback);
     }
@@ -201,10 +216,20 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
         if (check.capReached() && sessions != null) {
             // Past the cap it was issued with: admitted if a renewal (at any replica) moved the cap.
             SessionCredentials.Session lapsed = check.session();
-            sessions.cap(lapsed.sid(), lapsed.tokenExpiresAt()).whenComplete((cap, e) ->
+            sessions.current(lapsed.sid()).whenComplete((rec, e) ->
                     request.getComponents().getExecutor().execute(() -> {
-                        if (cap != null && cap * 1000 > credentials.nowMillis()) {
-                            checked(ex, lapsed.withCap(cap), request, response, callback);
+                        if (e != null) {
+                            // the store cannot say whether it was renewed: onStoreError decides
+                            DenialReason r = replay.storeError(e);
+                            if (r != null) {
+                                refuse(ex, request, response, callback, r);
+                            } else {
+                                checked(ex, lapsed, request, response, callback);
+                            }
+                        } else if (rec != null && rec.state() != SessionState.OPEN) {
+                            refuse(ex, request, response, callback, rec.state().reason());
+                        } else if (rec != null && rec.cap() * 1000 > credentials.nowMillis()) {
+                            checked(ex, lapsed.withCap(rec.cap()), request, response, callback);
                         } else {
                             refuse(ex, request, response, callback, DenialReason.EXPIRED);
                         }
@@ -229,15 +254,18 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
         Answers.deny(request, response, callback, r, ex.requestId());
     }
 
-    /** A credential that opened: revocation, binding, then (on playlists under limit) the lease. */
+    /**
+     * A credential that opened: its session not ended nor revoked (local lookups), its binding,
+     * then under {@code replay.mode: limit} its lease — renewed by every playlist and, at most
+     * once per third of the lease period, by a segment.
+     */
     private void checked(Exchange ex, SessionCredentials.Session s, Request request, Response response,
                          Callback callback) {
         if (sessions != null) {
-            io.streamgate.filters.session.Revocation r = sessions.index().match(s.iss(), s.sub(), s.jti(), s.sid(),
-                    s.iat(), credentials.nowMillis());
+            DenialReason r = sessions.refusal(s.sid(), s.iss(), s.sub(), s.jti(), s.iat());
             if (r != null) {
-                authorization.authorizer().metrics().revocationApplied("hls", r.isEviction());
-                refuse(ex, request, response, callback, r.isEviction() ? DenialReason.SESSION_LIMIT : DenialReason.REVOKED);
+                authorization.authorizer().metrics().revocationApplied("hls", r != DenialReason.REVOKED);
+                refuse(ex, request, response, callback, r);
                 return;
             }
         }
@@ -250,17 +278,21 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
         if (playlist) {
             live.put(s.sid(), Boolean.TRUE);
         }
-        if (s.leased() && replay.mode() == ReplayMode.LIMIT && playlist) {
-            // A playlist reload keeps the viewer's session lease alive; segments need not.
+        if (s.leased() && replay.mode() == ReplayMode.LIMIT && (playlist || beats.getIfPresent(s.sid()) == null)) {
             long cap = s.tokenExpiresAt() == Long.MAX_VALUE ? Claims.ABSENT : s.tokenExpiresAt();
             replay.renewLease(s.limitKey(), cap, s.sid()).whenComplete((lost, e) ->
                     request.getComponents().getExecutor().execute(() -> {
+                        if (lost == DenialReason.SESSION_LIMIT && sessions != null) {
+                            sessions.evict(s.sid()); // its place went to another session: ended on every replica
+                        }
                         if (lost != null || e != null) {
                             DenialReason r = lost != null ? lost : replay.storeError(e);
                             if (r != null) {
                                 refuse(ex, request, response, callback, r);
                                 return;
                             }
+                        } else {
+                            beats.put(s.sid(), Boolean.TRUE);
                         }
                         admit(ex, s, request, response, callback);
                     }));
@@ -356,26 +388,27 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
     private String credentialFor(Exchange ex) {
         if (ex.verdict() != null) {
             Claims c = ex.verdict().token().claims();
-            String path = ex.path();
-            String prefix = path.substring(0, path.lastIndexOf('/') + 1);
+            String prefix = SessionCredentials.prefixFor(route.path(), ex.path());
             io.streamgate.filters.replay.Admission admission = ex.verdict().admission();
             String lease = admission.leaseId();
             if (lease == null && replay.mode() == ReplayMode.LIMIT) {
                 return null; // under limit, no session without a lease: the children must carry the token
             }
             String sid = lease != null ? lease : sessions.newSid();
-            long cap = c.exp() == Claims.ABSENT ? Long.MAX_VALUE : c.exp();
             long now = credentials.nowMillis() / 1000;
+            long cap = c.exp() == Claims.ABSENT ? Long.MAX_VALUE : c.exp();
+            long iat = c.iat() == Claims.ABSENT ? -1 : c.iat();
             metrics.hlsSession(route.name(), "issued");
-            live.put(sid, Boolean.TRUE);
             String tokenKey = replay.tokenKey(c);
-            if (tokenKey != null) {
-                sessions.opened(new io.streamgate.filters.session.SessionRecord(sid, "hls", route.name(), prefix,
-                        c.iss(), c.sub(), c.jti(), cap, now), tokenKey);
-            }
-            return credentials.issue(route.name(), prefix, c.iss(), c.sub(), c.jti(), sid,
-                    c.iat() == Claims.ABSENT ? -1 : c.iat(), cap, lease == null ? "" : admission.limitKey(),
-                    route.rules().readsClientBinding() ? binding(ex) : "");
+            io.streamgate.filters.session.SessionRecord opened = io.streamgate.filters.session.SessionRecord.opened(sid,
+                    "hls", route.name(), prefix, c.iss(), c.sub(), c.jti(), sessions.cap(c.exp(), now), now, iat);
+            // the session opens only if this answer goes out 2xx: then it is live and recorded
+            ex.whenAccepted(() -> {
+                live.put(sid, Boolean.TRUE);
+                sessions.opened(opened, tokenKey);
+            });
+            return credentials.issue(route.name(), prefix, c.iss(), c.sub(), c.jti(), sid, iat, cap,
+                    lease == null ? "" : admission.limitKey(), route.rules().readsClientBinding() ? binding(ex) : "");
         }
         SessionCredentials.Session s = ex.session();
         return s == null ? null : credentials.renew(s);

@@ -206,7 +206,7 @@ public final class SessionCredentials {
         if (!s.route().equals(route)) {
             return Check.failed(DenialReason.BAD_SIGNATURE);
         }
-        if (!path.startsWith(s.prefix()) || path.contains("/../")) {
+        if (!grants(s.prefix(), path) || path.contains("/../")) {
             return Check.failed(DenialReason.FORBIDDEN);
         }
         long now = clock.millis();
@@ -217,6 +217,32 @@ public final class SessionCredentials {
             return s.capReached(now / 1000) ? new Check(s, DenialReason.EXPIRED) : Check.failed(DenialReason.EXPIRED);
         }
         return new Check(s, null);
+    }
+
+    /**
+     * What a playlist's credential grants: the playlist's folder, so that its children (child
+     * playlists, segments, keys) play on it — unless that folder is the route's own root (a
+     * stream served without a folder, e.g. {@code /live/stream1}), where a folder-wide grant
+     * would open every stream of the route: then only the playlist's own path and what lies
+     * below it ({@code /live/stream1/...}); anything else needs the token.
+     */
+    public static String prefixFor(String routePath, String playlistPath) {
+        String folder = playlistPath.substring(0, playlistPath.lastIndexOf('/') + 1);
+        String root = routePath.endsWith("/") ? routePath : routePath + "/";
+        return folder.length() <= root.length() ? playlistPath : folder;
+    }
+
+    /**
+     * Whether a credential's prefix grants a path: a folder prefix (ending in {@code /}) grants
+     * what lies in it; a playlist path (a stream without a folder of its own) grants itself and
+     * what lies below it, never its siblings.
+     */
+    static boolean grants(String prefix, String path) {
+        if (prefix.endsWith("/")) {
+            return path.startsWith(prefix);
+        }
+        return path.equals(prefix) || path.startsWith(prefix) && path.length() > prefix.length()
+                && path.charAt(prefix.length()) == '/';
     }
 
     private Check unseal(String credential) {

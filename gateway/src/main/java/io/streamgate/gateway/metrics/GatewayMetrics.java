@@ -234,6 +234,28 @@ public final class GatewayMetrics {
             return websocketActive;
         }
 
+        private final java.util.concurrent.atomic.AtomicReference<com.github.benmanes.caffeine.cache.Cache<String, Boolean>>
+                liveHls = new java.util.concurrent.atomic.AtomicReference<>();
+        private java.time.Duration liveHlsTtl;
+
+        /**
+         * The HLS sessions of this route seen within {@code ttl} (a playlist or segment), for the
+         * live-sessions gauge: one per route name for the life of the process, so the gauge keeps
+         * counting across reloads (a changed {@code hls.sessionTtl} starts a new count).
+         */
+        public synchronized com.github.benmanes.caffeine.cache.Cache<String, Boolean> liveHls(java.time.Duration ttl) {
+            if (liveHls.get() == null || !ttl.equals(liveHlsTtl)) {
+                liveHlsTtl = ttl;
+                boolean first = liveHls.get() == null;
+                liveHls.set(com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(500_000)
+                        .expireAfterWrite(ttl).executor(Runnable::run).build());
+                if (first) {
+                    sessionsActive("hls", () -> liveHls.get().estimatedSize());
+                }
+            }
+            return liveHls.get();
+        }
+
         /** Registers the live-sessions gauge of one kind (hls, websocket) of this route. */
         public void sessionsActive(String kind, java.util.function.Supplier<Number> count) {
             Gauge.builder("streamgate.sessions.active", count).description("Live viewer sessions")

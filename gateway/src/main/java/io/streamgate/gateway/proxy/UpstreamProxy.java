@@ -312,6 +312,9 @@ public class UpstreamProxy {
                 } else {
                     admission.release();
                 }
+                if (status / 100 == 2) {
+                    ex.accepted();
+                }
             }
         }
 
@@ -358,8 +361,10 @@ public class UpstreamProxy {
         }
 
         private void end() {
-            if (!keepsAdmission(ex)) {
-                admission.release(); // ends a request-long session lease; no-op for a committed one-time use
+            if (!keepsAdmission(ex) || status / 100 != 2) {
+                // ends a request-long session lease, and any lease of an answer that opened no
+                // session (404, 304, 5xx); no-op for a committed one-time use
+                admission.release();
             }
         }
     }

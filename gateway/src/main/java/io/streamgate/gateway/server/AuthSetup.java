@@ -80,9 +80,12 @@ public final class AuthSetup {
         ReplayGuard replay = new ReplayGuard(config.replay().mode(), store, config.replay().allowOnStoreError(),
                 config.verify().leeway(), config.replay().timeout(), metrics, config.replay().maxSessions(),
                 config.replay().lease(), reservation(config.proxy()), config.replay().options());
-        // an evicted session's HLS credentials lapse within hls.sessionTtl once nothing re-issues them
-        java.time.Duration evictionTerm = config.hls().sessionTtl().plusMinutes(1);
-        replay.onEviction(sid -> sessions.evict(sid, evictionTerm));
+        replay.clock(clock);
+        if (sessions != null) {
+            // an evicted session ends for good, on every replica (session state, not a revocation)
+            replay.onEviction(sessions::evict);
+            sessions.maxAge(config.hls().sessionMaxAge());
+        }
         Authorizer.Builder ab = Authorizer.builder(keys, crypto).sessions(sessions);
         if (previous != null) {
             ab.replacing(previous);
@@ -108,12 +111,19 @@ public final class AuthSetup {
         return exchange.compareTo(java.time.Duration.ofSeconds(30)) > 0 ? exchange : java.time.Duration.ofSeconds(30);
     }
 
+    /** How often a replica reads the change log: a revocation or eviction is in force everywhere within it. */
+    static final java.time.Duration POLL = java.time.Duration.ofMillis(250);
+
     /** Sessions and revocations on a replay store: in its Redis, or in this process. */
     public static Sessions sessions(GatewayConfig config, ReplayStore store, StreamGateMetrics metrics, Clock clock) {
         java.time.Duration floor = java.time.Duration.ofMillis(500);
         java.time.Duration timeout = config.replay().timeout().compareTo(floor) > 0 ? config.replay().timeout() : floor;
-        return new Sessions(store instanceof RedisReplayStore r ? r.sessions(clock)
-                : new MemorySessionStore(clock, 1_000_000), clock, metrics, java.time.Duration.ofMillis(500), timeout);
+        // an ended session is remembered here for longer than any credential issued before its end lives
+        java.time.Duration endedWindow = config.hls().sessionTtl().plusMinutes(1);
+        Sessions s = new Sessions(store instanceof RedisReplayStore r ? r.sessions()
+                : new MemorySessionStore(clock, 1_000_000), clock, metrics, POLL, timeout, endedWindow, null);
+        s.maxAge(config.hls().sessionMaxAge());
+        return s;
     }
 
     static ReplayStore replayStore(GatewayConfig config, Clock clock) {
@@ -121,7 +131,7 @@ public final class AuthSetup {
         if (config.replay().store() == GatewayConfig.Replay.Store.REDIS) {
             try {
                 return RedisReplayStore.connect(config.replay().redis(), config.replay().keyPrefix(),
-                        config.replay().timeout());
+                        config.replay().timeout(), clock);
             } catch (RuntimeException e) {
                 throw new ConfigException("replay.redis", "cannot connect to " + config.replay().redis() + ": "
                         + e.getMessage());

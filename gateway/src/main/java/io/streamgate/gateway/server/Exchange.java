@@ -21,6 +21,7 @@ public final class Exchange {
     private String requestId;
     private Verdict verdict;
     private Object session;
+    private Runnable onAccepted;
 
     Exchange(RouteEntry route, Request request, String canonicalPath) {
         this.route = route;
@@ -81,5 +82,22 @@ public final class Exchange {
 
     public void session(Object s) {
         this.session = s;
+    }
+
+    /**
+     * What to do once the origin's answer goes to the viewer as a 2xx (e.g. record the HLS
+     * session a playlist opened); nothing happens for any other answer.
+     */
+    public void whenAccepted(Runnable r) {
+        this.onAccepted = r;
+    }
+
+    /** The origin's 2xx answer is going to the viewer: runs what {@link #whenAccepted} asked, once. */
+    public void accepted() {
+        Runnable r = onAccepted;
+        onAccepted = null;
+        if (r != null) {
+            r.run();
+        }
     }
 }

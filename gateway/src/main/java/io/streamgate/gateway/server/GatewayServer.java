@@ -157,7 +157,8 @@ public final class GatewayServer implements AutoCloseable {
         wsClient.getHttpClient().setConnectTimeout(config.proxy().connectTimeout().toMillis());
         wsClient.getHttpClient().setIdleTimeout(config.proxy().idleTimeout().toMillis());
         server.addBean(wsClient);
-        RelayTracker relays = new RelayTracker(); // closes relayed sessions with 1001 on a graceful stop
+        // closes relayed sessions with 1001 on a graceful stop, 1008 when revoked or evicted
+        RelayTracker relays = new RelayTracker(clock, sgMetrics);
         server.addBean(relays);
         WebSocketMappings upgrades = new WebSocketMappings(WebSocketServerComponents.ensureWebSocketComponents(server));
 
@@ -165,7 +166,7 @@ public final class GatewayServer implements AutoCloseable {
         io.streamgate.filters.replay.ReplayStore store = AuthSetup.replayStore(config, clock);
         io.streamgate.filters.session.Sessions sessions = AuthSetup.sessions(config, store, sgMetrics, clock);
         // revocations (and evictions) end live WebSocket sessions on every replica
-        sessions.onIndexChange(index -> relays.apply(index, clock.millis(), sgMetrics));
+        sessions.listen(relays);
         sessions.start();
         GatewayRuntime.Services services = new GatewayRuntime.Services(pool, sgMetrics, gwMetrics, httpClient,
                 wsClient, relays, upgrades, scheduler, clock, store, sessions, DECISION_BACKSTOP);
@@ -212,7 +213,9 @@ public final class GatewayServer implements AutoCloseable {
         } catch (Exception e) {
             reloader.close(); // e.g. a port in use: no thread of ours outlives the failed start
             runtime.get().retire();
+            sessions.close();
             services.store().close();
+            scheduler.shutdownNow();
             throw e;
         }
         GatewayServer gw = new GatewayServer(server, pub, admin, runtime, reloader, services, registry, scheduler,
@@ -373,6 +376,7 @@ public final class GatewayServer implements AutoCloseable {
             scheduler.shutdownNow();
             scheduler.awaitTermination(1, TimeUnit.SECONDS);
             runtime.get().retire();
+            services.sessions().close(); // its poller first: nothing reads a closed connection
             services.store().close();
         }
     }

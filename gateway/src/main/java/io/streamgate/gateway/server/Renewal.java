@@ -29,6 +29,7 @@ import io.streamgate.filters.Verdict;
 import io.streamgate.filters.http.CorsPolicy;
 import io.streamgate.filters.http.Denial;
 import io.streamgate.filters.session.SessionRecord;
+import io.streamgate.filters.session.SessionState;
 import io.streamgate.filters.session.Sessions;
 import io.streamgate.filters.token.ExtractedToken;
 import io.streamgate.filters.token.TokenSource;
@@ -37,14 +38,23 @@ import io.streamgate.gateway.hls.SessionCredentials;
 
 /**
  * {@code POST /_streamgate/renew}: a session outlives its first token. The body names the
- * session by the token that opened or last renewed it ({@code previous}, whose signature
- * must verify; it may have expired) or by an HLS credential ({@code session}), and brings a
- * new token that must pass every check of the session's route for the session's path (a
- * one-time {@code jti} is consumed) and have the same {@code iss} and {@code sub}. The
- * sessions' cap then moves to the new token's {@code exp} (never past the session's maximum
- * age) in the shared store, where every replica reads it when a session reaches its old cap:
- * a WebSocket with {@code onExpiry: close} stays open, and every credential of an HLS session,
- * old ones included, is honoured up to the new cap.
+ * sessions by the token that opened or last renewed them ({@code previous}, whose signature
+ * must verify; it may have expired) or one HLS session by its credential ({@code session}),
+ * and brings a new token with the same {@code iss} and {@code sub}. The new token is checked
+ * against <em>each</em> session it would extend — that session's route, path and rules — and
+ * extends exactly those it grants; it must also pass every check of the first of them (time,
+ * issuer, revocation; a one-time {@code jti} is consumed once). A session that cannot play
+ * (revoked, evicted, ended, past {@code hls.sessionMaxAge}) is never renewed. Each extension is
+ * one atomic store operation: the cap only moves forward, and only while the session is open;
+ * the new {@code jti} joins the session's chain (revoking it ends the session). Every replica
+ * reads the new cap when a session reaches its old one: a WebSocket with {@code onExpiry:
+ * close} stays open, and every credential of an HLS session, old ones included, is honoured
+ * up to the new cap.
+ *
+ * <p>Answer: {@code 200 {"sid", "expiresAt", "sessions": [{"sid", "expiresAt"}], "refused":
+ * [{"sid", "reason"}]}} when at least one session was extended ({@code sid} and {@code
+ * expiresAt} are the first one's and the latest cap); {@code 403 forbidden} when the token
+ * grants none of the playable ones; {@code 401} with the reason when none can play.
  *
  * <p>Bad input changes nothing and is answered 4xx: a body that is not a JSON object of
  * exactly these fields, larger than 16 KiB, or not UTF-8 is {@code 400 malformed_request};
@@ -80,7 +90,8 @@ final class Renewal {
     void handle(Request request, Response response, Callback callback) {
         GatewayRuntime rt = runtime.get();
         Authorizer authorizer = rt.authorizer();
-        String requestId = Denial.newRequestId();
+        // the access line's id, so X-Request-Id and the line name the same request
+        String requestId = request instanceof AccessRecord a ? a.requestId() : Denial.newRequestId();
         String method = request.getMethod();
         if (CorsPolicy.isPreflight(method, request.getHeaders().get(HttpHeader.ORIGIN),
                 request.getHeaders().get(HttpHeader.ACCESS_CONTROL_REQUEST_METHOD))) {
@@ -112,6 +123,7 @@ final class Renewal {
                     Answers.deny(request, response, callback, answer.denial(), requestId);
                 } else {
                     authorizer.metrics().sessionRenewal("renewed");
+                    response.getHeaders().put("X-Request-Id", requestId);
                     Answers.json(response, callback, 200, answer.json());
                 }
             }));
@@ -170,18 +182,20 @@ final class Renewal {
     private record Target(String iss, String sub, List<SessionRecord> sessions) {
     }
 
+    /** A session the new token grants, with its route. */
+    private record Granted(SessionRecord session, RouteEntry route, RequestView view) {
+    }
+
     /** One renewal, on the configuration in force when it arrived. */
     private final class Attempt {
         private final GatewayRuntime runtime;
         private final Authorizer authorizer;
         private final SessionCredentials credentials;
-        private final long maxAgeSeconds;
 
         Attempt(GatewayRuntime rt, Authorizer authorizer) {
             this.runtime = rt;
             this.authorizer = authorizer;
             this.credentials = rt.credentials();
-            this.maxAgeSeconds = rt.config().hls().sessionMaxAge().toSeconds();
         }
 
         private CompletionStage<Answer> renew(Request request, Body body) {
@@ -205,14 +219,12 @@ final class Renewal {
             if (s == null) {
                 return CompletableFuture.completedFuture(DenialReason.BAD_SIGNATURE);
             }
-            if (clock.millis() / 1000 >= s.openedAt() + maxAgeSeconds) {
-                return CompletableFuture.completedFuture(DenialReason.EXPIRED);
-            }
-            SessionRecord rec = new SessionRecord(s.sid(), "hls", s.route(), s.prefix(), s.iss(), s.sub(), s.jti(),
-                    s.tokenExpiresAt(), s.openedAt());
-            // the stored record knows a cap moved by an earlier renewal; the credential may be older
-            return sessions.record(s.sid()).handle((stored, e) -> new Target(s.iss(), s.sub(),
-                    List.of(stored != null ? stored : rec)));
+            // what the credential knows, should the store not have the record (its write failed at open)
+            SessionRecord fromCredential = SessionRecord.opened(s.sid(), "hls", s.route(), s.prefix(), s.iss(),
+                    s.sub(), s.jti(), sessions.cap(s.tokenExpiresAt(), s.openedAt()), s.openedAt(), s.iat());
+            // the stored record knows the state and a cap moved by an earlier renewal; the credential may be older
+            return sessions.record(s.sid()).thenApply(stored -> new Target(s.iss(), s.sub(),
+                    List.of(stored != null ? stored : fromCredential)));
         }
 
         private CompletionStage<Object> byPrevious(String previous) {
@@ -243,48 +255,131 @@ final class Renewal {
             });
         }
 
-        private CompletionStage<Answer> withNewToken(Request request, Target t, String token) {
-            SessionRecord first = t.sessions().get(0);
-            RouteEntry route = runtime.route(first.route());
-            if (route == null || route.policy() == null) {
-                return CompletableFuture.completedFuture(Answer.deny(DenialReason.SESSION_NOT_FOUND));
+        /** Why a session cannot play on, or null: its state, its age, a revocation of it or of any token of its chain. */
+        private DenialReason unplayable(SessionRecord s, long nowMillis) {
+            if (s.state() != SessionState.OPEN) {
+                return s.state().reason();
             }
-            RequestView view = at(new CoreRequestView(request, request.getHttpURI().getPath()), first.path());
-            return authorizer.authorizeRenewal(route.policy(), view, new ExtractedToken(token, BODY)).thenCompose(v -> {
+            DenialReason ended = sessions.refusal(s.sid(), s.iss(), s.sub(), s.jti(), s.iat());
+            if (ended != null) {
+                return ended;
+            }
+            for (String jti : s.chain()) {
+                if (sessions.index().match(s.iss(), null, jti, null, 0, nowMillis) != null) {
+                    return DenialReason.REVOKED;
+                }
+            }
+            if (nowMillis >= (s.openedAt() + sessions.maxAge().toSeconds()) * 1000) {
+                return DenialReason.EXPIRED;
+            }
+            return null;
+        }
+
+        private CompletionStage<Answer> withNewToken(Request request, Target t, String token) {
+            ExtractedToken extracted = new ExtractedToken(token, BODY);
+            Verdict signed = authorizer.verifySignature(extracted);
+            if (!signed.allowed()) {
+                return CompletableFuture.completedFuture(Answer.deny(signed.reason()));
+            }
+            Claims c = signed.token().claims();
+            if (!java.util.Objects.equals(c.iss(), t.iss()) || !java.util.Objects.equals(c.sub(), t.sub())) {
+                return CompletableFuture.completedFuture(Answer.deny(DenialReason.FORBIDDEN));
+            }
+            long now = clock.millis();
+            List<Granted> granted = new ArrayList<>();
+            Map<String, DenialReason> refused = new java.util.LinkedHashMap<>();
+            boolean forbidden = false;
+            RequestView renewalView = new CoreRequestView(request, request.getHttpURI().getPath());
+            for (SessionRecord s : t.sessions()) {
+                RouteEntry route = runtime.route(s.route());
+                if (route == null || route.policy() == null) {
+                    refused.put(s.sid(), DenialReason.SESSION_NOT_FOUND);
+                    continue;
+                }
+                DenialReason r = unplayable(s, now);
+                if (r != null) {
+                    refused.put(s.sid(), r);
+                    continue;
+                }
+                RequestView view = at(renewalView, s.path());
+                if (!authorizer.permits(route.policy(), view, c)) {
+                    refused.put(s.sid(), DenialReason.FORBIDDEN);
+                    forbidden = true;
+                    continue;
+                }
+                granted.add(new Granted(s, route, view));
+            }
+            if (granted.isEmpty()) {
+                DenialReason r = forbidden ? DenialReason.FORBIDDEN
+                        : refused.isEmpty() ? DenialReason.SESSION_NOT_FOUND : refused.values().iterator().next();
+                return CompletableFuture.completedFuture(Answer.deny(r));
+            }
+            Granted first = granted.get(0);
+            // every check of the first granted session's route: time, issuer, revocation, one-time use
+            return authorizer.authorizeRenewal(first.route().policy(), first.view(), extracted).thenCompose(v -> {
                 if (!v.allowed()) {
                     return CompletableFuture.completedFuture(Answer.deny(v.reason()));
                 }
-                Claims c = v.token().claims();
-                if (!java.util.Objects.equals(c.iss(), t.iss()) || !java.util.Objects.equals(c.sub(), t.sub())) {
+                return extend(v, granted, refused);
+            });
+        }
+
+        private CompletionStage<Answer> extend(Verdict v, List<Granted> granted, Map<String, DenialReason> refused) {
+            Claims c = v.token().claims();
+            String key = authorizer.replay().tokenKey(c);
+            List<CompletableFuture<SessionRecord>> writes = new ArrayList<>();
+            for (Granted g : granted) {
+                SessionRecord s = g.session();
+                long cap = sessions.cap(c.exp(), s.openedAt());
+                writes.add(sessions.renew(s.sid(), cap, c.jti(), key, s.openedAt()).thenCompose(rec -> {
+                    if (rec != null) {
+                        return CompletableFuture.completedFuture(rec);
+                    }
+                    // the store never had it (its write failed at open): recorded now, renewed
+                    SessionRecord now = s.renewed(cap, c.jti());
+                    sessions.opened(now, key);
+                    return CompletableFuture.completedFuture(now);
+                }).toCompletableFuture());
+            }
+            return CompletableFuture.allOf(writes.toArray(new CompletableFuture[0])).handle((x, failure) -> {
+                com.fasterxml.jackson.databind.node.ArrayNode renewed = JSON.createArrayNode();
+                String firstSid = null;
+                long expiresAt = Long.MIN_VALUE;
+                Throwable error = null;
+                for (int i = 0; i < writes.size(); i++) {
+                    SessionRecord s = granted.get(i).session();
+                    SessionRecord rec;
+                    try {
+                        rec = writes.get(i).join();
+                    } catch (RuntimeException e) {
+                        error = e;
+                        continue;
+                    }
+                    if (rec.state() != SessionState.OPEN) {
+                        refused.put(s.sid(), rec.state().reason()); // ended meanwhile: not revived
+                        continue;
+                    }
+                    renewed.addObject().put("sid", rec.sid()).put("expiresAt", rec.cap());
+                    firstSid = firstSid == null ? rec.sid() : firstSid;
+                    expiresAt = Math.max(expiresAt, rec.cap());
+                }
+                if (renewed.isEmpty()) {
+                    v.admission().release(); // nothing renewed: the new token stays usable
+                    return error != null ? Answer.deny(sessionsFailed(error))
+                            : Answer.deny(refused.values().iterator().next());
+                }
+                // one-time use is consumed by a renewal that took effect; a renewal holds no session lease
+                if (v.admission().leaseId() != null) {
                     v.admission().release();
-                    return CompletableFuture.completedFuture(Answer.deny(DenialReason.FORBIDDEN));
+                } else {
+                    v.admission().commit();
                 }
-                String key = authorizer.replay().tokenKey(c);
-                long newExp = c.exp() == Claims.ABSENT ? Long.MAX_VALUE : c.exp();
-                List<CompletableFuture<Void>> writes = new ArrayList<>();
-                for (SessionRecord s : t.sessions()) {
-                    long capped = Math.min(newExp, s.openedAt() + maxAgeSeconds);
-                    SessionRecord renewed = s.withCap(Math.max(capped, s.cap() == Long.MAX_VALUE ? 0 : s.cap()), c.jti());
-                    writes.add(sessions.renewed(renewed, key == null ? "" : key).toCompletableFuture());
-                }
-                return CompletableFuture.allOf(writes.toArray(new CompletableFuture[0])).handle((x, e) -> {
-                    if (e != null) {
-                        v.admission().release(); // nothing renewed: the new token stays usable
-                        return Answer.deny(sessionsFailed(e));
-                    }
-                    // one-time use is consumed by a renewal that took effect; a renewal holds no session lease
-                    if (v.admission().leaseId() != null) {
-                        v.admission().release();
-                    } else {
-                        v.admission().commit();
-                    }
-                    long expiresAt = Long.MIN_VALUE;
-                    for (SessionRecord s : t.sessions()) {
-                        expiresAt = Math.max(expiresAt, Math.min(newExp, s.openedAt() + maxAgeSeconds));
-                    }
-                    return new Answer(JSON.createObjectNode().put("sid", first.sid())
-                            .put("expiresAt", expiresAt == Long.MAX_VALUE ? null : expiresAt).toString(), null);
-                });
+                com.fasterxml.jackson.databind.node.ObjectNode out = JSON.createObjectNode().put("sid", firstSid)
+                        .put("expiresAt", expiresAt);
+                out.set("sessions", renewed);
+                com.fasterxml.jackson.databind.node.ArrayNode no = out.putArray("refused");
+                refused.forEach((sid, r) -> no.addObject().put("sid", sid).put("reason", r.code()));
+                return new Answer(out.toString(), null);
             });
         }
     }

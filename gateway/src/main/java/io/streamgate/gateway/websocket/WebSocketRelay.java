@@ -58,6 +58,8 @@ public final class WebSocketRelay {
     /** The session's cap in epoch ms: when it closes with 1008 under {@code onExpiry: close}, unless renewed. */
     private volatile long capMillis;
     private final Ending ending;
+    /** {@code onStoreError: allow}, read when the store cannot say whether the session was renewed. */
+    private final java.util.function.BooleanSupplier storeErrorAllows;
     private long openedAtMillis; // guarded by this
     private String endCause; // guarded by this: why the session ended, the first cause only
 
@@ -73,7 +75,8 @@ public final class WebSocketRelay {
     WebSocketRelay(AtomicInteger active, Counter bytesDown, Counter bytesUp, long closeAtMillis,
                    ScheduledExecutorService scheduler, Duration idleTimeout, long maxMessageSize,
                    SessionLease lease, RelayTracker tracker, java.time.Clock clock, ViewerSession session,
-                   Ending ending) {
+                   Ending ending, java.util.function.BooleanSupplier storeErrorAllows) {
+        this.storeErrorAllows = storeErrorAllows;
         this.clock = clock;
         this.session = session;
         this.capMillis = closeAtMillis;
@@ -199,20 +202,36 @@ public final class WebSocketRelay {
     }
 
     /**
-     * At the cap, asks whether a renewal (at this or another replica) moved it: then waits
-     * for the new cap, else closes with 1008.
+     * At the cap, asks whether a renewal (at this or another replica) moved it: then waits for
+     * the new cap; a session that ended or was not renewed closes with 1008. When the store
+     * cannot answer, {@code onStoreError} decides: {@code allow} keeps the session and asks again
+     * a second later, {@code deny} closes it.
      */
     private void scheduleExpiry() {
-        long delay = Math.max(0, capMillis - clock.millis());
+        scheduleExpiry(Math.max(0, capMillis - clock.millis()));
+    }
+
+    private void scheduleExpiry(long delay) {
         expiry = scheduler.schedule(() -> {
             if (session == null || session.renewals() == null) {
                 closeBoth(TOKEN_EXPIRED, "token expired");
                 return;
             }
-            session.renewals().cap(session.sid(), capMillis / 1000).whenComplete((cap, e) -> {
-                // extended only when a renewal moved the cap past the one just reached
-                if (cap != null && cap * 1000 > capMillis && !isFinished()) {
-                    capMillis = cap * 1000;
+            session.renewals().current(session.sid()).whenComplete((rec, e) -> {
+                if (isFinished()) {
+                    return;
+                }
+                if (e != null) {
+                    if (storeErrorAllows.getAsBoolean()) {
+                        scheduleExpiry(1000);
+                    } else {
+                        closeBoth(TOKEN_EXPIRED, "token expired");
+                    }
+                } else if (rec != null && rec.state() != io.streamgate.filters.session.SessionState.OPEN) {
+                    revoke(rec.state().reason().code());
+                } else if (rec != null && rec.cap() * 1000 > capMillis) {
+                    // extended only when a renewal moved the cap past the one just reached
+                    capMillis = rec.cap() * 1000;
                     scheduleExpiry();
                 } else {
                     closeBoth(TOKEN_EXPIRED, "token expired");
@@ -358,7 +377,14 @@ public final class WebSocketRelay {
                 scheduleExpiry();
             }
             if (lease != null) {
-                lease.keepAlive(() -> closeBoth(TOKEN_EXPIRED, "session_limit"));
+                lease.keepAlive(() -> {
+                    // the lease went to another session: this one ends for good, on every replica
+                    ViewerSession viewer = WebSocketRelay.this.session;
+                    if (viewer != null && viewer.renewals() != null && viewer.sid() != null) {
+                        viewer.renewals().evict(viewer.sid());
+                    }
+                    closeBoth(TOKEN_EXPIRED, "session_limit");
+                });
             }
             callback.succeeded();
             // Both sides are open now: start reading each.

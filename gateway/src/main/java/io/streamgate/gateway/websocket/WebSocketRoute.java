@@ -269,13 +269,17 @@ public final class WebSocketRoute implements RouteHandler {
             String sid = v.admission().leaseId() != null ? v.admission().leaseId()
                     : sessions != null ? sessions.newSid() : null;
             session = new ViewerSession(sid, c.iss(), c.sub(), c.jti(), c.iat() == Claims.ABSENT ? -1 : c.iat(), sessions);
+            if (sessions != null && closeAt != Long.MAX_VALUE) {
+                closeAt = Math.min(closeAt, sessions.cap(c.exp(), clock.millis() / 1000) * 1000);
+            }
         }
         metrics.websocketOpened(route.name());
         return new WebSocketRelay(metrics.websocketSessions(route.name()),
                 metrics.relayedBytes(route.name(), "downstream"), metrics.relayedBytes(route.name(), "upstream"),
                 closeAt, scheduler, route.idleTimeout(), route.maxMessageSize(), lease, tracker, clock, session,
                 accessLog.enabled() ? new WebSocketRelay.Ending(accessLog, sessionId(ex, session), route.name(),
-                        v == null ? null : v.token().claims().sub()) : null);
+                        v == null ? null : v.token().claims().sub()) : null,
+                replay::allowsOnStoreError);
     }
 
     /** Both 101s went out: the session is recorded in the shared store, so a renewal at any replica finds it by its token. */
@@ -285,12 +289,11 @@ public final class WebSocketRoute implements RouteHandler {
             return;
         }
         Claims c = ex.verdict().token().claims();
-        String tokenKey = replay.tokenKey(c);
-        if (tokenKey != null) {
-            String query = upstream.stripQuery(request.getHttpURI().getQuery());
-            String path = query == null || query.isEmpty() ? ex.path() : ex.path() + "?" + query;
-            s.renewals().opened(new SessionRecord(s.sid(), "websocket", route.name(), path, c.iss(), c.sub(), c.jti(),
-                    c.exp() == Claims.ABSENT ? Long.MAX_VALUE : c.exp(), clock.millis() / 1000), tokenKey);
-        }
+        String query = upstream.stripQuery(request.getHttpURI().getQuery());
+        String path = query == null || query.isEmpty() ? ex.path() : ex.path() + "?" + query;
+        long now = clock.millis() / 1000;
+        s.renewals().opened(SessionRecord.opened(s.sid(), "websocket", route.name(), path, c.iss(), c.sub(), c.jti(),
+                s.renewals().cap(c.exp() == Claims.ABSENT ? -1 : c.exp(), now), now,
+                c.iat() == Claims.ABSENT ? -1 : c.iat()), replay.tokenKey(c));
     }
 }

@@ -127,4 +127,18 @@ class SessionCredentialsTest {
         clock.advance(Duration.ofSeconds(1));
         assertThat(creds.check(renewed, "hls", "/live/ev1/x.ts").failure()).isEqualTo(DenialReason.EXPIRED);
     }
+
+    @Test
+    void aStreamWithoutAFolderOfItsOwnIsGrantedNoMoreThanItself() {
+        assertThat(SessionCredentials.prefixFor("/live/", "/live/ev1/master.m3u8")).isEqualTo("/live/ev1/");
+        String own = SessionCredentials.prefixFor("/live/", "/live/noext1");
+        assertThat(own).isEqualTo("/live/noext1");
+        assertThat(SessionCredentials.prefixFor("/live", "/live/noext1")).isEqualTo("/live/noext1");
+        assertThat(SessionCredentials.grants(own, "/live/noext1")).isTrue();
+        assertThat(SessionCredentials.grants(own, "/live/noext1/seg-1.ts")).isTrue();
+        assertThat(SessionCredentials.grants(own, "/live/other/master.m3u8")).isFalse();
+        assertThat(SessionCredentials.grants(own, "/live/noext12")).isFalse();
+        assertThat(SessionCredentials.grants("/live/ev1/", "/live/ev1/seg-1.ts")).isTrue();
+        assertThat(SessionCredentials.grants("/live/ev1/", "/live/ev2/seg-1.ts")).isFalse();
+    }
 }

@@ -366,4 +366,37 @@ class NoTokenInLogsTest {
             callback.succeed();
         }
     }
+
+    @Test
+    void renewalAnswersCarryTheIdOfTheirAccessLine() throws Exception {
+        GatewayConfig config = config("log: {level: info, format: json, access: true}\n");
+        Logging.configure(config.log(), captured);
+        gateway = GatewayServer.start(config, Clock.systemUTC());
+        String first = token("ev1");
+        assertThat(get("/live/ev1/master.m3u8?token=" + first).statusCode()).isEqualTo(200);
+        List<HttpResponse<String>> answers = new ArrayList<>();
+        for (String body : new String[] {"{\"token\":\"" + token("ev1") + "\",\"previous\":\"" + first + "\"}",
+            "not json"}) {
+            answers.add(http.send(HttpRequest.newBuilder(URI.create(gateway.uri() + "/_streamgate/renew"))
+                    .timeout(Duration.ofSeconds(20)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        assertThat(answers.get(0).statusCode()).as(answers.get(0).body()).isEqualTo(200);
+        assertThat(answers.get(1).statusCode()).isEqualTo(400);
+        List<String> lines = lines();
+        for (HttpResponse<String> answer : answers) {
+            String id = answer.headers().firstValue("X-Request-Id").orElseThrow();
+            assertThat(lines.stream().map(l -> {
+                try {
+                    return kvp(JSON.readTree(l));
+                } catch (Exception e) {
+                    return Map.<String, String>of();
+                }
+            }).filter(kv -> id.equals(kv.get("requestId")))).as("the access line of " + id)
+                    .anySatisfy(kv -> {
+                        assertThat(kv.get("path")).isEqualTo("/_streamgate/renew");
+                        assertThat(kv.get("status")).isEqualTo(Integer.toString(answer.statusCode()));
+                    });
+        }
+    }
 }

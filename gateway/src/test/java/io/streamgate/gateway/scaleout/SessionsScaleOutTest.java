@@ -80,19 +80,24 @@ class SessionsScaleOutTest {
 
     /** A replica; its admin listener is {@code admin(i)} for the i-th replica started. */
     private GatewayServer replica(String replay) throws Exception {
+        return replica(replay, Clock.systemUTC(), "");
+    }
+
+    /** A replica on {@code clock}, with more {@code hls} settings (e.g. {@code sessionTtl: 30s}). */
+    private GatewayServer replica(String replay, Clock clock, String hls) throws Exception {
         int adminPort = GatewayHarness.freePort();
         String yaml = "listen: {host: 127.0.0.1, port: 0}\nwarmup: {verifications: 0}\n"
                 + "admin: {host: 127.0.0.1, port: " + adminPort + "}\n"
                 + "keys: [{kid: k1, file: key.pem}]\n"
                 + "verify: {leeway: 0s}\n"
                 + "replay: {store: redis, redis: '" + redis.uri() + "', timeout: 200ms, lease: 1s, " + replay + "}\n"
-                + "hls: {sessionSecret: 'shared-by-all-replicas-0123'}\n"
+                + "hls: {sessionSecret: 'shared-by-all-replicas-0123'" + (hls.isEmpty() ? "" : ", " + hls) + "}\n"
                 + "routes:\n"
                 + "  - {name: hls, path: /live/, type: hls, upstream: '" + origin.httpBase() + "/live/',"
                 + " require: [{claim: 'roles[].eventId', contains: '{path.0}'}]}\n"
                 + "  - {name: ws, path: /ws, type: websocket, onExpiry: close, upstream: '" + origin.wsBase()
                 + "/h5live/stream'}\n";
-        GatewayServer g = GatewayServer.start(new ConfigLoader(System::getenv).parse(yaml, dir), Clock.systemUTC());
+        GatewayServer g = GatewayServer.start(new ConfigLoader(System::getenv).parse(yaml, dir), clock);
         gateways.add(g);
         adminPorts.add(adminPort);
         return g;
@@ -103,9 +108,14 @@ class SessionsScaleOutTest {
     }
 
     private Tokens token(String sub, long ttlSeconds) {
-        long now = System.currentTimeMillis() / 1000;
+        return token(Clock.systemUTC(), sub, ttlSeconds, "ev1");
+    }
+
+    /** A token of {@code sub} on {@code clock}, granting these events. */
+    private Tokens token(Clock clock, String sub, long ttlSeconds, String... events) {
+        long now = clock.millis() / 1000;
         return Tokens.signedBy(key, now).claim("sub", sub).claim("exp", now + ttlSeconds)
-                .claim("roles", List.of(Map.of("eventId", "ev1")));
+                .claim("roles", java.util.Arrays.stream(events).map(e -> Map.of("eventId", e)).toList());
     }
 
     private HttpResponse<String> get(GatewayServer g, String pathAndQuery) throws Exception {
@@ -125,9 +135,30 @@ class SessionsScaleOutTest {
 
     /** An HLS playback opened with a token: the media playlist's URL (carrying the credential). */
     private String openHls(GatewayServer g, String token) throws Exception {
-        HttpResponse<String> master = get(g, "/live/ev1/master.m3u8?token=" + token);
+        return openHls(g, token, "ev1");
+    }
+
+    private String openHls(GatewayServer g, String token, String event) throws Exception {
+        HttpResponse<String> master = get(g, "/live/" + event + "/master.m3u8?token=" + token);
         assertThat(master.statusCode()).as(master.body()).isEqualTo(200);
-        return "/live/ev1/" + master.body().lines().filter(l -> l.startsWith("media.m3u8")).findFirst().orElseThrow();
+        return "/live/" + event + "/" + master.body().lines().filter(l -> l.startsWith("media.m3u8")).findFirst()
+                .orElseThrow();
+    }
+
+    /** The first segment's URL of a media playlist fetched with its credential. */
+    private String firstSegment(GatewayServer g, String media) throws Exception {
+        HttpResponse<String> playlist = get(g, media);
+        assertThat(playlist.statusCode()).as(playlist.body()).isEqualTo(200);
+        return media.substring(0, media.lastIndexOf('/') + 1)
+                + playlist.body().lines().filter(l -> l.startsWith("seg-")).findFirst().orElseThrow();
+    }
+
+    private static String credentialOf(String url) {
+        return url.substring(url.indexOf("sg_session=") + "sg_session=".length());
+    }
+
+    private static String jti(Tokens t) throws Exception {
+        return (String) JsonUtil.parseJson(t.payloadJson()).get("jti");
     }
 
     /** A WebSocket viewer that records how it was closed. */
@@ -446,5 +477,187 @@ class SessionsScaleOutTest {
                 .as("one of jti, sub, sid, issued-before").isEqualTo(2);
         assertThat(io.streamgate.gateway.cli.Main.execute("revoke", "--admin", "http://127.0.0.1:1", "--sub", "x"))
                 .isEqualTo(1);
+    }
+
+    // ---- sessions hold (issue 19): each a reproduction that used to fail ----
+
+    @Test
+    void aRenewalExtendsExactlyTheSessionsItsTokenGrants() throws Exception {
+        io.streamgate.filters.testing.MutableClock clock = new io.streamgate.filters.testing.MutableClock(
+                java.time.Instant.now());
+        GatewayServer a = replica("mode: off", clock, "");
+        GatewayServer b = replica("mode: off", clock, "");
+        String first = token(clock, "two-events", 60, "ev1", "ev2").sign();
+        String ev1 = openHls(b, first, "ev1");
+        String ev2 = openHls(b, first, "ev2");
+
+        HttpResponse<String> renewed = post(a.uri().resolve("/_streamgate/renew"), "{\"token\":\""
+                + token(clock, "two-events", 3600, "ev1").sign() + "\",\"previous\":\"" + first + "\"}");
+        assertThat(renewed.statusCode()).as(renewed.body()).isEqualTo(200);
+        Map<String, Object> body = JsonUtil.parseJson(renewed.body());
+        assertThat((List<?>) body.get("sessions")).hasSize(1);
+        assertThat(renewed.body()).contains("\"reason\":\"forbidden\"");
+
+        clock.advance(java.time.Duration.ofSeconds(120)); // past the first token's exp
+        assertThat(get(b, ev1).statusCode()).as("the granted session plays on").isEqualTo(200);
+        HttpResponse<String> other = get(b, ev2);
+        assertThat(other.statusCode()).as("the other keeps its cap").isEqualTo(401);
+        assertThat(reason(other)).isEqualTo("expired");
+
+        HttpResponse<String> none = post(a.uri().resolve("/_streamgate/renew"), "{\"token\":\""
+                + token(clock, "two-events", 3600, "ev3").sign() + "\",\"previous\":\"" + first + "\"}");
+        assertThat(none.statusCode()).isEqualTo(403);
+        assertThat(reason(none)).isEqualTo("forbidden");
+    }
+
+    @Test
+    void aPlaylistAnsweredOtherThan2xxHoldsNoLease() throws Exception {
+        GatewayServer a = replica("mode: limit, maxSessions: 1");
+        String t = token("one-seat", 3600).sign();
+        assertThat(get(a, "/live/ev1/not-there.m3u8?token=" + t).statusCode()).isEqualTo(404);
+        HttpResponse<String> real = get(a, "/live/ev1/master.m3u8?token=" + t);
+        assertThat(real.statusCode()).as(real.body()).isEqualTo(200);
+    }
+
+    @Test
+    void aSegmentOnlyViewerIsRefusedWithinTwoSecondsOfItsEvictionAtAnotherReplica() throws Exception {
+        GatewayServer a = replica("mode: limit, maxSessions: 1, limitBy: sub, onLimit: evict-oldest");
+        GatewayServer b = replica("mode: limit, maxSessions: 1, limitBy: sub, onLimit: evict-oldest");
+        String segment = firstSegment(a, openHls(a, token("segment-only", 3600).sign()));
+        assertThat(get(a, segment).statusCode()).isEqualTo(200);
+        long start = System.nanoTime();
+        openHls(b, token("segment-only", 3600).sign());
+        assertThat(within(2000, status(a, segment, 401))).as("refused at A within 2 s of the eviction at B")
+                .isTrue();
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isGreaterThanOrEqualTo(0);
+        assertThat(reason(get(a, segment))).isEqualTo("session_limit");
+    }
+
+    @Test
+    void anEvictionStillHoldsPastTheSessionTtlAndAgainstRenewal() throws Exception {
+        io.streamgate.filters.testing.MutableClock clock = new io.streamgate.filters.testing.MutableClock(
+                java.time.Instant.now());
+        String limit = "mode: limit, maxSessions: 1, limitBy: sub, onLimit: evict-oldest";
+        GatewayServer a = replica(limit, clock, "sessionTtl: 30s");
+        GatewayServer b = replica(limit, clock, "sessionTtl: 30s");
+        String first = token(clock, "evicted", 3600, "ev1").sign();
+        String media = openHls(a, first);
+        openHls(b, token(clock, "evicted", 3600, "ev1").sign());
+        assertThat(within(2000, status(a, media, 401))).isTrue();
+
+        clock.advance(java.time.Duration.ofSeconds(30 + 120 + 1));
+        HttpResponse<String> bySession = post(a.uri().resolve("/_streamgate/renew"), "{\"token\":\""
+                + token(clock, "evicted", 3600, "ev1").sign() + "\",\"session\":\"" + credentialOf(media) + "\"}");
+        assertThat(bySession.statusCode()).as(bySession.body()).isEqualTo(401);
+        assertThat(reason(bySession)).isEqualTo("session_limit");
+        HttpResponse<String> byPrevious = post(b.uri().resolve("/_streamgate/renew"), "{\"token\":\""
+                + token(clock, "evicted", 3600, "ev1").sign() + "\",\"previous\":\"" + first + "\"}");
+        assertThat(byPrevious.statusCode()).as(byPrevious.body()).isEqualTo(401);
+        assertThat(reason(byPrevious)).isEqualTo("session_limit");
+        assertThat(get(a, media).statusCode()).isEqualTo(401);
+        assertThat(get(b, media).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void revokingTheJtiThatRenewedASessionEndsIt() throws Exception {
+        GatewayServer a = replica("mode: off");
+        GatewayServer b = replica("mode: off");
+        String first = token("renewed-then-revoked", 3600).sign();
+        String media = openHls(b, first);
+        Viewer viewer = new Viewer();
+        assertThat(connect(b, first, viewer)).isSameAs(viewer);
+        Tokens second = token("renewed-then-revoked", 7200);
+        HttpResponse<String> renewed = post(a.uri().resolve("/_streamgate/renew"),
+                "{\"token\":\"" + second.sign() + "\",\"previous\":\"" + first + "\"}");
+        assertThat(renewed.statusCode()).as(renewed.body()).isEqualTo(200);
+        assertThat((List<?>) JsonUtil.parseJson(renewed.body()).get("sessions")).hasSize(2);
+
+        assertThat(post(admin(a, "/revocations"), "{\"jti\":\"" + jti(second) + "\"}").statusCode()).isEqualTo(201);
+        assertThat(viewer.closed.await(2, TimeUnit.SECONDS)).as("the renewed WebSocket at B closed").isTrue();
+        assertThat(viewer.code).isEqualTo(1008);
+        assertThat(viewer.why).isEqualTo("revoked");
+        assertThat(within(2000, status(b, media, 401))).as("the renewed HLS session at B refused").isTrue();
+        assertThat(reason(get(b, media))).isEqualTo("revoked");
+    }
+
+    @Test
+    void issuedBeforeRevokesTokensWithoutIat() throws Exception {
+        GatewayServer a = replica("mode: off");
+        long now = System.currentTimeMillis() / 1000;
+        assertThat(post(admin(a, "/revocations"), "{\"issuedBefore\":" + (now - 30) + "}").statusCode()).isEqualTo(201);
+        HttpResponse<String> noIat = get(a, "/live/ev1/master.m3u8?token=" + token("v", 3600).claim("iat", null).sign());
+        assertThat(noIat.statusCode()).isEqualTo(401);
+        assertThat(reason(noIat)).isEqualTo("revoked");
+        assertThat(get(a, "/live/ev1/master.m3u8?token=" + token("v", 3600).sign()).statusCode())
+                .as("issued after the cut-off").isEqualTo(200);
+    }
+
+    @Test
+    void concurrentRenewalsNeverLowerACap() throws Exception {
+        GatewayServer a = replica("mode: off");
+        GatewayServer b = replica("mode: off");
+        String first = token("racer", 3600).sign();
+        openHls(a, first);
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+        long longest = 0;
+        for (int i = 0; i < 20; i++) {
+            long ttl = 4000 + (i * 7919L) % 3000;
+            longest = Math.max(longest, ttl);
+            GatewayServer g = i % 2 == 0 ? a : b;
+            all.add(http.sendAsync(HttpRequest.newBuilder(g.uri().resolve("/_streamgate/renew"))
+                    .timeout(java.time.Duration.ofSeconds(10)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"token\":\"" + token("racer", ttl).sign()
+                            + "\",\"previous\":\"" + first + "\"}")).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        long max = 0;
+        for (java.util.concurrent.CompletableFuture<HttpResponse<String>> f : all) {
+            HttpResponse<String> r = f.get(20, TimeUnit.SECONDS);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            max = Math.max(max, ((Number) JsonUtil.parseJson(r.body()).get("expiresAt")).longValue());
+        }
+        // one more renewal with a short token reports the cap the store holds: the longest
+        HttpResponse<String> last = post(a.uri().resolve("/_streamgate/renew"),
+                "{\"token\":\"" + token("racer", 3700).sign() + "\",\"previous\":\"" + first + "\"}");
+        assertThat(((Number) JsonUtil.parseJson(last.body()).get("expiresAt")).longValue()).isEqualTo(max);
+        assertThat(max).isGreaterThanOrEqualTo(System.currentTimeMillis() / 1000 + longest - 60);
+    }
+
+    private static long sessionThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().equals("streamgate-sessions")).count();
+    }
+
+    @Test
+    void noSessionThreadOutlivesCloseOrAFailedStart() throws Exception {
+        long before = sessionThreads();
+        GatewayServer a = replica("mode: off");
+        assertThat(sessionThreads()).isEqualTo(before + 1);
+        gateways.remove(a);
+        a.close();
+        assertThat(within(5000, () -> sessionThreads() == before)).as("the poller stopped with close()").isTrue();
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            String yaml = "listen: {host: 127.0.0.1, port: " + taken.getLocalPort() + "}\nwarmup: {verifications: 0}\n"
+                    + "keys: [{kid: k1, file: key.pem}]\n"
+                    + "replay: {store: redis, redis: '" + redis.uri() + "', mode: off}\n"
+                    + "routes:\n  - {name: hls, path: /live/, type: hls, upstream: '" + origin.httpBase() + "/live/'}\n";
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> GatewayServer.start(
+                    new ConfigLoader(System::getenv).parse(yaml, dir), Clock.systemUTC())).isInstanceOf(Exception.class);
+        }
+        assertThat(within(5000, () -> sessionThreads() == before)).as("nor after a failed start").isTrue();
+    }
+
+    @Test
+    void aSegmentOnlyViewerWhoseLeaseLapsedIsRefusedOnceAnotherTookItsPlace() throws Exception {
+        GatewayServer a = replica("mode: limit, maxSessions: 1, limitBy: sub");
+        GatewayServer b = replica("mode: limit, maxSessions: 1, limitBy: sub");
+        String segment = firstSegment(a, openHls(a, token("paused", 3600).sign()));
+        assertThat(get(a, segment).statusCode()).isEqualTo(200);
+        // the first viewer pauses past its 1 s lease; another viewer of the same sub takes the place at B
+        String other = "/live/ev1/master.m3u8?token=" + token("paused", 3600).sign();
+        assertThat(within(5000, status(b, other, 200))).as("the lapsed lease frees the place").isTrue();
+        HttpResponse<String> resumed = get(a, segment);
+        assertThat(resumed.statusCode()).as("segments keep the lease too").isEqualTo(401);
+        assertThat(reason(resumed)).isEqualTo("session_limit");
+        assertThat(reason(get(b, segment))).as("and the session is over at every replica").isIn("session_limit");
     }
 }

@@ -471,4 +471,23 @@ class ConfigReloadTest {
             throw new AssertionError(e);
         }
     }
+
+    @Test
+    void theLiveHlsSessionsGaugeKeepsCountingAcrossReloads() throws Exception {
+        for (int i = 0; i < 2; i++) {
+            assertThat(get("/live/ev1/master.m3u8?token=" + token(k1)).statusCode()).isEqualTo(200);
+        }
+        writeConfig(config("[{kid: k1, file: k1.pem}, {kid: k2, file: k2.pem}]", ""));
+        assertThat(reload().statusCode()).isEqualTo(200);
+        writeConfig(config("[{kid: k1, file: k1.pem}]", ""));
+        assertThat(reload().statusCode()).isEqualTo(200);
+        for (int i = 0; i < 2; i++) {
+            assertThat(get("/live/ev1/master.m3u8?token=" + token(k1)).statusCode()).isEqualTo(200);
+        }
+        String gauge = admin("GET", "/metrics", null).body().lines()
+                .filter(l -> l.startsWith("streamgate_sessions_active{") && l.contains("kind=\"hls\"")
+                        && l.contains("route=\"hls\""))
+                .findFirst().orElseThrow();
+        assertThat(Double.parseDouble(gauge.substring(gauge.lastIndexOf(' ') + 1))).as(gauge).isEqualTo(4.0);
+    }
 }

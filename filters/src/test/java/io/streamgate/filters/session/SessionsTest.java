@@ -1,0 +1,220 @@
+package io.streamgate.filters.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.streamgate.filters.DenialReason;
+import io.streamgate.filters.metrics.StreamGateMetrics;
+import io.streamgate.filters.testing.MutableClock;
+
+/**
+ * Two replicas ({@link Sessions}) on one store, stepped by hand ({@link Sessions#pollNow()}) on
+ * a moved clock: changes reach the other replica, a replica starting later reads them, ended
+ * sessions stay ended, polling stops with {@code close()}.
+ */
+class SessionsTest {
+    private final MutableClock clock = MutableClock.fixed();
+    private final MemorySessionStore store = new MemorySessionStore(clock, 10_000);
+    private final List<Sessions> opened = new CopyOnWriteArrayList<>();
+
+    private Sessions replica() {
+        Sessions s = new Sessions(store, clock, StreamGateMetrics.noop(), Duration.ofHours(1), Duration.ofSeconds(2),
+                Duration.ofMinutes(11), null);
+        opened.add(s);
+        s.start();
+        return s;
+    }
+
+    @AfterEach
+    void close() {
+        opened.forEach(Sessions::close);
+    }
+
+    private static <T> T get(java.util.concurrent.CompletionStage<T> s) throws Exception {
+        return s.toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    private long now() {
+        return clock.millis();
+    }
+
+    private Revocation revocation(Revocation.Kind kind, String value) {
+        return new Revocation("r-" + kind + value, kind, value, null, now() + Duration.ofHours(1).toMillis(), null, now());
+    }
+
+    private SessionRecord open(Sessions s, String sid, String jti) throws Exception {
+        SessionRecord r = SessionRecord.opened(sid, "hls", "live", "/live/a/", "iss", "sub-" + sid, jti,
+                now() / 1000 + 60, now() / 1000, now() / 1000);
+        get(store.open(r, "tk-" + jti, s.keepMillis(r.openedAt())));
+        return r;
+    }
+
+    @Test
+    void aRevocationAtOneReplicaIsInForceAtTheOtherAfterOnePoll() throws Exception {
+        Sessions a = replica();
+        Sessions b = replica();
+        List<Revocation> told = new CopyOnWriteArrayList<>();
+        b.listen(new SessionListener() {
+            @Override
+            public void revocationAdded(Revocation r) {
+                told.add(r);
+            }
+
+            @Override
+            public void sessionEnded(String sid, SessionState state) {
+            }
+        });
+        get(a.revoke(revocation(Revocation.Kind.SUB, "mallory")));
+        assertThat(a.refusal("x", "iss", "mallory", "j", 5)).isEqualTo(DenialReason.REVOKED);
+        assertThat(b.refusal("x", "iss", "mallory", "j", 5)).isNull();
+        b.pollNow();
+        assertThat(b.refusal("x", "iss", "mallory", "j", 5)).isEqualTo(DenialReason.REVOKED);
+        assertThat(told).hasSize(1);
+        assertThat(get(a.lift("r-SUBmallory"))).isTrue();
+        b.pollNow();
+        assertThat(b.refusal("x", "iss", "mallory", "j", 5)).isNull();
+    }
+
+    @Test
+    void anEvictionEndsTheSessionEverywhereAndForGood() throws Exception {
+        Sessions a = replica();
+        Sessions b = replica();
+        List<String> ended = new CopyOnWriteArrayList<>();
+        b.listen(new SessionListener() {
+            @Override
+            public void revocationAdded(Revocation r) {
+            }
+
+            @Override
+            public void sessionEnded(String sid, SessionState state) {
+                ended.add(sid + ":" + state.code());
+            }
+        });
+        open(a, "s1", "j1");
+        get(a.evict("s1"));
+        assertThat(a.refusal("s1", "iss", "sub", "j1", 1)).isEqualTo(DenialReason.SESSION_LIMIT);
+        b.pollNow();
+        assertThat(b.refusal("s1", "iss", "sub", "j1", 1)).isEqualTo(DenialReason.SESSION_LIMIT);
+        assertThat(ended).containsExactly("s1:evicted");
+        // evictions are session state, not revocations: the revocation index stays empty
+        assertThat(b.index().size()).isZero();
+        // past the local window, the store still says so, and a renewal cannot revive it
+        clock.advance(Duration.ofMinutes(13));
+        assertThat(b.endedState("s1")).isNull();
+        SessionRecord r = get(b.renew("s1", now() / 1000 + 3600, "j2", "tk-j2", now() / 1000));
+        assertThat(r.state()).isEqualTo(SessionState.EVICTED);
+        assertThat(get(b.current("s1")).state()).isEqualTo(SessionState.EVICTED);
+        assertThat(b.endedState("s1")).isEqualTo(SessionState.EVICTED); // learned again from the record
+    }
+
+    @Test
+    void aReplicaStartingLaterReadsRevocationsAndRecentEnds() throws Exception {
+        Sessions a = replica();
+        get(a.revoke(revocation(Revocation.Kind.JTI, "leaked")));
+        open(a, "s2", "j2");
+        get(a.evict("s2"));
+        Sessions late = replica();
+        assertThat(late.refusal("y", "iss", "sub", "leaked", 1)).isEqualTo(DenialReason.REVOKED);
+        assertThat(late.refusal("s2", "iss", "sub", "j2", 1)).isEqualTo(DenialReason.SESSION_LIMIT);
+    }
+
+    @Test
+    void revokingTheJtiOfARenewalEndsTheSession() throws Exception {
+        Sessions a = replica();
+        Sessions b = replica();
+        SessionRecord opened = open(a, "s3", "opening");
+        assertThat(get(a.renew("s3", opened.cap() + 600, "renewing", "tk-renewing", opened.openedAt())).chain())
+                .containsExactly("opening", "renewing");
+        get(a.revoke(revocation(Revocation.Kind.JTI, "renewing")));
+        assertThat(get(a.record("s3")).state()).isEqualTo(SessionState.REVOKED);
+        b.pollNow();
+        // the credential carries only the opening jti: the session's state says it is over
+        assertThat(b.refusal("s3", "iss", "sub-s3", "opening", 1)).isEqualTo(DenialReason.REVOKED);
+        // lifting the revocation lets new tokens in; the session it ended stays ended
+        get(a.lift("r-JTIrenewing"));
+        assertThat(get(a.record("s3")).state()).isEqualTo(SessionState.REVOKED);
+    }
+
+    @Test
+    void issuedBeforeRevokesTokensWithoutIat() throws Exception {
+        Sessions a = replica();
+        get(a.revoke(revocation(Revocation.Kind.ISSUED_BEFORE, Long.toString(now() / 1000))));
+        assertThat(a.refusal("z", "iss", "sub", "j", -1)).isEqualTo(DenialReason.REVOKED);
+        assertThat(a.refusal("z", "iss", "sub", "j", now() / 1000 - 10)).isEqualTo(DenialReason.REVOKED);
+        assertThat(a.refusal("z", "iss", "sub", "j", now() / 1000 + 10)).isNull();
+    }
+
+    @Test
+    void aRevocationAppliedHereAloneSurvivesLaterChanges() throws Exception {
+        Sessions a = replica();
+        Revocation local = revocation(Revocation.Kind.SUB, "during-outage");
+        a.revokeLocally(local);
+        get(a.revoke(revocation(Revocation.Kind.SUB, "after")));
+        a.pollNow();
+        assertThat(a.refusal("q", "iss", "during-outage", "j", 1)).isEqualTo(DenialReason.REVOKED);
+        assertThat(a.refusal("q", "iss", "after", "j", 1)).isEqualTo(DenialReason.REVOKED);
+    }
+
+    @Test
+    void aRevocationLapsesWithItsTtl() throws Exception {
+        Sessions a = replica();
+        get(a.revoke(revocation(Revocation.Kind.SUB, "brief")));
+        clock.advance(Duration.ofMinutes(61));
+        assertThat(a.refusal("q", "iss", "brief", "j", 1)).isNull();
+        a.pollNow();
+        assertThat(a.index().size()).isZero();
+    }
+
+    @Test
+    void listenersRunOnTheRepliasOwnThreadNotTheCallers() throws Exception {
+        Sessions a = replica();
+        Sessions b = new Sessions(store, clock, StreamGateMetrics.noop(), Duration.ofMillis(20), Duration.ofSeconds(2),
+                Duration.ofMinutes(11), null);
+        opened.add(b);
+        java.util.concurrent.CompletableFuture<String> thread = new java.util.concurrent.CompletableFuture<>();
+        b.listen(new SessionListener() {
+            @Override
+            public void revocationAdded(Revocation r) {
+                thread.complete(Thread.currentThread().getName());
+            }
+
+            @Override
+            public void sessionEnded(String sid, SessionState state) {
+            }
+        });
+        b.start();
+        get(a.revoke(revocation(Revocation.Kind.SUB, "threads")));
+        assertThat(thread.get(10, TimeUnit.SECONDS)).isEqualTo("streamgate-sessions");
+    }
+
+    @Test
+    void closeStopsThePollerThread() throws Exception {
+        Sessions s = replica();
+        s.close();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (pollerAlive() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        for (Sessions o : opened) {
+            o.close();
+        }
+        while (pollerAlive() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(pollerAlive()).isFalse();
+        s.start(); // after close: nothing starts again
+        assertThat(pollerAlive()).isFalse();
+    }
+
+    static boolean pollerAlive() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(t -> t.isAlive() && t.getName().equals("streamgate-sessions"));
+    }
+}
