@@ -149,33 +149,44 @@ public final class Sessions implements AutoCloseable {
         polling = scheduler.scheduleWithFixedDelay(this::pollNow, pollMillis, pollMillis, TimeUnit.MILLISECONDS);
     }
 
-    /** Reads and applies what changed since the last poll (the scheduled task; tests call it to step). */
+    /**
+     * Reads and applies what changed since the last poll (the scheduled task; tests call it to
+     * step). Store calls are awaited (bounded) without holding the lock that orders changes,
+     * so a change made here meanwhile is never held up by a slow store.
+     */
     public void pollNow() {
         if (closed) {
             return;
         }
         try {
-            synchronized (applying) {
-                if (resync) {
-                    load();
-                    resync = false;
-                }
-                for (int page = 0; page < PAGES_PER_POLL; page++) {
-                    SessionStore.Changes c = await(store.changesSince(cursor, PAGE));
+            if (resync) {
+                load();
+                resync = false;
+            }
+            for (int page = 0; page < PAGES_PER_POLL; page++) {
+                String from = cursor;
+                SessionStore.Changes c = await(store.changesSince(from, PAGE));
+                synchronized (applying) {
+                    if (!from.equals(cursor)) {
+                        break; // a reload moved the cursor meanwhile: read again from there next time
+                    }
                     c.changes().forEach(this::apply);
                     cursor = c.cursor();
-                    if (c.changes().size() < PAGE) {
-                        break;
-                    }
                 }
-                index.prune(clock.millis());
-                failingSince = -1;
+                if (c.changes().size() < PAGE) {
+                    break;
+                }
             }
+            index.prune(clock.millis());
+            failingSince = -1;
         } catch (Exception e) {
             long now = clock.millis();
             if (failingSince < 0) {
                 failingSince = now;
             } else if (now - failingSince > RESYNC_AFTER.toMillis() || cursor == null) {
+                resync = true;
+            }
+            if (cursor == null) {
                 resync = true;
             }
             storeFailed("read session changes", e);
@@ -186,17 +197,19 @@ public final class Sessions implements AutoCloseable {
     private void load() throws Exception {
         String from = await(store.cursorBefore(endedWindowMillis));
         List<Revocation> stored = await(store.revocations());
-        index.clear();
         long now = clock.millis();
-        for (Revocation r : stored) {
-            if (r.untilMillis() > now) {
-                index.add(r);
+        synchronized (applying) {
+            index.clear();
+            for (Revocation r : stored) {
+                if (r.untilMillis() > now) {
+                    index.add(r);
+                }
             }
+            local.values().removeIf(r -> r.untilMillis() <= now);
+            local.values().forEach(index::add);
+            // the replay of the window may re-apply revocations in the snapshot: adding by id is idempotent
+            cursor = from;
         }
-        local.values().removeIf(r -> r.untilMillis() <= now);
-        local.values().forEach(index::add);
-        cursor = from;
-        // the replay of the window may re-apply revocations in the snapshot: adding by id is idempotent
     }
 
     private <T> T await(CompletionStage<T> s) throws Exception {
@@ -348,13 +361,36 @@ public final class Sessions implements AutoCloseable {
      * already reached stays. Completes when the store has it (or failed: the end still holds here).
      */
     public CompletionStage<Void> end(String sid, SessionState state) {
-        endedHere(sid, state);
-        return bounded(store.end(sid, state)).handle((was, e) -> {
+        CompletableFuture<Void> here = off(() -> endedHere(sid, state));
+        CompletableFuture<Void> stored = bounded(store.end(sid, state)).handle((was, e) -> {
             if (e != null) {
                 storeFailed("end a session", e);
             }
-            return null;
-        });
+            return (Void) null;
+        }).toCompletableFuture();
+        return CompletableFuture.allOf(here, stored);
+    }
+
+    /**
+     * Runs a local change on the replica's own thread — never on a store client's I/O thread
+     * (where a revocation's or an eviction's answer arrives) nor a request's: listeners close
+     * WebSocket sessions there. Inline once closed.
+     */
+    private CompletableFuture<Void> off(Runnable change) {
+        Runnable ordered = () -> {
+            synchronized (applying) {
+                change.run();
+            }
+        };
+        if (!closed) {
+            try {
+                return CompletableFuture.runAsync(ordered, scheduler);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // closing: apply here
+            }
+        }
+        ordered.run();
+        return CompletableFuture.completedFuture(null);
     }
 
     /** Ends a session evicted by {@code onLimit: evict-oldest}, or that lost its lease to another. */
@@ -372,8 +408,7 @@ public final class Sessions implements AutoCloseable {
      * changed then); the sessions are ended before it completes.
      */
     public CompletionStage<Revocation> revoke(Revocation r) {
-        return bounded(store.addRevocation(r)).thenCompose(x -> {
-            applyHere(r);
+        return bounded(store.addRevocation(r)).thenCompose(x -> off(() -> applyHere(r))).thenCompose(x -> {
             if (r.kind() != Revocation.Kind.JTI) {
                 return CompletableFuture.completedFuture(r);
             }
@@ -400,26 +435,20 @@ public final class Sessions implements AutoCloseable {
     }
 
     private void applyHere(Revocation r) {
-        synchronized (applying) {
-            index.add(r);
-        }
+        index.add(r);
         tell(l -> l.revocationAdded(r));
     }
 
     /** Applies a revocation on this replica only (the store is unavailable and {@code onStoreError: allow}); kept until its ttl. */
-    public void revokeLocally(Revocation r) {
+    public CompletionStage<Void> revokeLocally(Revocation r) {
         local.put(r.id(), r);
-        applyHere(r);
+        return off(() -> applyHere(r));
     }
 
     /** Lifts a revocation; sessions it ended stay ended. */
     public CompletionStage<Boolean> lift(String id) {
-        return bounded(store.removeRevocation(id)).thenApply(removed -> {
-            synchronized (applying) {
-                index.remove(id);
-                return local.remove(id) != null || removed;
-            }
-        });
+        return bounded(store.removeRevocation(id)).thenCompose(removed -> off(() -> index.remove(id))
+                .thenApply(x -> local.remove(id) != null || removed));
     }
 
     public CompletionStage<List<Revocation>> revocations() {

@@ -155,7 +155,7 @@ class SessionsTest {
     void aRevocationAppliedHereAloneSurvivesLaterChanges() throws Exception {
         Sessions a = replica();
         Revocation local = revocation(Revocation.Kind.SUB, "during-outage");
-        a.revokeLocally(local);
+        get(a.revokeLocally(local));
         get(a.revoke(revocation(Revocation.Kind.SUB, "after")));
         a.pollNow();
         assertThat(a.refusal("q", "iss", "during-outage", "j", 1)).isEqualTo(DenialReason.REVOKED);
@@ -192,6 +192,28 @@ class SessionsTest {
         b.start();
         get(a.revoke(revocation(Revocation.Kind.SUB, "threads")));
         assertThat(thread.get(10, TimeUnit.SECONDS)).isEqualTo("streamgate-sessions");
+    }
+
+    @Test
+    void aChangeMadeHereIsAppliedOnTheReplicasThreadBeforeItsStageCompletes() throws Exception {
+        Sessions a = replica();
+        List<String> threads = new CopyOnWriteArrayList<>();
+        a.listen(new SessionListener() {
+            @Override
+            public void revocationAdded(Revocation r) {
+                threads.add(Thread.currentThread().getName());
+            }
+
+            @Override
+            public void sessionEnded(String sid, SessionState state) {
+                threads.add(Thread.currentThread().getName());
+            }
+        });
+        get(a.revoke(revocation(Revocation.Kind.SID, "s9")));
+        get(a.evict("s8"));
+        get(a.revokeLocally(revocation(Revocation.Kind.SUB, "x")));
+        assertThat(threads).containsExactly("streamgate-sessions", "streamgate-sessions", "streamgate-sessions");
+        assertThat(a.refusal("s8", null, null, null, 1)).isEqualTo(DenialReason.SESSION_LIMIT);
     }
 
     @Test

@@ -187,10 +187,13 @@ public final class Revocations {
                         r.iss() == null ? "" : " (issuer-scoped)", response.getHeaders().get(AdminHandler.REQUEST_ID));
                 AdminHandler.send(response, callback, 201, JSON.createObjectNode().put("id", r.id()).toString());
             } else if (replay.get().storeError(unwrap(e)) == null) {
-                sessions.revokeLocally(r); // onStoreError: allow
-                LOG.warn("revocation {} applied on this replica only: the store failed", r.id());
-                AdminHandler.send(response, callback, 201, JSON.createObjectNode().put("id", r.id())
-                        .put("scope", "local").toString());
+                // onStoreError: allow — in force here (until its ttl) before the answer goes out
+                sessions.revokeLocally(r).whenComplete((y, e2) -> run(response, callback, () -> {
+                    LOG.warn("revocation {} applied on this replica only: the store failed (request {})", r.id(),
+                            response.getHeaders().get(AdminHandler.REQUEST_ID));
+                    AdminHandler.send(response, callback, 201, JSON.createObjectNode().put("id", r.id())
+                            .put("scope", "local").toString());
+                }));
             } else {
                 unavailable(response, callback);
             }

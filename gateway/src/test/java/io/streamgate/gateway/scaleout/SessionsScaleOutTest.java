@@ -129,6 +129,20 @@ class SessionsScaleOutTest {
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /**
+     * A renewal right after the session opened: its record is written as the opening answer goes
+     * out, so a renewal sent within milliseconds may not find it yet (404): asked again, bounded.
+     */
+    private HttpResponse<String> renew(GatewayServer g, String json) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        HttpResponse<String> r = post(g.uri().resolve("/_streamgate/renew"), json);
+        while (r.statusCode() == 404 && System.nanoTime() < deadline) {
+            Thread.sleep(25); // bounded poll
+            r = post(g.uri().resolve("/_streamgate/renew"), json);
+        }
+        return r;
+    }
+
     private static String reason(HttpResponse<String> r) throws Exception {
         return (String) JsonUtil.parseJson(r.body()).get("reason");
     }
@@ -283,7 +297,7 @@ class SessionsScaleOutTest {
         Viewer control = new Viewer();
         assertThat(connect(b, token("renewer", 3).sign(), control)).isSameAs(control);
 
-        HttpResponse<String> byPrevious = post(a.uri().resolve("/_streamgate/renew"),
+        HttpResponse<String> byPrevious = renew(a,
                 "{\"token\":\"" + token("renewer", 60).sign() + "\",\"previous\":\"" + second + "\"}");
         assertThat(byPrevious.statusCode()).as(byPrevious.body()).isEqualTo(200);
         assertThat(JsonUtil.parseJson(byPrevious.body())).containsKeys("sid", "expiresAt");
@@ -491,7 +505,7 @@ class SessionsScaleOutTest {
         String ev1 = openHls(b, first, "ev1");
         String ev2 = openHls(b, first, "ev2");
 
-        HttpResponse<String> renewed = post(a.uri().resolve("/_streamgate/renew"), "{\"token\":\""
+        HttpResponse<String> renewed = renew(a, "{\"token\":\""
                 + token(clock, "two-events", 3600, "ev1").sign() + "\",\"previous\":\"" + first + "\"}");
         assertThat(renewed.statusCode()).as(renewed.body()).isEqualTo(200);
         Map<String, Object> body = JsonUtil.parseJson(renewed.body());
@@ -567,10 +581,16 @@ class SessionsScaleOutTest {
         Viewer viewer = new Viewer();
         assertThat(connect(b, first, viewer)).isSameAs(viewer);
         Tokens second = token("renewed-then-revoked", 7200);
-        HttpResponse<String> renewed = post(a.uri().resolve("/_streamgate/renew"),
-                "{\"token\":\"" + second.sign() + "\",\"previous\":\"" + first + "\"}");
-        assertThat(renewed.statusCode()).as(renewed.body()).isEqualTo(200);
-        assertThat((List<?>) JsonUtil.parseJson(renewed.body()).get("sessions")).hasSize(2);
+        String body = "{\"token\":\"" + second.sign() + "\",\"previous\":\"" + first + "\"}";
+        // both records are written as the answers go out: renewed (again, mode off) until both are found
+        assertThat(within(2000, () -> {
+            try {
+                HttpResponse<String> r = renew(a, body);
+                return r.statusCode() == 200 && ((List<?>) JsonUtil.parseJson(r.body()).get("sessions")).size() == 2;
+            } catch (Exception e) {
+                return false;
+            }
+        })).as("the renewal extends the HLS and the WebSocket session").isTrue();
 
         assertThat(post(admin(a, "/revocations"), "{\"jti\":\"" + jti(second) + "\"}").statusCode()).isEqualTo(201);
         assertThat(viewer.closed.await(2, TimeUnit.SECONDS)).as("the renewed WebSocket at B closed").isTrue();
@@ -598,6 +618,14 @@ class SessionsScaleOutTest {
         GatewayServer b = replica("mode: off");
         String first = token("racer", 3600).sign();
         openHls(a, first);
+        String warm = "{\"token\":\"" + token("racer", 3600).sign() + "\",\"previous\":\"" + first + "\"}";
+        assertThat(within(2000, () -> {
+            try {
+                return post(a.uri().resolve("/_streamgate/renew"), warm).statusCode() == 200;
+            } catch (Exception e) {
+                return false;
+            }
+        })).as("the session is recorded (written as its playlist went out)").isTrue();
         List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
         long longest = 0;
         for (int i = 0; i < 20; i++) {
