@@ -227,7 +227,7 @@ public final class ReplayGuard {
                 return decide("acquire", () -> store.acquireEvicting(key, lease.sessionId, maxSessions, leaseMillis,
                         expiresAt).thenApply(evicted -> {
                             if (evicted != null && !evicted.isEmpty()) {
-                                evictions.accept(evicted);
+                                lease.evicted = evicted; // ended when the new session opens (commit), not before
                             }
                             return evicted != null;
                         }), lease, lease::undo, "granted", "limit", DenialReason.SESSION_LIMIT);
@@ -467,10 +467,22 @@ public final class ReplayGuard {
             this.sessionId = sessionId;
         }
 
-        /** The session is open (kept until {@link #release()}); no store call. */
+        /**
+         * The session whose lease was dropped to make room ({@code evict-oldest}), or null. It is
+         * ended only when this session opens: a new request the origin refused (404, 5xx) ends
+         * nobody — the older session's lease is gone, but it retakes it while there is room.
+         */
+        volatile String evicted;
+
+        /** The session is open (kept until {@link #release()}); the session it displaced ends now. */
         @Override
         public void commit() {
-            state.compareAndSet(OPEN, COMMITTED);
+            if (state.compareAndSet(OPEN, COMMITTED)) {
+                String e = evicted;
+                if (e != null) {
+                    evictions.accept(e);
+                }
+            }
         }
 
         @Override

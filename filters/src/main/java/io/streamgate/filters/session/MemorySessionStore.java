@@ -139,10 +139,16 @@ public final class MemorySessionStore implements SessionStore {
             before[0] = t.value().state();
             return before[0] == SessionState.OPEN ? new Timed<>(t.value().withState(state), t.untilMillis()) : t;
         });
-        if (before[0] == null || before[0] == SessionState.OPEN) {
-            append(SessionChange.ended(sid, state));
+        if ((before[0] == null || before[0] == SessionState.OPEN) && state != SessionState.ENDED) {
+            append(SessionChange.ended(sid, state)); // ENDED ended where it lived: nothing to tell
         }
         return done(before[0]);
+    }
+
+    @Override
+    public CompletionStage<Void> announce(String sid, SessionState state) {
+        append(SessionChange.ended(sid, state));
+        return done(null);
     }
 
     @Override
@@ -169,13 +175,17 @@ public final class MemorySessionStore implements SessionStore {
 
     @Override
     public CompletionStage<Void> addRevocation(Revocation r) {
-        long now = clock.millis();
-        revocations.values().removeIf(x -> x.untilMillis() <= now);
-        if (revocations.size() >= maxRevocations && !revocations.containsKey(r.id())) {
-            return CompletableFuture.failedFuture(new FullException("revocation store full"));
+        synchronized (revocations) {
+            if (revocations.size() >= maxRevocations && !revocations.containsKey(r.id())) {
+                long now = clock.millis();
+                revocations.values().removeIf(x -> x.untilMillis() <= now); // only when full: adds stay O(1)
+                if (revocations.size() >= maxRevocations) {
+                    return CompletableFuture.failedFuture(new FullException("revocation store full"));
+                }
+            }
+            revocations.put(r.id(), r);
+            append(SessionChange.added(r));
         }
-        revocations.put(r.id(), r);
-        append(SessionChange.added(r));
         return done(null);
     }
 

@@ -121,7 +121,7 @@ public final class RedisSessionStore implements SessionStore {
             return n
             """);
 
-    /** ARGV: window ms. A stream id just before the last window ms by Redis's own clock. */
+    /** KEYS[1] the log (for routing); ARGV: window ms. A stream id just before the last window ms by Redis's own clock. */
     static final Script CURSOR = Script.of("""
             local t = redis.call('TIME')
             local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -269,15 +269,20 @@ public final class RedisSessionStore implements SessionStore {
                 state.code());
         return before.thenCompose(b -> {
             SessionState was = b == null || b.isEmpty() ? null : SessionState.of(b);
-            if (was != null && was != SessionState.OPEN) {
-                return CompletableFuture.completedFuture(was);
+            if (was != null && was != SessionState.OPEN || state == SessionState.ENDED) {
+                return CompletableFuture.completedFuture(was); // ENDED ended where it lived: nothing to tell
             }
             // the change log lives in another slot: its own call, after the record changed
-            Map<String, String> body = Map.of("t", "end", "sid", sid, "s", state.code());
-            return guard(() -> redis.xadd(revocationKeys()[2],
-                    io.lettuce.core.XAddArgs.Builder.maxlen(maxChanges).approximateTrimming(), body))
-                    .thenApply(id -> was);
+            return announce(sid, state).thenApply(x -> was);
         });
+    }
+
+    @Override
+    public CompletionStage<Void> announce(String sid, SessionState state) {
+        Map<String, String> body = Map.of("t", "end", "sid", sid, "s", state.code());
+        return guard(() -> redis.xadd(revocationKeys()[2],
+                io.lettuce.core.XAddArgs.Builder.maxlen(maxChanges).approximateTrimming(), body))
+                .thenApply(id -> (Void) null);
     }
 
     @Override
@@ -327,7 +332,9 @@ public final class RedisSessionStore implements SessionStore {
 
     @Override
     public CompletionStage<String> cursorBefore(long windowMillis) {
-        return eval(redis, CURSOR, ScriptOutputType.VALUE, new String[0], Long.toString(Math.max(0, windowMillis)));
+        // keyed by the log, so that a Cluster runs it on the node that holds the log (by its clock)
+        return eval(redis, CURSOR, ScriptOutputType.VALUE, new String[] {revocationKeys()[2]},
+                Long.toString(Math.max(0, windowMillis)));
     }
 
     @Override

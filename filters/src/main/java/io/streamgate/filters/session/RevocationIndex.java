@@ -163,6 +163,15 @@ public final class RevocationIndex {
         return null;
     }
 
+    /**
+     * The first {@code jti} revocation in force for this jti (and issuer), or null: for the
+     * token ids of a session's chain, whose issue times are not kept (an {@code issuedBefore}
+     * is checked against the opening token's {@code iat} by {@link #match}).
+     */
+    public Revocation matchJti(String iss, String jti, long nowMillis) {
+        return jti == null || byId.isEmpty() ? null : first(byJti.get(jti), iss, nowMillis);
+    }
+
     /** Whether one revocation matches a token or session (a new revocation checked against live sessions). */
     public static boolean matches(Revocation r, String iss, String sub, String jti, String sid, long iat,
                                   long nowMillis) {

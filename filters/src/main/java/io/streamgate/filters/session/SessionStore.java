@@ -36,10 +36,18 @@ public interface SessionStore extends AutoCloseable {
 
     /**
      * Atomically moves an open session to {@code state} and, when it moved (or the session is
-     * unknown here), appends a {@link SessionChange#ended} to the change log. Completes with the
-     * state it had before ({@link SessionState#OPEN} when this call ended it), or null when unknown.
+     * unknown here), appends a {@link SessionChange#ended} to the change log — except for
+     * {@link SessionState#ENDED}: a session that ended by itself ended where it lived, and no
+     * other replica has anything to do. Completes with the state it had before ({@link
+     * SessionState#OPEN} when this call ended it), or null when unknown.
      */
     CompletionStage<SessionState> end(String sid, SessionState state);
+
+    /**
+     * Appends {@link SessionChange#ended} to the change log (again): for an end whose record
+     * changed but whose log entry failed. Replicas apply it idempotently.
+     */
+    CompletionStage<Void> announce(String sid, SessionState state);
 
     /** The sessions opened or renewed by a token key, newest first (at most {@code limit}). */
     CompletionStage<List<String>> sessionsOf(String tokenKey, int limit);

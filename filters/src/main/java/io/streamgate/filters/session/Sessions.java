@@ -57,6 +57,11 @@ public final class Sessions implements AutoCloseable {
     private static final int PAGE = 1000;
     /** Pages read per poll at most: a burst is caught up over a few polls, never in one long stall. */
     private static final int PAGES_PER_POLL = 50;
+    /** Pages replayed at a (re)load at most: the log holds about 200 of them. */
+    private static final int MAX_REPLAY_PAGES = 400;
+    /** Ends the store missed, kept for another try (the oldest first; beyond this, dropped and logged). */
+    private static final int MAX_PENDING_ENDS = 10_000;
+    private final java.util.ArrayDeque<PendingEnd> pendingEnds = new java.util.ArrayDeque<>();
 
     private final SessionStore store;
     private final Clock clock;
@@ -67,7 +72,7 @@ public final class Sessions implements AutoCloseable {
     private final boolean ownScheduler;
     private final List<SessionListener> listeners = new CopyOnWriteArrayList<>();
     private final ThreadLocal<SecureRandom> random = ThreadLocal.withInitial(SecureRandom::new);
-    private final RevocationIndex index = new RevocationIndex();
+    private volatile RevocationIndex index = new RevocationIndex();
     /** Revocations applied on this replica alone (the store failed, {@code onStoreError: allow}). */
     private final Map<String, Revocation> local = new ConcurrentHashMap<>();
     private final Cache<String, SessionState> ended;
@@ -109,7 +114,7 @@ public final class Sessions implements AutoCloseable {
                 .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis())).executor(Runnable::run).build();
         this.current = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(Duration.ofSeconds(1))
                 .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis())).executor(Runnable::run).build();
-        metrics.revocationsActive(index::size);
+        metrics.revocationsActive(() -> index.size());
     }
 
     public Sessions(SessionStore store, Clock clock, StreamGateMetrics metrics, Duration poll, Duration timeout) {
@@ -163,6 +168,7 @@ public final class Sessions implements AutoCloseable {
                 load();
                 resync = false;
             }
+            retryEnds();
             for (int page = 0; page < PAGES_PER_POLL; page++) {
                 String from = cursor;
                 SessionStore.Changes c = await(store.changesSince(from, PAGE));
@@ -193,22 +199,50 @@ public final class Sessions implements AutoCloseable {
         }
     }
 
-    /** The snapshot: stored revocations (and those applied here alone), then the recent changes replayed on top. */
+    /**
+     * The snapshot: the stored revocations, with the changes of the recent window replayed on
+     * top, built beside the index in use and swapped in whole — a check never sees a half-built
+     * index. Listeners hear only of revocations the replica did not have (not of one added and
+     * lifted within the window); ends in the window are remembered.
+     */
     private void load() throws Exception {
         String from = await(store.cursorBefore(endedWindowMillis));
         List<Revocation> stored = await(store.revocations());
         long now = clock.millis();
-        synchronized (applying) {
-            index.clear();
-            for (Revocation r : stored) {
-                if (r.untilMillis() > now) {
-                    index.add(r);
+        RevocationIndex fresh = new RevocationIndex();
+        for (Revocation r : stored) {
+            if (r.untilMillis() > now) {
+                fresh.add(r); // adding by id is idempotent: the replay may add it again
+            }
+        }
+        String c = from;
+        for (int page = 0; page < MAX_REPLAY_PAGES; page++) {
+            SessionStore.Changes changes = await(store.changesSince(c, PAGE));
+            for (SessionChange change : changes.changes()) {
+                switch (change.type()) {
+                    case REVOCATION_ADDED -> fresh.add(change.revocation());
+                    case REVOCATION_LIFTED -> fresh.remove(change.id());
+                    case SESSION_ENDED -> endedHere(change.id(), change.state());
                 }
             }
+            c = changes.cursor();
+            if (changes.changes().size() < PAGE) {
+                break;
+            }
+        }
+        fresh.prune(now);
+        synchronized (applying) {
             local.values().removeIf(r -> r.untilMillis() <= now);
-            local.values().forEach(index::add);
-            // the replay of the window may re-apply revocations in the snapshot: adding by id is idempotent
-            cursor = from;
+            local.values().forEach(fresh::add);
+            java.util.Set<String> known = new java.util.HashSet<>();
+            index.all().forEach(r -> known.add(r.id()));
+            index = fresh;
+            cursor = c;
+            for (Revocation r : fresh.all()) {
+                if (!known.contains(r.id())) {
+                    tell(l -> l.revocationAdded(r));
+                }
+            }
         }
     }
 
@@ -284,7 +318,16 @@ public final class Sessions implements AutoCloseable {
         if (s != null) {
             return s.reason();
         }
-        return index.match(iss, sub, jti, sid, iat, clock.millis()) != null ? DenialReason.REVOKED : null;
+        if (index.match(iss, sub, jti, sid, iat, clock.millis()) == null) {
+            return null;
+        }
+        if (sid != null && ended.asMap().putIfAbsent(sid, SessionState.REVOKED) == null) {
+            // a session a revocation refused is over for good: lifting the revocation, or its
+            // ttl running out, does not bring it back (once per session here; the store's
+            // compare-and-set keeps the first final state)
+            recordEnd(sid, SessionState.REVOKED);
+        }
+        return DenialReason.REVOKED;
     }
 
     // ---- records ----
@@ -362,13 +405,53 @@ public final class Sessions implements AutoCloseable {
      */
     public CompletionStage<Void> end(String sid, SessionState state) {
         CompletableFuture<Void> here = off(() -> endedHere(sid, state));
-        CompletableFuture<Void> stored = bounded(store.end(sid, state)).handle((was, e) -> {
+        return CompletableFuture.allOf(here, recordEnd(sid, state));
+    }
+
+    /**
+     * The store's side of an end: the record's state, and the change every replica reads. A
+     * failure (the store down, or the log entry lost after the record changed) is kept and tried
+     * again by each poll until the store has both, so no other replica misses the end.
+     */
+    private CompletableFuture<Void> recordEnd(String sid, SessionState state) {
+        return bounded(store.end(sid, state)).handle((was, e) -> {
             if (e != null) {
                 storeFailed("end a session", e);
+                pending(new PendingEnd(sid, state));
             }
             return (Void) null;
         }).toCompletableFuture();
-        return CompletableFuture.allOf(here, stored);
+    }
+
+    private record PendingEnd(String sid, SessionState state) {
+    }
+
+    private void pending(PendingEnd p) {
+        synchronized (pendingEnds) {
+            if (pendingEnds.size() < MAX_PENDING_ENDS) {
+                pendingEnds.addLast(p);
+            }
+        }
+    }
+
+    /** Tries the ends the store missed again: the record's state, then the log entry (again). */
+    private void retryEnds() throws Exception {
+        for (int i = 0; i < MAX_PENDING_ENDS; i++) {
+            PendingEnd p;
+            synchronized (pendingEnds) {
+                p = pendingEnds.peekFirst();
+            }
+            if (p == null) {
+                return;
+            }
+            SessionState was = await(store.end(p.sid(), p.state()));
+            if (was == p.state()) {
+                await(store.announce(p.sid(), p.state())); // ended by the failed try: its entry may be missing
+            }
+            synchronized (pendingEnds) {
+                pendingEnds.pollFirst();
+            }
+        }
     }
 
     /**
@@ -409,8 +492,11 @@ public final class Sessions implements AutoCloseable {
      */
     public CompletionStage<Revocation> revoke(Revocation r) {
         return bounded(store.addRevocation(r)).thenCompose(x -> off(() -> applyHere(r))).thenCompose(x -> {
+            if (r.kind() == Revocation.Kind.SID) {
+                return end(r.value(), SessionState.REVOKED).thenApply(y -> r);
+            }
             if (r.kind() != Revocation.Kind.JTI) {
-                return CompletableFuture.completedFuture(r);
+                return CompletableFuture.completedFuture(r); // sessions it matches end at their next request
             }
             return endChains(r).handle((y, e) -> {
                 if (e != null) {
@@ -425,8 +511,10 @@ public final class Sessions implements AutoCloseable {
         return bounded(store.sessionsWithJti(r.value(), SessionStore.MAX_PER_INDEX)).thenCompose(sids -> {
             List<CompletableFuture<Void>> ends = new ArrayList<>();
             for (String sid : sids) {
+                // the jti index holds every session the jti opened or renewed (the record's chain
+                // keeps only the first and newest ids of a long session)
                 ends.add(record(sid).thenCompose(rec -> rec != null && rec.state() == SessionState.OPEN
-                        && (r.iss() == null || r.iss().equals(rec.iss())) && rec.chain().contains(r.value())
+                        && (r.iss() == null || r.iss().equals(rec.iss()))
                         ? end(sid, SessionState.REVOKED) : CompletableFuture.<Void>completedFuture(null))
                         .toCompletableFuture());
             }

@@ -215,4 +215,15 @@ abstract class SessionStoreContract {
         // replacing one it holds is not a new one
         get(s.addRevocation(new Revocation("b0", Revocation.Kind.JTI, "j0", null, Long.MAX_VALUE / 4, "again", 1)));
     }
+
+    @Test
+    void aSessionThatEndedByItselfIsFinalButNotLogged() throws Exception {
+        SessionStore s = store();
+        String cursor = latest(s);
+        String sid = sid();
+        get(s.open(record(sid, "j", 2_000), null, 60_000));
+        assertThat(get(s.end(sid, SessionState.ENDED))).isEqualTo(SessionState.OPEN);
+        assertThat(get(s.renew(sid, 9_000, "j2", null, 60_000)).state()).isEqualTo(SessionState.ENDED);
+        assertThat(get(s.changesSince(cursor, 100)).changes()).isEmpty();
+    }
 }

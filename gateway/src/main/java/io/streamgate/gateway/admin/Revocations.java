@@ -186,6 +186,10 @@ public final class Revocations {
                 LOG.info("revocation {} added: {}{} (request {})", r.id(), r.kind().field(),
                         r.iss() == null ? "" : " (issuer-scoped)", response.getHeaders().get(AdminHandler.REQUEST_ID));
                 AdminHandler.send(response, callback, 201, JSON.createObjectNode().put("id", r.id()).toString());
+            } else if (unwrap(e) instanceof io.streamgate.filters.session.SessionStore.FullException) {
+                LOG.warn("revocation refused: the store holds as many revocations as it may (request {})",
+                        response.getHeaders().get(AdminHandler.REQUEST_ID));
+                unavailable(response, callback); // nothing changed, here or anywhere
             } else if (replay.get().storeError(unwrap(e)) == null) {
                 // onStoreError: allow — in force here (until its ttl) before the answer goes out
                 sessions.revokeLocally(r).whenComplete((y, e2) -> run(response, callback, () -> {

@@ -174,7 +174,7 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
                 return;
             }
         }
-        if (fetched.status() < 500) {
+        if (accepts(admission, fetched.status())) {
             admission.commit();
         } else {
             admission.release();

@@ -307,7 +307,7 @@ public class UpstreamProxy {
         private void settle() {
             if (!settled) {
                 settled = true;
-                if (status < 500) {
+                if (accepts(admission, status)) {
                     admission.commit();
                 } else {
                     admission.release();
@@ -367,6 +367,15 @@ public class UpstreamProxy {
                 admission.release();
             }
         }
+    }
+
+    /**
+     * Whether the origin's answer settles an admission as accepted: a one-time use is consumed
+     * by any answer below 500 (the origin saw the token); a session lease opens a session only
+     * on a 2xx (a 404 or 304 plays nothing, and must displace nobody under {@code evict-oldest}).
+     */
+    public static boolean accepts(Admission admission, int status) {
+        return admission.leaseId() != null ? status / 100 == 2 : status < 500;
     }
 
     /** The origin's playlist exceeds {@code hls.maxPlaylistBytes}. */

@@ -91,7 +91,8 @@ final class Renewal {
         GatewayRuntime rt = runtime.get();
         Authorizer authorizer = rt.authorizer();
         // the access line's id, so X-Request-Id and the line name the same request
-        String requestId = request instanceof AccessRecord a ? a.requestId() : Denial.newRequestId();
+        AccessRecord line = AccessRecord.of(request);
+        String requestId = line != null ? line.requestId() : Denial.newRequestId();
         String method = request.getMethod();
         if (CorsPolicy.isPreflight(method, request.getHeaders().get(HttpHeader.ORIGIN),
                 request.getHeaders().get(HttpHeader.ACCESS_CONTROL_REQUEST_METHOD))) {
@@ -219,12 +220,10 @@ final class Renewal {
             if (s == null) {
                 return CompletableFuture.completedFuture(DenialReason.BAD_SIGNATURE);
             }
-            // what the credential knows, should the store not have the record (its write failed at open)
-            SessionRecord fromCredential = SessionRecord.opened(s.sid(), "hls", s.route(), s.prefix(), s.iss(),
-                    s.sub(), s.jti(), sessions.cap(s.tokenExpiresAt(), s.openedAt()), s.openedAt(), s.iat());
-            // the stored record knows the state and a cap moved by an earlier renewal; the credential may be older
-            return sessions.record(s.sid()).thenApply(stored -> new Target(s.iss(), s.sub(),
-                    List.of(stored != null ? stored : fromCredential)));
+            // Only a stored record renews: it knows the state (an evicted session whose record was
+            // lost must not come back from its credential) and a cap moved by an earlier renewal.
+            return sessions.record(s.sid()).thenApply(stored -> stored == null ? DenialReason.SESSION_NOT_FOUND
+                    : new Target(s.iss(), s.sub() == null || s.sub().isEmpty() ? null : s.sub(), List.of(stored)));
         }
 
         private CompletionStage<Object> byPrevious(String previous) {
@@ -246,7 +245,10 @@ final class Renewal {
                     List<SessionRecord> found = new ArrayList<>();
                     for (CompletableFuture<SessionRecord> r : reads) {
                         SessionRecord rec = r.join();
-                        if (rec != null && runtime.route(rec.route()) != null) {
+                        // under jtiScope: issuer two subjects may share a jti: only previous's own sessions
+                        if (rec != null && runtime.route(rec.route()) != null
+                                && java.util.Objects.equals(rec.iss(), c.iss())
+                                && java.util.Objects.equals(rec.sub(), c.sub())) {
                             found.add(rec);
                         }
                     }
@@ -265,7 +267,8 @@ final class Renewal {
                 return ended;
             }
             for (String jti : s.chain()) {
-                if (sessions.index().match(s.iss(), null, jti, null, 0, nowMillis) != null) {
+                if (sessions.index().matchJti(s.iss(), jti, nowMillis) != null) {
+                    sessions.end(s.sid(), SessionState.REVOKED); // for good, as a request would have found
                     return DenialReason.REVOKED;
                 }
             }
@@ -331,15 +334,7 @@ final class Renewal {
             for (Granted g : granted) {
                 SessionRecord s = g.session();
                 long cap = sessions.cap(c.exp(), s.openedAt());
-                writes.add(sessions.renew(s.sid(), cap, c.jti(), key, s.openedAt()).thenCompose(rec -> {
-                    if (rec != null) {
-                        return CompletableFuture.completedFuture(rec);
-                    }
-                    // the store never had it (its write failed at open): recorded now, renewed
-                    SessionRecord now = s.renewed(cap, c.jti());
-                    sessions.opened(now, key);
-                    return CompletableFuture.completedFuture(now);
-                }).toCompletableFuture());
+                writes.add(sessions.renew(s.sid(), cap, c.jti(), key, s.openedAt()).toCompletableFuture());
             }
             return CompletableFuture.allOf(writes.toArray(new CompletableFuture[0])).handle((x, failure) -> {
                 com.fasterxml.jackson.databind.node.ArrayNode renewed = JSON.createArrayNode();
@@ -353,6 +348,11 @@ final class Renewal {
                         rec = writes.get(i).join();
                     } catch (RuntimeException e) {
                         error = e;
+                        refused.put(s.sid(), sessionsFailed(e));
+                        continue;
+                    }
+                    if (rec == null) {
+                        refused.put(s.sid(), DenialReason.SESSION_NOT_FOUND); // lapsed meanwhile
                         continue;
                     }
                     if (rec.state() != SessionState.OPEN) {

@@ -67,14 +67,14 @@ public final class RelayTracker implements Graceful, SessionListener {
             WebSocketRelay relay = bySid.get(r.value());
             ViewerSession s = relay == null ? null : relay.session();
             if (s != null && RevocationIndex.matches(r, s.iss(), s.sub(), s.jti(), s.sid(), s.iat(), now)) {
-                end(relay, "revoked");
+                end(relay, "revoked", true);
             }
             return;
         }
         for (WebSocketRelay relay : relays) {
             ViewerSession s = relay.session();
             if (s != null && RevocationIndex.matches(r, s.iss(), s.sub(), s.jti(), s.sid(), s.iat(), now)) {
-                end(relay, "revoked");
+                end(relay, "revoked", true);
             }
         }
     }
@@ -84,11 +84,15 @@ public final class RelayTracker implements Graceful, SessionListener {
     public void sessionEnded(String sid, SessionState state) {
         WebSocketRelay relay = bySid.get(sid);
         if (relay != null && state != SessionState.ENDED) {
-            end(relay, state.reason().code());
+            end(relay, state.reason().code(), false);
         }
     }
 
-    private void end(WebSocketRelay relay, String reason) {
+    private void end(WebSocketRelay relay, String reason, boolean record) {
+        ViewerSession s = relay.session();
+        if (record && s != null && s.renewals() != null && s.sid() != null) {
+            s.renewals().end(s.sid(), SessionState.REVOKED); // for good: a lifted revocation revives nothing
+        }
         relay.revoke(reason);
         metrics.revocationApplied("websocket", !"revoked".equals(reason));
     }

@@ -146,6 +146,11 @@ public final class WebSocketRelay {
         }
         if (wasOpen) {
             active.decrementAndGet(); // counted once the viewer's side opened, and only then
+            if (session != null && session.renewals() != null && session.sid() != null) {
+                // a closed connection cannot play on: a later renewal must not count it as renewed
+                // (a revoked or evicted one keeps that state: a final state never changes)
+                session.renewals().end(session.sid(), io.streamgate.filters.session.SessionState.ENDED);
+            }
         }
         ScheduledFuture<?> f = expiry;
         if (f != null) {

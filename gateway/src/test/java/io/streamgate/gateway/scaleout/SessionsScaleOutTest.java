@@ -688,4 +688,105 @@ class SessionsScaleOutTest {
         assertThat(reason(resumed)).isEqualTo("session_limit");
         assertThat(reason(get(b, segment))).as("and the session is over at every replica").isIn("session_limit");
     }
+
+    @Test
+    void aClosedWebSocketIsNotRenewed() throws Exception {
+        GatewayServer a = replica("mode: off");
+        String first = token("left-already", 3600).sign();
+        Viewer v = new Viewer();
+        Session session = ws.connect(v, URI.create(a.uri().toString().replace("http", "ws") + "/ws?token=" + first))
+                .get(10, TimeUnit.SECONDS);
+        String body = "{\"token\":\"" + token("left-already", 7200).sign() + "\",\"previous\":\"" + first + "\"}";
+        assertThat(renew(a, body).statusCode()).as("renewed while it plays").isEqualTo(200);
+        session.close();
+        assertThat(v.closed.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(within(2000, () -> {
+            try {
+                HttpResponse<String> r = post(a.uri().resolve("/_streamgate/renew"), body);
+                return r.statusCode() == 401 && "expired".equals(reason(r));
+            } catch (Exception e) {
+                return false;
+            }
+        })).as("a closed connection cannot play on: 401 expired").isTrue();
+    }
+
+    // ---- from the review of the session change ----
+
+    @Test
+    void anIssuedBeforeRevocationDoesNotRefuseRenewalOfLaterSessions() throws Exception {
+        GatewayServer a = replica("mode: off");
+        long now = System.currentTimeMillis() / 1000;
+        assertThat(post(admin(a, "/revocations"), "{\"issuedBefore\":" + (now - 3600) + "}").statusCode()).isEqualTo(201);
+        String first = token("fresh-viewer", 3600).sign();
+        openHls(a, first);
+        HttpResponse<String> r = renew(a, "{\"token\":\"" + token("fresh-viewer", 7200).sign() + "\",\"previous\":\""
+                + first + "\"}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    }
+
+    @Test
+    void aLiftedRevocationDoesNotReviveTheSessionsItEnded() throws Exception {
+        GatewayServer a = replica("mode: off");
+        GatewayServer b = replica("mode: off");
+        String first = token("lifted", 3600).sign();
+        String media = openHls(a, first);
+        String credential = java.net.URLDecoder.decode(credentialOf(media), java.nio.charset.StandardCharsets.UTF_8);
+        // the sid is sealed in the credential: revoke by sub, then by the session's own id through a renewal's answer
+        HttpResponse<String> created = post(admin(a, "/revocations"), "{\"sub\":\"lifted\",\"ttl\":\"1h\"}");
+        String id = (String) JsonUtil.parseJson(created.body()).get("id");
+        assertThat(reason(get(a, media))).isEqualTo("revoked");
+        assertThat(http.send(HttpRequest.newBuilder(admin(a, "/revocations/" + id)).DELETE().build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(204);
+        assertThat(within(2000, status(b, "/live/ev1/master.m3u8?token=" + token("lifted", 3600).sign(), 200)))
+                .as("new tokens pass again").isTrue();
+        // the end travels as a change like the lift does: every replica has it within a poll
+        assertThat(within(2000, status(b, media, 401))).as("the session it ended stays ended, at every replica")
+                .isTrue();
+        assertThat(reason(get(b, media))).isEqualTo("revoked");
+        assertThat(reason(get(a, media))).isEqualTo("revoked");
+        HttpResponse<String> renewal = post(b.uri().resolve("/_streamgate/renew"), "{\"token\":\""
+                + token("lifted", 3600).sign() + "\",\"session\":\"" + credential + "\"}");
+        assertThat(renewal.statusCode()).as(renewal.body()).isEqualTo(401);
+        assertThat(reason(renewal)).isEqualTo("revoked");
+    }
+
+    @Test
+    void aRenewalNeverTouchesAnotherSubjectsSessionWithTheSameJti() throws Exception {
+        GatewayServer a = replica("mode: off");
+        String jti = Long.toString(System.currentTimeMillis() / 1000); // jti: String(now), as the partner guide mints
+        String bob = token("bob", 60).claim("jti", jti).sign();
+        String alice = token("alice", 60).claim("jti", jti).sign();
+        String bobMedia = openHls(a, bob);
+        openHls(a, alice);
+        HttpResponse<String> r = renew(a, "{\"token\":\"" + token("alice", 7200).sign() + "\",\"previous\":\""
+                + alice + "\"}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat((List<?>) JsonUtil.parseJson(r.body()).get("sessions")).as("alice's own session only").hasSize(1);
+        assertThat((List<?>) JsonUtil.parseJson(r.body()).get("refused")).as("bob's sid is not disclosed").isEmpty();
+        assertThat(get(a, bobMedia).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aRefusedPlaylistUnderEvictOldestDisplacesNobody() throws Exception {
+        GatewayServer a = replica("mode: limit, maxSessions: 1, limitBy: sub, onLimit: evict-oldest");
+        String media = openHls(a, token("holder", 3600).sign());
+        assertThat(get(a, "/live/ev1/not-there.m3u8?token=" + token("holder", 3600).sign()).statusCode()).isEqualTo(404);
+        Thread.sleep(600); // longer than two polls of the change log: an eviction would have arrived
+        assertThat(get(a, media).statusCode()).as("the first viewer plays on").isEqualTo(200);
+    }
+
+    @Test
+    void aSessionWhoseRecordIsGoneIsNotRenewedFromItsCredential() throws Exception {
+        GatewayServer a = replica("mode: off");
+        String media = openHls(a, token("flushed", 3600).sign());
+        assertThat(renew(a, "{\"token\":\"" + token("flushed", 7200).sign() + "\",\"session\":\""
+                + java.net.URLDecoder.decode(credentialOf(media), java.nio.charset.StandardCharsets.UTF_8) + "\"}")
+                .statusCode()).isEqualTo(200);
+        redis.command("FLUSHALL");
+        HttpResponse<String> r = post(a.uri().resolve("/_streamgate/renew"), "{\"token\":\""
+                + token("flushed", 7200).sign() + "\",\"session\":\""
+                + java.net.URLDecoder.decode(credentialOf(media), java.nio.charset.StandardCharsets.UTF_8) + "\"}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(404);
+        assertThat(reason(r)).isEqualTo("session_not_found");
+    }
 }
