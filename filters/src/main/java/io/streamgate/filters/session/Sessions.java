@@ -491,7 +491,7 @@ public final class Sessions implements AutoCloseable {
      * changed then); the sessions are ended before it completes.
      */
     public CompletionStage<Revocation> revoke(Revocation r) {
-        return bounded(store.addRevocation(r)).thenCompose(x -> off(() -> applyHere(r))).thenCompose(x -> {
+        return again(() -> store.addRevocation(r)).thenCompose(x -> off(() -> applyHere(r))).thenCompose(x -> {
             if (r.kind() == Revocation.Kind.SID) {
                 return end(r.value(), SessionState.REVOKED).thenApply(y -> r);
             }
@@ -535,12 +535,29 @@ public final class Sessions implements AutoCloseable {
 
     /** Lifts a revocation; sessions it ended stay ended. */
     public CompletionStage<Boolean> lift(String id) {
-        return bounded(store.removeRevocation(id)).thenCompose(removed -> off(() -> index.remove(id))
-                .thenApply(x -> local.remove(id) != null || removed));
+        boolean[] unknown = {false};
+        return again(() -> {
+            CompletionStage<Boolean> call = store.removeRevocation(id);
+            return call.whenComplete((x, e) -> unknown[0] |= e != null);
+        }).thenCompose(removed -> off(() -> index.remove(id))
+                // a first try that timed out may have removed it, leaving nothing for the second: gone all the same
+                .thenApply(x -> local.remove(id) != null || removed || unknown[0]));
     }
 
     public CompletionStage<List<Revocation>> revocations() {
         return bounded(store.revocations());
+    }
+
+    /**
+     * An idempotent admin write (a revocation stored or lifted by id), tried a second time when
+     * the first failed or timed out — a timed-out call may have been carried out all the same,
+     * so its outcome is resolved by doing it again rather than answered as "nothing changed".
+     */
+    private <T> CompletionStage<T> again(java.util.function.Supplier<CompletionStage<T>> write) {
+        return bounded(write.get()).exceptionallyCompose(e -> {
+            Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            return c instanceof SessionStore.FullException ? CompletableFuture.failedFuture(c) : bounded(write.get());
+        });
     }
 
     private <T> CompletionStage<T> bounded(CompletionStage<T> s) {

@@ -327,4 +327,30 @@ class SessionsTest {
         b.pollNow();
         assertThat(b.endedState("s7")).isEqualTo(SessionState.EVICTED);
     }
+
+    @Test
+    void aRevocationWhoseStoreCallTimedOutAfterStoringItIsNotAnsweredAsUnchanged() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+        // the store carries out the first call, but its answer is lost (a timeout at the gateway)
+        SessionStore late = (SessionStore) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {SessionStore.class}, (proxy, method, args) -> {
+                    Object result = method.invoke(store, args);
+                    if ((method.getName().equals("addRevocation") || method.getName().equals("removeRevocation"))
+                            && first.getAndSet(false)) {
+                        return java.util.concurrent.CompletableFuture.failedFuture(
+                                new java.util.concurrent.TimeoutException("answer lost"));
+                    }
+                    return result;
+                });
+        Sessions a = new Sessions(late, clock, StreamGateMetrics.noop(), Duration.ofHours(1), Duration.ofSeconds(2),
+                Duration.ofMinutes(11), null);
+        opened.add(a);
+        a.start();
+        Revocation r = revocation(Revocation.Kind.SUB, "timed-out");
+        assertThat(get(a.revoke(r))).isEqualTo(r);
+        assertThat(a.refusal(null, "iss", "timed-out", "j", 1)).isEqualTo(DenialReason.REVOKED);
+        first.set(true);
+        assertThat(get(a.lift(r.id()))).as("gone, though the second try found nothing to remove").isTrue();
+        assertThat(a.refusal(null, "iss", "timed-out", "j", 1)).isNull();
+    }
 }
