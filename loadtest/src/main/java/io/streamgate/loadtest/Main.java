@@ -37,6 +37,9 @@ import picocli.CommandLine.Command;
  * <li>{@code revocation-propagation --admin URL_A --target URL_B --key PEM --kid KID --count N}:
  *     how long a revocation made at replica A takes to refuse a token at replica B
  *     (p50/p90/p99/max; see {@link RevocationPropagationCommand}).</li>
+ * <li>{@code eviction-churn --target-a URL_A --target-b URL_B [--admin-a URL] [--seed-revocations N]
+ *     --key PEM --kid KID [--phases none,churn]}: joins/s and 503 share of new subjects at two
+ *     replicas with and without one subject churning evictions (see {@link EvictionChurnCommand}).</li>
  * </ul>
  *
  * <h2>Common options</h2>
@@ -95,7 +98,7 @@ import picocli.CommandLine.Command;
         description = "Load generator for StreamGate: HLS and WebSocket viewers, join storms, fixed-rate HTTP.",
         subcommands = {HttpRateScenario.class, HlsViewersScenario.class, WsViewersScenario.class,
             JoinStormScenario.class, TokensCommand.class, RevocationPropagationCommand.class,
-            CommandLine.HelpCommand.class})
+            EvictionChurnCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0;
     public static final int FAILURE = 1;

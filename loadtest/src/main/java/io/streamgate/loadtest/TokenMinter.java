@@ -112,8 +112,16 @@ public final class TokenMinter implements TokenSource {
 
     @Override
     public String next() {
+        return next(null);
+    }
+
+    /** A new token for subject {@code sub} (null: the minter's own {@code --sub}). */
+    public String next(String sub) {
         long now = clock.millis() / 1000;
         Map<String, Object> c = new LinkedHashMap<>(fixedClaims);
+        if (sub != null) {
+            c.put("sub", sub);
+        }
         c.put("jti", UUID.randomUUID().toString());
         c.put("iat", now);
         c.put("nbf", now);
