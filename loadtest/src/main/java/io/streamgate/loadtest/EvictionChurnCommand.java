@@ -52,8 +52,9 @@ import picocli.CommandLine.Model.CommandSpec;
  * {@code eviction-churn}: do evictions of one subject slow down everyone else's joins? Two
  * replicas (A, B) share one store and run {@code replay: {mode: limit, maxSessions: 1, limitBy:
  * sub, onLimit: evict-oldest}}. Optionally seeds {@code --seed-revocations} revocations first
- * (jti revocations through A's admin API, {@code --seed-concurrency} POSTs in flight; none
- * matches a token of this run). Then each phase of {@code --phases} runs for {@code --warmup}
+ * (jti revocations through A's admin API, {@code --seed-concurrency} POSTs in flight, none
+ * matching a token of this run; no POST is sent twice, since a {@code 503} may have stored it:
+ * new ones top up until A's {@code streamgate_revocations_active} reaches N). Then each phase of {@code --phases} runs for {@code --warmup}
  * + {@code --duration}:
  * <ul>
  * <li><b>joins</b>, closed loop: {@code --concurrency} joins in flight, each a GET of
@@ -70,7 +71,10 @@ import picocli.CommandLine.Model.CommandSpec;
  * churn got, and with {@code --admin-a}/{@code --admin-b} the evictions counted by the replicas
  * ({@code streamgate_session_evictions_total}) and their revocations in force; then each
  * {@code churn} phase's joins/s as a ratio of the mean of the {@code none} phases. The load
- * average ({@code /proc/loadavg}) is printed with each phase.
+ * average ({@code /proc/loadavg}) is printed with each phase; with {@code --cpu-of NAME=PID}
+ * (replicas, redis-server, origin) also their CPU time per join over the measured window, and
+ * joins per CPU-second as a ratio too: on a machine shared with other work, that ratio says
+ * what the churn costs, where joins/s also measure the neighbours.
  *
  * <p>Every loop is bounded: joins by {@code --max-joins} and the clock, the churn by the clock,
  * seeding by its count and {@code --seed-wait}. Loopback targets only unless
@@ -114,7 +118,8 @@ final class EvictionChurnCommand implements Callable<Integer> {
     String adminToken;
 
     @Option(names = "--seed-revocations", defaultValue = "0", paramLabel = "N",
-            description = "First store N jti revocations through A's admin API (needs --admin-a; default ${DEFAULT-VALUE})")
+            description = "First store N jti revocations through A's admin API, topped up until A holds at least N "
+                    + "(needs --admin-a; default ${DEFAULT-VALUE})")
     int seedRevocations;
 
     @Option(names = "--seed-concurrency", defaultValue = "32", paramLabel = "N",
@@ -170,6 +175,11 @@ final class EvictionChurnCommand implements Callable<Integer> {
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON to this file.")
     Path json;
+
+    @Option(names = "--cpu-of", paramLabel = "NAME=PID",
+            description = "A local process (replica, redis-server, origin) whose CPU time over each measured window is "
+                    + "reported, summed per join (repeatable; Linux /proc)")
+    List<String> cpuOf = new ArrayList<>();
 
     @Option(names = {"-q", "--quiet"}, description = "No progress lines on stderr.")
     boolean quiet;
@@ -287,6 +297,10 @@ final class EvictionChurnCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Plan plan = plan();
+        List<ProcessCpu> cpu = new ArrayList<>();
+        for (String spec : cpuOf) {
+            cpu.add(ProcessCpu.parse(spec));
+        }
         TokenMinter minter = mint.minter();
         var out = spec.commandLine().getOut();
         var err = spec.commandLine().getErr();
@@ -324,7 +338,7 @@ final class EvictionChurnCommand implements Callable<Integer> {
                 if (!quiet) {
                     err.printf("phase %d/%d: %s%n", i + 1, plan.phases().size(), p.label());
                 }
-                results.add(phase(http, pool, plan, p, minter, run + "-" + i, err));
+                results.add(phase(http, pool, plan, p, minter, run + "-" + i, cpu, err));
             }
             report.put("phases", results);
             print(out, plan, results, report);
@@ -342,45 +356,43 @@ final class EvictionChurnCommand implements Callable<Integer> {
 
     private Map<String, Object> seed(HttpClient http, Plan plan, String run, java.io.PrintWriter err)
             throws Exception {
-        Semaphore slots = new Semaphore(plan.seedConcurrency());
         Map<String, LongAdder> statuses = new ConcurrentHashMap<>();
-        String ttl = plan.seedTtl().toSeconds() + "s";
         long start = System.nanoTime();
-        long giveUp = start + TimeUnit.MINUTES.toNanos(30);
-        for (int i = 0; i < plan.seed(); i++) {
-            if (!slots.tryAcquire(Math.max(1, (giveUp - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS)) {
-                throw new IllegalStateException("seeding did not finish within 30 minutes");
+        int sent = postMany(http, plan, run, 0, plan.seed(), statuses, err);
+        // A 503 may still have stored its revocation, or not: top up (new revocations, never a
+        // POST sent again) until A holds the number asked for, at most 5 times
+        List<URI> atA = plan.metrics().subList(0, 1);
+        int topUps = 0;
+        for (; topUps < 5; topUps++) {
+            Thread.sleep(1_000); // the late ones reach A by its change log within a poll
+            Double held = scrape(http, atA, "streamgate_revocations_active").get(0);
+            if (held == null || held >= plan.seed()) {
+                break;
             }
-            String body = JSON.createObjectNode().put("jti", "seed-" + run + "-" + i).put("ttl", ttl)
-                    .put("reason", "eviction-churn seed").toString();
-            post(http, plan, body, statuses, slots);
-            if (!quiet && (i + 1) % 10_000 == 0) {
-                err.printf("seeded %d/%d revocations (%.0f/s)%n", i + 1, plan.seed(),
-                        (i + 1) / ((System.nanoTime() - start) / 1e9));
-            }
+            sent += postMany(http, plan, run, sent, plan.seed() - (int) (double) held, statuses, err);
         }
-        slots.acquire(plan.seed() > 0 ? plan.seedConcurrency() : 0); // every POST answered
-        slots.release(plan.seedConcurrency());
         double seconds = (System.nanoTime() - start) / 1e9;
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("requested", plan.seed());
+        m.put("posted", sent);
+        m.put("topUps", topUps);
         m.put("statuses", counts(statuses));
         m.put("seconds", round(seconds));
-        m.put("perSecond", round(plan.seed() / seconds));
+        m.put("postsPerSecond", round(sent / seconds));
         long created = statuses.getOrDefault("201", new LongAdder()).sum();
         if (!quiet) {
-            err.printf("seeded %d revocations (201) of %d in %.1f s; statuses %s%n", created, plan.seed(), seconds,
+            err.printf("posted %d revocations in %.1f s (%d top-up rounds); statuses %s%n", sent, seconds, topUps,
                     counts(statuses));
         }
-        if (!plan.metrics().isEmpty() && !plan.seedWait().isZero()) {
+        if (!plan.seedWait().isZero()) {
             // each replica applies them from the change log: wait until every one holds them all
+            long target = Math.max(created, Math.min(plan.seed(), sent));
             long end = System.nanoTime() + plan.seedWait().toNanos();
             long waited = System.nanoTime();
             List<Double> held;
             while (true) {
                 held = scrape(http, plan.metrics(), "streamgate_revocations_active");
-                // at least the 201s: a 503 may have been stored too (see post)
-                boolean all = held.stream().allMatch(v -> v != null && v >= created);
+                boolean all = held.stream().allMatch(v -> v != null && v >= target);
                 if (all || System.nanoTime() >= end) {
                     m.put("heldByReplicas", held);
                     m.put("appliedEverywhereAfterSeconds", all ? round((System.nanoTime() - waited) / 1e9) : null);
@@ -393,6 +405,30 @@ final class EvictionChurnCommand implements Callable<Integer> {
             }
         }
         return m;
+    }
+
+    /** POSTs {@code n} new jti revocations ({@code seed-RUN-i} from {@code from}); returns n once all are answered. */
+    private int postMany(HttpClient http, Plan plan, String run, int from, int n, Map<String, LongAdder> statuses,
+                         java.io.PrintWriter err) throws InterruptedException {
+        Semaphore slots = new Semaphore(plan.seedConcurrency());
+        String ttl = plan.seedTtl().toSeconds() + "s";
+        long start = System.nanoTime();
+        long giveUp = start + TimeUnit.MINUTES.toNanos(30);
+        for (int i = 0; i < n; i++) {
+            if (!slots.tryAcquire(Math.max(1, (giveUp - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("seeding did not finish within 30 minutes");
+            }
+            String body = JSON.createObjectNode().put("jti", "seed-" + run + "-" + (from + i)).put("ttl", ttl)
+                    .put("reason", "eviction-churn seed").toString();
+            post(http, plan, body, statuses, slots);
+            if (!quiet && (i + 1) % 10_000 == 0) {
+                err.printf("posted %d/%d revocations (%.0f/s)%n", i + 1, n, (i + 1) / ((System.nanoTime() - start) / 1e9));
+            }
+        }
+        if (!slots.tryAcquire(plan.seedConcurrency(), plan.timeout().toMillis() + 5_000, TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("revocation POSTs still unanswered after --timeout");
+        }
+        return n;
     }
 
     /**
@@ -427,7 +463,8 @@ final class EvictionChurnCommand implements Callable<Integer> {
     }
 
     private Map<String, Object> phase(HttpClient http, QueuedThreadPool pool, Plan plan, Phase phase,
-                                      TokenMinter minter, String tag, java.io.PrintWriter err) throws Exception {
+                                      TokenMinter minter, String tag, List<ProcessCpu> cpu, java.io.PrintWriter err)
+            throws Exception {
         // tokens before the clock: minting never counts
         long mintStart = System.nanoTime();
         String[] tokens = new String[plan.maxJoins()];
@@ -465,8 +502,13 @@ final class EvictionChurnCommand implements Callable<Integer> {
         }
         long lastPrint = start;
         long lastCount = 0;
+        double[] cpuFrom = null;
         while (System.nanoTime() < end && loops.getCount() > 0) {
-            LockSupport.parkNanos(Math.min(end - System.nanoTime(), 1_000_000_000L));
+            long wake = cpuFrom == null ? Math.min(measureFrom, end) : end;
+            LockSupport.parkNanos(Math.max(0, Math.min(wake - System.nanoTime(), 1_000_000_000L)));
+            if (cpuFrom == null && System.nanoTime() >= measureFrom) {
+                cpuFrom = cpuSeconds(cpu);
+            }
             if (!quiet && System.nanoTime() - lastPrint >= 1_000_000_000L) {
                 long now = System.nanoTime();
                 long n = next.get();
@@ -477,6 +519,7 @@ final class EvictionChurnCommand implements Callable<Integer> {
             }
         }
         long stoppedAt = Math.min(System.nanoTime(), end);
+        double[] cpuTo = cpuSeconds(cpu);
         // the joins in flight at the end finish (bounded by the request timeout); they do not count
         loops.await(plan.timeout().toMillis() + 2_000, TimeUnit.MILLISECONDS);
         if (churner != null) {
@@ -539,6 +582,18 @@ final class EvictionChurnCommand implements Callable<Integer> {
             }
             m.put("evictionsCountedByReplicas", delta);
             m.put("revocationsInForce", scrape(http, plan.metrics(), "streamgate_revocations_active"));
+        }
+        if (cpuFrom != null && !cpu.isEmpty()) {
+            Map<String, Object> used = new LinkedHashMap<>();
+            double total = 0;
+            for (int i = 0; i < cpu.size(); i++) {
+                double c = cpuTo[i] - cpuFrom[i];
+                used.put(cpu.get(i).name(), round(c));
+                total += c;
+            }
+            m.put("cpuSecondsMeasured", used);
+            m.put("cpuMicrosPerJoin", joins == 0 ? null : Math.round(total / joins * 1e6));
+            m.put("joinsPerCpuSecond", total <= 0 ? null : round(joins / total));
         }
         if (loadBefore != null && loadAfter != null) {
             m.put("loadAverageBefore", loadBefore);
@@ -718,6 +773,14 @@ final class EvictionChurnCommand implements Callable<Integer> {
         return out;
     }
 
+    private static double[] cpuSeconds(List<ProcessCpu> cpu) {
+        double[] s = new double[cpu.size()];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = cpu.get(i).seconds();
+        }
+        return s;
+    }
+
     private static double[] loadAverage() {
         try {
             String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
@@ -739,8 +802,8 @@ final class EvictionChurnCommand implements Callable<Integer> {
                 plan.concurrency(), plan.churnRate(), plan.warmup().toMillis() / 1000.0,
                 plan.duration().toMillis() / 1000.0);
         out.println("| phase | joins/s | joins | 503 | 503 share | other non-200 | p50 ms | p99 ms | churn 200/sent "
-                + "| evictions A, B (warm-up incl.) | revocations in force A, B | load average after |");
-        out.println("|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|");
+                + "| evictions A, B (warm-up incl.) | revocations in force A, B | CPU µs/join (--cpu-of) | load average after |");
+        out.println("|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|---:|---|");
         double noneSum = 0;
         int noneCount = 0;
         for (Map<String, Object> r : results) {
@@ -751,7 +814,19 @@ final class EvictionChurnCommand implements Callable<Integer> {
         }
         double base = noneCount == 0 ? 0 : noneSum / noneCount;
         List<Double> ratios = new ArrayList<>();
+        double noneCpu = 0;
+        int noneCpuCount = 0;
         for (Map<String, Object> r : results) {
+            if (r.get("phase").equals("none") && r.get("joinsPerCpuSecond") != null) {
+                noneCpu += (Double) r.get("joinsPerCpuSecond");
+                noneCpuCount++;
+            }
+        }
+        List<Double> cpuRatios = new ArrayList<>();
+        for (Map<String, Object> r : results) {
+            if (r.get("phase").equals("churn") && noneCpuCount > 0 && r.get("joinsPerCpuSecond") != null) {
+                cpuRatios.add((Double) r.get("joinsPerCpuSecond") / (noneCpu / noneCpuCount));
+            }
             Map<String, Long> st = (Map<String, Long>) r.get("statuses");
             long joins = (Long) r.get("joins");
             long n503 = st.getOrDefault("503", 0L);
@@ -762,11 +837,12 @@ final class EvictionChurnCommand implements Callable<Integer> {
                 churn = cs.getOrDefault("200", 0L) + "/" + ch.get("sentMeasured");
             }
             double[] la = (double[]) r.get("loadAverageAfter");
-            out.printf(Locale.ROOT, "| %s | %,.0f | %,d | %,d | %s | %,d | %s | %s | %s | %s | %s | %s |%n",
+            out.printf(Locale.ROOT, "| %s | %,.0f | %,d | %,d | %s | %,d | %s | %s | %s | %s | %s | %s | %s |%n",
                     r.get("phase"), (Double) r.get("joinsPerSecond"), joins, n503,
                     r.get("share503") == null ? "-" : String.format(Locale.ROOT, "%.3f%%", 100 * (Double) r.get("share503")),
                     other, ms(r.get("p50Ms")), ms(r.get("p99Ms")), churn,
                     r.getOrDefault("evictionsCountedByReplicas", "-"), r.getOrDefault("revocationsInForce", "-"),
+                    r.get("cpuMicrosPerJoin") == null ? "-" : r.get("cpuMicrosPerJoin"),
                     la == null ? "-" : String.format(Locale.ROOT, "%.2f %.2f %.2f", la[0], la[1], la[2]));
             if (r.get("phase").equals("churn") && base > 0) {
                 ratios.add((Double) r.get("joinsPerSecond") / base);
@@ -790,6 +866,11 @@ final class EvictionChurnCommand implements Callable<Integer> {
             report.put("churnToNoneJoinRatios", ratios);
             out.printf(Locale.ROOT, "joins/s with churn / mean without (%,.0f/s): %s%n", base,
                     ratios.stream().map(x -> String.format(Locale.ROOT, "%.3f", x)).toList());
+        }
+        if (!cpuRatios.isEmpty()) {
+            report.put("churnToNoneJoinsPerCpuSecondRatios", cpuRatios);
+            out.printf(Locale.ROOT, "joins per CPU-second of the --cpu-of processes, with churn / mean without: %s%n",
+                    cpuRatios.stream().map(x -> String.format(Locale.ROOT, "%.3f", x)).toList());
         }
     }
 

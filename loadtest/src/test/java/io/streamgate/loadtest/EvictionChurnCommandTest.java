@@ -116,6 +116,7 @@ class EvictionChurnCommandTest {
             {"--path", "/live/x.m3u8?token=1"}, {"--path"},
             {"--admin-a", "http://10.1.2.3:9090"}, {"--admin-a"},
             {"--admin-b", "ftp://127.0.0.1:9090"}, {"--admin-b"},
+            {"--cpu-of", "gateway=abc"}, {"--cpu-of"},
         };
         for (int i = 0; i < cases.length; i += 2) {
             Run r = run(args(cases[i]).toArray(String[]::new));
@@ -161,6 +162,7 @@ class EvictionChurnCommandTest {
         Run r = run(args("--admin-a", adminUrl(), "--admin-b", adminUrl(), "--seed-revocations", "50",
                 "--seed-concurrency", "4", "--seed-wait", "5s", "--phases", "none,churn", "--warmup", "0s",
                 "--duration", "1s", "--concurrency", "2", "--churn-rate", "20", "--max-joins", "2000", "-q",
+                "--cpu-of", "self=" + ProcessHandle.current().pid(),
                 "--json", json.toString()).toArray(String[]::new));
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("| phase | joins/s |", "| none |", "| churn |", "joins/s with churn / mean without");
@@ -181,5 +183,7 @@ class EvictionChurnCommandTest {
         assertThat(churn.at("/evictionsCountedByReplicas/0").asDouble()).isPositive();
         assertThat(none.at("/evictionsCountedByReplicas/0").asDouble()).isZero();
         assertThat(report.get("churnToNoneJoinRatios").size()).isEqualTo(1);
+        assertThat(churn.get("cpuMicrosPerJoin").asLong()).isPositive();
+        assertThat(report.get("churnToNoneJoinsPerCpuSecondRatios").size()).isEqualTo(1);
     }
 }
