@@ -215,6 +215,11 @@ public final class SessionsHeap {
         }
 
         @Override
+        public CompletionStage<Void> announce(String sid, SessionState state) {
+            return done(null);
+        }
+
+        @Override
         public CompletionStage<List<String>> sessionsOf(String tokenKey, int limit) {
             return done(List.of());
         }
