@@ -123,16 +123,6 @@ public final class RevocationIndex {
         return byId.size();
     }
 
-    /** Empties the index (before a full reload from the store). */
-    public synchronized void clear() {
-        byId.clear();
-        byJti.clear();
-        bySub.clear();
-        bySid.clear();
-        byUntil.clear();
-        issuedBefore = NONE;
-    }
-
     /**
      * The first revocation in force at {@code nowMillis} matching a token or session, or null.
      *
