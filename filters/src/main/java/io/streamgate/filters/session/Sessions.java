@@ -445,7 +445,7 @@ public final class Sessions implements AutoCloseable {
                 return;
             }
             SessionState was = await(store.end(p.sid(), p.state()));
-            if (was == p.state()) {
+            if (was == p.state() && was != SessionState.ENDED) {
                 await(store.announce(p.sid(), p.state())); // ended by the failed try: its entry may be missing
             }
             synchronized (pendingEnds) {
