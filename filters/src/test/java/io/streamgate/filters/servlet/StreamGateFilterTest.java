@@ -367,9 +367,10 @@ class StreamGateFilterTest {
         wiremock.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlEqualTo("/jwks.json")).willReturn(aResponse().withStatus(200)
                 .withHeader("Content-Type", "application/json").withBody(TestKeys.jwks(first))));
         KeyRegistry keys = KeyRegistry.builder(Fixture.crypto()).clock(clock).metrics(metrics)
+                // a fetch timeout no busy machine reaches by a pause of its own (the 300 ms delay below must fit)
                 .addRemote(URI.create(wiremock.baseUrl() + "/jwks.json"), "keys[0]", Duration.ofHours(1),
-                        Duration.ofSeconds(30), Duration.ofSeconds(2)).build();
-        keys.start().get(10, java.util.concurrent.TimeUnit.SECONDS);
+                        Duration.ofSeconds(30), Duration.ofSeconds(15)).build();
+        keys.start().get(20, java.util.concurrent.TimeUnit.SECONDS);
         serve(Authorizer.builder(keys, Fixture.crypto()).clock(clock).metrics(metrics).build(),
                 RoutePolicy.anyValidToken(ROUTE, "/live/"));
         assertThat(get("/live/a?token=" + Tokens.signedBy(first, clock).sign()).statusCode()).isEqualTo(200);

@@ -136,9 +136,14 @@ class HttpProxyTest {
     }
 
     private void gateway(String upstream, String extra) throws Exception {
+        // an idle timeout no busy machine reaches by a pause of its own (a 200 MiB stream must not be cut)
+        gateway(upstream, extra, "proxy: {connectTimeout: 2s, idleTimeout: 20s}\n");
+    }
+
+    private void gateway(String upstream, String extra, String proxy) throws Exception {
         gateway = GatewayHarness.start(dir, key, GatewayHarness.head(key, 0)
                 + "tokens: {from: [query:token, query:jwtoken, header:Authorization, cookie:sg_token]}\n"
-                + "proxy: {connectTimeout: 2s, idleTimeout: 1s}\n"
+                + proxy
                 + "routes:\n"
                 + "  - {name: media, path: /media/, type: http, upstream: '" + upstream + "/origin/',"
                 + " claimHeaders: {sub: X-Viewer-Id}}\n"
@@ -330,8 +335,8 @@ class HttpProxyTest {
     void upstreamTooSlowIs504() throws Exception {
         wiremock = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
         wiremock.start();
-        wiremock.stubFor(WireMock.get(urlPathEqualTo("/origin/slow")).willReturn(aResponse().withFixedDelay(3000).withBody("late")));
-        gateway(wiremock.baseUrl(), "");
+        wiremock.stubFor(WireMock.get(urlPathEqualTo("/origin/slow")).willReturn(aResponse().withFixedDelay(6000).withBody("late")));
+        gateway(wiremock.baseUrl(), "", "proxy: {connectTimeout: 2s, idleTimeout: 1s}\n");
         HttpResponse<String> r = get("/media/slow?token=" + token());
         assertThat(r.statusCode()).isEqualTo(504);
         assertThat(JsonUtil.parseJson(r.body())).containsEntry("error", "bad_gateway").containsEntry("reason", "upstream_timeout");
