@@ -38,8 +38,8 @@ public final class RevocationIndex {
         revocations.forEach(this::add);
     }
 
-    /** Adds (or replaces, by id) a revocation. */
-    public synchronized void add(Revocation r) {
+    /** Adds (or replaces, by id) a revocation; true when its id was not here. */
+    public synchronized boolean add(Revocation r) {
         Revocation old = byId.put(r.id(), r);
         if (old != null) {
             unlink(old);
@@ -55,6 +55,7 @@ public final class RevocationIndex {
             }
         }
         byUntil.add(r);
+        return old == null;
     }
 
     /** Removes a revocation by id; true when it was here. */

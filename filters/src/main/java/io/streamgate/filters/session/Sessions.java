@@ -253,8 +253,9 @@ public final class Sessions implements AutoCloseable {
     private void apply(SessionChange c) {
         switch (c.type()) {
             case REVOCATION_ADDED -> {
-                index.add(c.revocation());
-                tell(l -> l.revocationAdded(c.revocation()));
+                if (index.add(c.revocation())) { // not one this replica made (and applied) itself
+                    tell(l -> l.revocationAdded(c.revocation()));
+                }
             }
             case REVOCATION_LIFTED -> {
                 index.remove(c.id());
@@ -523,8 +524,9 @@ public final class Sessions implements AutoCloseable {
     }
 
     private void applyHere(Revocation r) {
-        index.add(r);
-        tell(l -> l.revocationAdded(r));
+        if (index.add(r)) { // not already read from the log
+            tell(l -> l.revocationAdded(r));
+        }
     }
 
     /** Applies a revocation on this replica only (the store is unavailable and {@code onStoreError: allow}); kept until its ttl. */
