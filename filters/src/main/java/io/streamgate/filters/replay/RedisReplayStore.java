@@ -90,7 +90,9 @@ public final class RedisReplayStore implements ReplayStore {
               redis.call('HDEL', KEYS[2], evicted)
             end
             redis.call('ZADD', KEYS[1], untilMs, ARGV[1])
-            if not held then redis.call('HSET', KEYS[2], ARGV[1], now) end
+            -- when it first took its lease, in microseconds: two sessions taking theirs within one
+            -- millisecond still have an order (ms values stored by earlier versions read as older)
+            if not held then redis.call('HSET', KEYS[2], ARGV[1], t[1] .. string.format('%06d', tonumber(t[2]))) end
             local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
             local ttl = math.max(1, tonumber(last[2]) - now)
             redis.call('PEXPIRE', KEYS[1], ttl)
