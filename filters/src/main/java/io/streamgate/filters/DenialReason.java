@@ -91,6 +91,20 @@ public enum DenialReason {
     }
 
     /** The contract's reason code and the metric tag value, e.g. {@code bad_signature}. */
+    /**
+     * Why a request or renewal of a session in this state is refused: {@code revoked},
+     * {@code session_limit} (evicted, or its place went to another), {@code expired} (it ended by
+     * itself); null for an open session.
+     */
+    public static DenialReason of(io.streamgate.filters.session.SessionState state) {
+        return state == null ? null : switch (state) {
+            case OPEN -> null;
+            case REVOKED -> REVOKED;
+            case EVICTED -> SESSION_LIMIT;
+            case ENDED -> EXPIRED;
+        };
+    }
+
     public String code() {
         return code;
     }

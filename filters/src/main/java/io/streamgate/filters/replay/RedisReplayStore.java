@@ -379,14 +379,14 @@ public final class RedisReplayStore implements ReplayStore {
         return "redis";
     }
 
-    /** Sessions and revocations on the same connection and under the same key prefix. */
-    public io.streamgate.filters.session.SessionStore sessions() {
-        return new io.streamgate.filters.session.RedisSessionStore(redis, prefix);
+    /** The shared connection's commands: the session store keeps sessions and revocations on it. */
+    public RedisClusterAsyncCommands<String, String> commands() {
+        return redis;
     }
 
-    /** Sessions on the same connection under another key prefix, with other bounds (tests, tools). */
-    public io.streamgate.filters.session.SessionStore sessions(String keyPrefix, int maxRevocations, int maxChanges) {
-        return new io.streamgate.filters.session.RedisSessionStore(redis, keyPrefix, maxRevocations, maxChanges);
+    /** The key prefix every key of this store starts with. */
+    public String keyPrefix() {
+        return prefix;
     }
 
     @Override

@@ -133,6 +133,11 @@ public final class RedisSessionStore implements SessionStore {
     private final int maxRevocations;
     private final int maxChanges;
 
+    /** Sessions and revocations on the replay store's connection, under its key prefix. */
+    public static RedisSessionStore on(io.streamgate.filters.replay.RedisReplayStore replay) {
+        return new RedisSessionStore(replay.commands(), replay.keyPrefix());
+    }
+
     public RedisSessionStore(RedisClusterAsyncCommands<String, String> redis, String prefix) {
         this(redis, prefix, 1_000_000, 200_000);
     }

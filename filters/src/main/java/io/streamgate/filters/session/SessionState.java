@@ -2,8 +2,6 @@ package io.streamgate.filters.session;
 
 import java.util.Locale;
 
-import io.streamgate.filters.DenialReason;
-
 /**
  * Where a session is in its life. {@link #OPEN} is the only state that plays and the only
  * one a session leaves; every other state is final (a revoked or evicted session never comes
@@ -34,15 +32,5 @@ public enum SessionState {
             }
         }
         return null;
-    }
-
-    /** Why a request or renewal of a session in this state is refused (null for {@link #OPEN}). */
-    public DenialReason reason() {
-        return switch (this) {
-            case OPEN -> null;
-            case REVOKED -> DenialReason.REVOKED;
-            case EVICTED -> DenialReason.SESSION_LIMIT;
-            case ENDED -> DenialReason.EXPIRED;
-        };
     }
 }

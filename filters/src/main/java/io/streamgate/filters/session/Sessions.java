@@ -23,7 +23,6 @@ import org.slf4j.LoggerFactory;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
-import io.streamgate.filters.DenialReason;
 import io.streamgate.filters.metrics.StreamGateMetrics;
 
 /**
@@ -309,15 +308,15 @@ public final class Sessions implements AutoCloseable {
     }
 
     /**
-     * Why a live session may not go on, or null: it ended (its state's reason) or a revocation
-     * matches it ({@code revoked}).
+     * Why a live session may not go on, or null: the state it ended in, or {@link
+     * SessionState#REVOKED} when a revocation matches it.
      *
      * @param iat the opening token's iat, or -1
      */
-    public DenialReason refusal(String sid, String iss, String sub, String jti, long iat) {
+    public SessionState refusal(String sid, String iss, String sub, String jti, long iat) {
         SessionState s = endedState(sid);
         if (s != null) {
-            return s.reason();
+            return s;
         }
         if (index.match(iss, sub, jti, sid, iat, clock.millis()) == null) {
             return null;
@@ -328,7 +327,7 @@ public final class Sessions implements AutoCloseable {
             // compare-and-set keeps the first final state)
             recordEnd(sid, SessionState.REVOKED);
         }
-        return DenialReason.REVOKED;
+        return SessionState.REVOKED;
     }
 
     // ---- records ----

@@ -36,7 +36,7 @@ class RedisSessionStoreTest extends SessionStoreContract {
     @Override
     SessionStore store(int maxRevocations) {
         // a prefix of its own per store: each test starts with an empty revocation list and log
-        return replay.sessions("t" + (++prefixes) + ":", maxRevocations, 100_000);
+        return new RedisSessionStore(replay.commands(), "t" + (++prefixes) + ":", maxRevocations, 100_000);
     }
 
     @Override

@@ -37,6 +37,11 @@ class SessionsTest {
         opened.forEach(Sessions::close);
     }
 
+    /** The refusal as a request or renewal answers it. */
+    private static DenialReason reason(Sessions s, String sid, String iss, String sub, String jti, long iat) {
+        return DenialReason.of(s.refusal(sid, iss, sub, jti, iat));
+    }
+
     private static <T> T get(java.util.concurrent.CompletionStage<T> s) throws Exception {
         return s.toCompletableFuture().get(5, TimeUnit.SECONDS);
     }
@@ -72,14 +77,14 @@ class SessionsTest {
             }
         });
         get(a.revoke(revocation(Revocation.Kind.SUB, "mallory")));
-        assertThat(a.refusal(null, "iss", "mallory", "j", 5)).isEqualTo(DenialReason.REVOKED);
-        assertThat(b.refusal(null, "iss", "mallory", "j", 5)).isNull();
+        assertThat(reason(a, null, "iss", "mallory", "j", 5)).isEqualTo(DenialReason.REVOKED);
+        assertThat(reason(b, null, "iss", "mallory", "j", 5)).isNull();
         b.pollNow();
-        assertThat(b.refusal(null, "iss", "mallory", "j", 5)).isEqualTo(DenialReason.REVOKED);
+        assertThat(reason(b, null, "iss", "mallory", "j", 5)).isEqualTo(DenialReason.REVOKED);
         assertThat(told).hasSize(1);
         assertThat(get(a.lift("r-SUBmallory"))).isTrue();
         b.pollNow();
-        assertThat(b.refusal(null, "iss", "mallory", "j", 5)).isNull();
+        assertThat(reason(b, null, "iss", "mallory", "j", 5)).isNull();
     }
 
     @Test
@@ -99,9 +104,9 @@ class SessionsTest {
         });
         open(a, "s1", "j1");
         get(a.evict("s1"));
-        assertThat(a.refusal("s1", "iss", "sub", "j1", 1)).isEqualTo(DenialReason.SESSION_LIMIT);
+        assertThat(reason(a, "s1", "iss", "sub", "j1", 1)).isEqualTo(DenialReason.SESSION_LIMIT);
         b.pollNow();
-        assertThat(b.refusal("s1", "iss", "sub", "j1", 1)).isEqualTo(DenialReason.SESSION_LIMIT);
+        assertThat(reason(b, "s1", "iss", "sub", "j1", 1)).isEqualTo(DenialReason.SESSION_LIMIT);
         assertThat(ended).containsExactly("s1:evicted");
         // evictions are session state, not revocations: the revocation index stays empty
         assertThat(b.index().size()).isZero();
@@ -121,8 +126,8 @@ class SessionsTest {
         open(a, "s2", "j2");
         get(a.evict("s2"));
         Sessions late = replica();
-        assertThat(late.refusal("y", "iss", "sub", "leaked", 1)).isEqualTo(DenialReason.REVOKED);
-        assertThat(late.refusal("s2", "iss", "sub", "j2", 1)).isEqualTo(DenialReason.SESSION_LIMIT);
+        assertThat(reason(late, "y", "iss", "sub", "leaked", 1)).isEqualTo(DenialReason.REVOKED);
+        assertThat(reason(late, "s2", "iss", "sub", "j2", 1)).isEqualTo(DenialReason.SESSION_LIMIT);
     }
 
     @Test
@@ -136,7 +141,7 @@ class SessionsTest {
         assertThat(get(a.record("s3")).state()).isEqualTo(SessionState.REVOKED);
         b.pollNow();
         // the credential carries only the opening jti: the session's state says it is over
-        assertThat(b.refusal("s3", "iss", "sub-s3", "opening", 1)).isEqualTo(DenialReason.REVOKED);
+        assertThat(reason(b, "s3", "iss", "sub-s3", "opening", 1)).isEqualTo(DenialReason.REVOKED);
         // lifting the revocation lets new tokens in; the session it ended stays ended
         get(a.lift("r-JTIrenewing"));
         assertThat(get(a.record("s3")).state()).isEqualTo(SessionState.REVOKED);
@@ -146,9 +151,9 @@ class SessionsTest {
     void issuedBeforeRevokesTokensWithoutIat() throws Exception {
         Sessions a = replica();
         get(a.revoke(revocation(Revocation.Kind.ISSUED_BEFORE, Long.toString(now() / 1000))));
-        assertThat(a.refusal(null, "iss", "sub", "j", -1)).isEqualTo(DenialReason.REVOKED);
-        assertThat(a.refusal(null, "iss", "sub", "j", now() / 1000 - 10)).isEqualTo(DenialReason.REVOKED);
-        assertThat(a.refusal(null, "iss", "sub", "j", now() / 1000 + 10)).isNull();
+        assertThat(reason(a, null, "iss", "sub", "j", -1)).isEqualTo(DenialReason.REVOKED);
+        assertThat(reason(a, null, "iss", "sub", "j", now() / 1000 - 10)).isEqualTo(DenialReason.REVOKED);
+        assertThat(reason(a, null, "iss", "sub", "j", now() / 1000 + 10)).isNull();
     }
 
     @Test
@@ -158,8 +163,8 @@ class SessionsTest {
         get(a.revokeLocally(local));
         get(a.revoke(revocation(Revocation.Kind.SUB, "after")));
         a.pollNow();
-        assertThat(a.refusal("q", "iss", "during-outage", "j", 1)).isEqualTo(DenialReason.REVOKED);
-        assertThat(a.refusal("q", "iss", "after", "j", 1)).isEqualTo(DenialReason.REVOKED);
+        assertThat(reason(a, "q", "iss", "during-outage", "j", 1)).isEqualTo(DenialReason.REVOKED);
+        assertThat(reason(a, "q", "iss", "after", "j", 1)).isEqualTo(DenialReason.REVOKED);
     }
 
     @Test
@@ -167,7 +172,7 @@ class SessionsTest {
         Sessions a = replica();
         get(a.revoke(revocation(Revocation.Kind.SUB, "brief")));
         clock.advance(Duration.ofMinutes(61));
-        assertThat(a.refusal("q", "iss", "brief", "j", 1)).isNull();
+        assertThat(reason(a, "q", "iss", "brief", "j", 1)).isNull();
         a.pollNow();
         assertThat(a.index().size()).isZero();
     }
@@ -213,7 +218,7 @@ class SessionsTest {
         get(a.evict("s8"));
         get(a.revokeLocally(revocation(Revocation.Kind.SUB, "x")));
         assertThat(threads).hasSizeGreaterThanOrEqualTo(3).allMatch("streamgate-sessions"::equals);
-        assertThat(a.refusal("s8", null, null, null, 1)).isEqualTo(DenialReason.SESSION_LIMIT);
+        assertThat(reason(a, "s8", null, null, null, 1)).isEqualTo(DenialReason.SESSION_LIMIT);
     }
 
     @Test
@@ -258,16 +263,16 @@ class SessionsTest {
         Sessions b = replica();
         open(a, "s5", "j5");
         get(a.revoke(revocation(Revocation.Kind.SUB, "sub-s5")));
-        assertThat(a.refusal("s5", "iss", "sub-s5", "j5", 1)).isEqualTo(DenialReason.REVOKED);
+        assertThat(reason(a, "s5", "iss", "sub-s5", "j5", 1)).isEqualTo(DenialReason.REVOKED);
         get(a.lift("r-SUBsub-s5"));
-        assertThat(a.refusal("s5", "iss", "sub-s5", "j5", 1)).as("lifted: still over here").isEqualTo(DenialReason.REVOKED);
+        assertThat(reason(a, "s5", "iss", "sub-s5", "j5", 1)).as("lifted: still over here").isEqualTo(DenialReason.REVOKED);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (get(a.record("s5")).state() == SessionState.OPEN && System.nanoTime() < deadline) {
             Thread.onSpinWait(); // the store's end is written asynchronously: bounded poll
         }
         assertThat(get(a.record("s5")).state()).isEqualTo(SessionState.REVOKED);
         b.pollNow();
-        assertThat(b.refusal("s5", "iss", "sub-s5", "j5", 1)).as("and at the other replica").isEqualTo(DenialReason.REVOKED);
+        assertThat(reason(b, "s5", "iss", "sub-s5", "j5", 1)).as("and at the other replica").isEqualTo(DenialReason.REVOKED);
         clock.advance(Duration.ofHours(2));
         assertThat(get(b.current("s5")).state()).as("and once the window passed").isEqualTo(SessionState.REVOKED);
         // a sid revocation ends its session at once
@@ -298,7 +303,7 @@ class SessionsTest {
         });
         late.start();
         assertThat(told).containsExactly("real");
-        assertThat(late.refusal("q", "iss", "brief-mistake", "j", 1)).isNull();
+        assertThat(reason(late, "q", "iss", "brief-mistake", "j", 1)).isNull();
     }
 
     @Test
@@ -348,9 +353,9 @@ class SessionsTest {
         a.start();
         Revocation r = revocation(Revocation.Kind.SUB, "timed-out");
         assertThat(get(a.revoke(r))).isEqualTo(r);
-        assertThat(a.refusal(null, "iss", "timed-out", "j", 1)).isEqualTo(DenialReason.REVOKED);
+        assertThat(reason(a, null, "iss", "timed-out", "j", 1)).isEqualTo(DenialReason.REVOKED);
         first.set(true);
         assertThat(get(a.lift(r.id()))).as("gone, though the second try found nothing to remove").isTrue();
-        assertThat(a.refusal(null, "iss", "timed-out", "j", 1)).isNull();
+        assertThat(reason(a, null, "iss", "timed-out", "j", 1)).isNull();
     }
 }

@@ -227,7 +227,7 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
                                 checked(ex, lapsed, request, response, callback);
                             }
                         } else if (rec != null && rec.state() != SessionState.OPEN) {
-                            refuse(ex, request, response, callback, rec.state().reason());
+                            refuse(ex, request, response, callback, DenialReason.of(rec.state()));
                         } else if (rec != null && rec.cap() * 1000 > credentials.nowMillis()) {
                             checked(ex, lapsed.withCap(rec.cap()), request, response, callback);
                         } else {
@@ -262,7 +262,7 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
     private void checked(Exchange ex, SessionCredentials.Session s, Request request, Response response,
                          Callback callback) {
         if (sessions != null) {
-            DenialReason r = sessions.refusal(s.sid(), s.iss(), s.sub(), s.jti(), s.iat());
+            DenialReason r = DenialReason.of(sessions.refusal(s.sid(), s.iss(), s.sub(), s.jti(), s.iat()));
             if (r != null) {
                 authorization.authorizer().metrics().revocationApplied("hls", r != DenialReason.REVOKED);
                 refuse(ex, request, response, callback, r);

@@ -120,7 +120,7 @@ public final class AuthSetup {
         java.time.Duration timeout = config.replay().timeout().compareTo(floor) > 0 ? config.replay().timeout() : floor;
         // an ended session is remembered here for longer than any credential issued before its end lives
         java.time.Duration endedWindow = config.hls().sessionTtl().plusMinutes(1);
-        Sessions s = new Sessions(store instanceof RedisReplayStore r ? r.sessions()
+        Sessions s = new Sessions(store instanceof RedisReplayStore r ? io.streamgate.filters.session.RedisSessionStore.on(r)
                 : new MemorySessionStore(clock, 1_000_000), clock, metrics, POLL, timeout, endedWindow, null);
         s.maxAge(config.hls().sessionMaxAge());
         return s;

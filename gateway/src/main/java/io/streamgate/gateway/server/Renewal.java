@@ -260,9 +260,9 @@ final class Renewal {
         /** Why a session cannot play on, or null: its state, its age, a revocation of it or of any token of its chain. */
         private DenialReason unplayable(SessionRecord s, long nowMillis) {
             if (s.state() != SessionState.OPEN) {
-                return s.state().reason();
+                return DenialReason.of(s.state());
             }
-            DenialReason ended = sessions.refusal(s.sid(), s.iss(), s.sub(), s.jti(), s.iat());
+            DenialReason ended = DenialReason.of(sessions.refusal(s.sid(), s.iss(), s.sub(), s.jti(), s.iat()));
             if (ended != null) {
                 return ended;
             }
@@ -356,7 +356,7 @@ final class Renewal {
                         continue;
                     }
                     if (rec.state() != SessionState.OPEN) {
-                        refused.put(s.sid(), rec.state().reason()); // ended meanwhile: not revived
+                        refused.put(s.sid(), DenialReason.of(rec.state())); // ended meanwhile: not revived
                         continue;
                     }
                     renewed.addObject().put("sid", rec.sid()).put("expiresAt", rec.cap());

@@ -19,7 +19,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
-import io.streamgate.filters.DenialReason;
 import io.streamgate.filters.metrics.StreamGateMetrics;
 import io.streamgate.filters.session.MemorySessionStore;
 import io.streamgate.filters.session.Revocation;
@@ -116,7 +115,7 @@ public class SegmentCheckBenchmark {
         next = (next + 1) & (viewers.length - 1);
         SessionCredentials.Check c = credentials.check(v, "hls", "/live/ev42/seg-1234.ts");
         SessionCredentials.Session s = c.session();
-        DenialReason r = sessions.refusal(s.sid(), s.iss(), s.sub(), s.jti(), s.iat());
+        io.streamgate.filters.session.SessionState r = sessions.refusal(s.sid(), s.iss(), s.sub(), s.jti(), s.iat());
         return r != null ? r : c;
     }
 }
