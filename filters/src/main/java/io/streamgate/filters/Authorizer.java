@@ -109,7 +109,13 @@ public final class Authorizer implements AutoCloseable {
             return Verdict.deny(unknownKey());
         }
         Verification v = verifier.verify(decoded, candidates);
-        return v.ok() ? Verdict.allow(v.token(), extracted) : Verdict.deny(v.failure());
+        if (!v.ok()) {
+            return Verdict.deny(v.failure());
+        }
+        // a verified signature is what the cache holds (each hit still checks time and rules):
+        // a renewal checks its new token's signature first, then authorises it, once each
+        cache.put(extracted.token(), v.token());
+        return Verdict.allow(v.token(), extracted);
     }
 
     public ClientAddress clientAddress() {

@@ -19,13 +19,17 @@ import java.util.concurrent.ConcurrentSkipListSet;
  * writers of the same identifier is excluded by {@code compute}), readers never block.
  */
 public final class RevocationIndex {
-    private static final Revocation[] NONE = new Revocation[0];
 
     private final Map<String, Revocation> byId = new ConcurrentHashMap<>();
     private final Map<String, Revocation[]> byJti = new ConcurrentHashMap<>();
     private final Map<String, Revocation[]> bySub = new ConcurrentHashMap<>();
     private final Map<String, Revocation[]> bySid = new ConcurrentHashMap<>();
-    private volatile Revocation[] issuedBefore = NONE;
+    /** A cut-off with its instant parsed once: a check compares numbers, it parses nothing. */
+    private record Cutoff(Revocation revocation, long seconds) {
+    }
+
+    private static final Cutoff[] NO_CUTOFFS = new Cutoff[0];
+    private volatile Cutoff[] issuedBefore = NO_CUTOFFS;
     /** Entries by when they lapse, then id: {@link #prune} takes them from the front. */
     private final ConcurrentSkipListSet<Revocation> byUntil = new ConcurrentSkipListSet<>(
             (a, b) -> a.untilMillis() != b.untilMillis() ? Long.compare(a.untilMillis(), b.untilMillis())
@@ -49,8 +53,8 @@ public final class RevocationIndex {
             case SUB -> link(bySub, r.value(), r);
             case SID -> link(bySid, r.value(), r);
             case ISSUED_BEFORE -> {
-                Revocation[] a = Arrays.copyOf(issuedBefore, issuedBefore.length + 1);
-                a[a.length - 1] = r;
+                Cutoff[] a = Arrays.copyOf(issuedBefore, issuedBefore.length + 1);
+                a[a.length - 1] = new Cutoff(r, Long.parseLong(r.value()));
                 issuedBefore = a;
             }
         }
@@ -93,9 +97,9 @@ public final class RevocationIndex {
             case SUB -> unlink(bySub, r.value(), r);
             case SID -> unlink(bySid, r.value(), r);
             case ISSUED_BEFORE -> {
-                List<Revocation> keep = new ArrayList<>(Arrays.asList(issuedBefore));
-                keep.removeIf(x -> x.id().equals(r.id()));
-                issuedBefore = keep.toArray(NONE);
+                List<Cutoff> keep = new ArrayList<>(Arrays.asList(issuedBefore));
+                keep.removeIf(x -> x.revocation().id().equals(r.id()));
+                issuedBefore = keep.toArray(NO_CUTOFFS);
             }
         }
     }
@@ -145,10 +149,10 @@ public final class RevocationIndex {
         if (sub != null && (r = first(bySub.get(sub), iss, nowMillis)) != null) {
             return r;
         }
-        Revocation[] before = issuedBefore;
-        for (Revocation b : before) {
-            if ((iat < 0 || iat < Long.parseLong(b.value())) && live(b, iss, nowMillis)) {
-                return b;
+        Cutoff[] before = issuedBefore;
+        for (Cutoff b : before) {
+            if ((iat < 0 || iat < b.seconds()) && live(b.revocation(), iss, nowMillis)) {
+                return b.revocation();
             }
         }
         return null;
