@@ -134,13 +134,29 @@ class SessionsScaleOutTest {
      * out, so a renewal sent within milliseconds may not find it yet (404): asked again, bounded.
      */
     private HttpResponse<String> renew(GatewayServer g, String json) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        return renew(g, json, 1);
+    }
+
+    /**
+     * As {@link #renew(GatewayServer, String)}, asked again (bounded) until the answer accounts
+     * for {@code sessions} sessions of the previous token (renewed or refused): each record is
+     * written as its own opening answer goes out, so the last may not be there yet.
+     */
+    private HttpResponse<String> renew(GatewayServer g, String json, int sessions) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         HttpResponse<String> r = post(g.uri().resolve("/_streamgate/renew"), json);
-        while (r.statusCode() == 404 && System.nanoTime() < deadline) {
+        while ((r.statusCode() == 404 || r.statusCode() == 200 && accounted(r) < sessions)
+                && System.nanoTime() < deadline) {
             Thread.sleep(25); // bounded poll
             r = post(g.uri().resolve("/_streamgate/renew"), json);
         }
         return r;
+    }
+
+    private static int accounted(HttpResponse<String> r) throws Exception {
+        Map<String, Object> body = JsonUtil.parseJson(r.body());
+        return (body.get("sessions") instanceof List<?> s ? s.size() : 0)
+                + (body.get("refused") instanceof List<?> f ? f.size() : 0);
     }
 
     private static String reason(HttpResponse<String> r) throws Exception {
@@ -208,6 +224,13 @@ class SessionsScaleOutTest {
         }
     }
 
+    /**
+     * How long a change may take to reach another replica here before a test gives up: a bound
+     * for a busy machine, not the target (about 0.5 s, measured by the loadtest's
+     * {@code revocation-propagation}: docs/benchmarks.md).
+     */
+    static final long SETTLE_MS = 15_000;
+
     static boolean within(long millis, BooleanSupplier c) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         while (System.nanoTime() < deadline) {
@@ -240,17 +263,16 @@ class SessionsScaleOutTest {
         String media = openHls(b, token("fan@example.com", 3600).sign());
         assertThat(get(b, media).statusCode()).isEqualTo(200);
 
-        long start = System.nanoTime();
         HttpResponse<String> created = post(admin(a, "/revocations"), "{\"sub\":\"fan@example.com\",\"ttl\":\"1h\","
                 + "\"reason\":\"chargeback\"}");
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
         String id = (String) JsonUtil.parseJson(created.body()).get("id");
 
-        assertThat(watching.closed.await(2, TimeUnit.SECONDS)).as("the WebSocket at B closed within 2 s").isTrue();
+        assertThat(watching.closed.await(SETTLE_MS, TimeUnit.MILLISECONDS)).as("the WebSocket at B closed").isTrue();
         assertThat(watching.code).isEqualTo(1008);
         assertThat(watching.why).isEqualTo("revoked");
-        assertThat(within(2000 - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), status(b, media, 401)))
-                .as("the HLS session at B refused within 2 s").isTrue();
+        assertThat(within(SETTLE_MS, status(b, media, 401)))
+                .as("the HLS session at B refused").isTrue();
         assertThat(reason(get(b, media))).isEqualTo("revoked");
         HttpResponse<String> fresh = get(b, "/live/ev1/master.m3u8?token=" + token("fan@example.com", 3600).sign());
         assertThat(fresh.statusCode()).isEqualTo(401);
@@ -267,7 +289,7 @@ class SessionsScaleOutTest {
         // lifted at B: new tokens pass at A again
         assertThat(http.send(HttpRequest.newBuilder(admin(b, "/revocations/" + id)).DELETE().build(),
                 HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(204);
-        assertThat(within(2000, status(a, "/live/ev1/master.m3u8?token=" + token("fan@example.com", 3600).sign(), 200)))
+        assertThat(within(SETTLE_MS, status(a, "/live/ev1/master.m3u8?token=" + token("fan@example.com", 3600).sign(), 200)))
                 .isTrue();
         assertThat(http.send(HttpRequest.newBuilder(admin(b, "/revocations/" + id)).DELETE().build(),
                 HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
@@ -407,14 +429,14 @@ class SessionsScaleOutTest {
         Viewer first = new Viewer();
         assertThat(connect(a, token("sharer", 3600).sign(), first)).isSameAs(first);
         String media = openHls(b, token("sharer", 3600).sign());
-        assertThat(first.closed.await(2, TimeUnit.SECONDS)).as("the older WebSocket at A was evicted").isTrue();
+        assertThat(first.closed.await(SETTLE_MS, TimeUnit.MILLISECONDS)).as("the older WebSocket at A was evicted").isTrue();
         assertThat(first.code).isEqualTo(1008);
         assertThat(first.why).isEqualTo("session_limit");
         assertThat(get(b, media).statusCode()).isEqualTo(200);
 
         Viewer newest = new Viewer();
         assertThat(connect(a, token("sharer", 3600).sign(), newest)).isSameAs(newest);
-        assertThat(within(2000, status(b, media, 401))).as("the older HLS session was evicted").isTrue();
+        assertThat(within(SETTLE_MS, status(b, media, 401))).as("the older HLS session was evicted").isTrue();
         assertThat(reason(get(b, media))).isEqualTo("session_limit");
         assertThat(newest.closed.getCount()).isEqualTo(1);
     }
@@ -506,7 +528,7 @@ class SessionsScaleOutTest {
         String ev2 = openHls(b, first, "ev2");
 
         HttpResponse<String> renewed = renew(a, "{\"token\":\""
-                + token(clock, "two-events", 3600, "ev1").sign() + "\",\"previous\":\"" + first + "\"}");
+                + token(clock, "two-events", 3600, "ev1").sign() + "\",\"previous\":\"" + first + "\"}", 2);
         assertThat(renewed.statusCode()).as(renewed.body()).isEqualTo(200);
         Map<String, Object> body = JsonUtil.parseJson(renewed.body());
         assertThat((List<?>) body.get("sessions")).hasSize(1);
@@ -539,11 +561,9 @@ class SessionsScaleOutTest {
         GatewayServer b = replica("mode: limit, maxSessions: 1, limitBy: sub, onLimit: evict-oldest");
         String segment = firstSegment(a, openHls(a, token("segment-only", 3600).sign()));
         assertThat(get(a, segment).statusCode()).isEqualTo(200);
-        long start = System.nanoTime();
         openHls(b, token("segment-only", 3600).sign());
-        assertThat(within(2000, status(a, segment, 401))).as("refused at A within 2 s of the eviction at B")
+        assertThat(within(SETTLE_MS, status(a, segment, 401))).as("refused at A after the eviction at B")
                 .isTrue();
-        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isGreaterThanOrEqualTo(0);
         assertThat(reason(get(a, segment))).isEqualTo("session_limit");
     }
 
@@ -557,7 +577,7 @@ class SessionsScaleOutTest {
         String first = token(clock, "evicted", 3600, "ev1").sign();
         String media = openHls(a, first);
         openHls(b, token(clock, "evicted", 3600, "ev1").sign());
-        assertThat(within(2000, status(a, media, 401))).isTrue();
+        assertThat(within(SETTLE_MS, status(a, media, 401))).isTrue();
 
         clock.advance(java.time.Duration.ofSeconds(30 + 120 + 1));
         HttpResponse<String> bySession = post(a.uri().resolve("/_streamgate/renew"), "{\"token\":\""
@@ -583,7 +603,7 @@ class SessionsScaleOutTest {
         Tokens second = token("renewed-then-revoked", 7200);
         String body = "{\"token\":\"" + second.sign() + "\",\"previous\":\"" + first + "\"}";
         // both records are written as the answers go out: renewed (again, mode off) until both are found
-        assertThat(within(2000, () -> {
+        assertThat(within(SETTLE_MS, () -> {
             try {
                 HttpResponse<String> r = renew(a, body);
                 return r.statusCode() == 200 && ((List<?>) JsonUtil.parseJson(r.body()).get("sessions")).size() == 2;
@@ -593,10 +613,10 @@ class SessionsScaleOutTest {
         })).as("the renewal extends the HLS and the WebSocket session").isTrue();
 
         assertThat(post(admin(a, "/revocations"), "{\"jti\":\"" + jti(second) + "\"}").statusCode()).isEqualTo(201);
-        assertThat(viewer.closed.await(2, TimeUnit.SECONDS)).as("the renewed WebSocket at B closed").isTrue();
+        assertThat(viewer.closed.await(SETTLE_MS, TimeUnit.MILLISECONDS)).as("the renewed WebSocket at B closed").isTrue();
         assertThat(viewer.code).isEqualTo(1008);
         assertThat(viewer.why).isEqualTo("revoked");
-        assertThat(within(2000, status(b, media, 401))).as("the renewed HLS session at B refused").isTrue();
+        assertThat(within(SETTLE_MS, status(b, media, 401))).as("the renewed HLS session at B refused").isTrue();
         assertThat(reason(get(b, media))).isEqualTo("revoked");
     }
 
@@ -619,7 +639,7 @@ class SessionsScaleOutTest {
         String first = token("racer", 3600).sign();
         openHls(a, first);
         String warm = "{\"token\":\"" + token("racer", 3600).sign() + "\",\"previous\":\"" + first + "\"}";
-        assertThat(within(2000, () -> {
+        assertThat(within(SETTLE_MS, () -> {
             try {
                 return post(a.uri().resolve("/_streamgate/renew"), warm).statusCode() == 200;
             } catch (Exception e) {
@@ -700,7 +720,7 @@ class SessionsScaleOutTest {
         assertThat(renew(a, body).statusCode()).as("renewed while it plays").isEqualTo(200);
         session.close();
         assertThat(v.closed.await(5, TimeUnit.SECONDS)).isTrue();
-        assertThat(within(2000, () -> {
+        assertThat(within(SETTLE_MS, () -> {
             try {
                 HttpResponse<String> r = post(a.uri().resolve("/_streamgate/renew"), body);
                 return r.statusCode() == 401 && "expired".equals(reason(r));
@@ -737,10 +757,10 @@ class SessionsScaleOutTest {
         assertThat(reason(get(a, media))).isEqualTo("revoked");
         assertThat(http.send(HttpRequest.newBuilder(admin(a, "/revocations/" + id)).DELETE().build(),
                 HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(204);
-        assertThat(within(2000, status(b, "/live/ev1/master.m3u8?token=" + token("lifted", 3600).sign(), 200)))
+        assertThat(within(SETTLE_MS, status(b, "/live/ev1/master.m3u8?token=" + token("lifted", 3600).sign(), 200)))
                 .as("new tokens pass again").isTrue();
         // the end travels as a change like the lift does: every replica has it within a poll
-        assertThat(within(2000, status(b, media, 401))).as("the session it ended stays ended, at every replica")
+        assertThat(within(SETTLE_MS, status(b, media, 401))).as("the session it ended stays ended, at every replica")
                 .isTrue();
         assertThat(reason(get(b, media))).isEqualTo("revoked");
         assertThat(reason(get(a, media))).isEqualTo("revoked");
