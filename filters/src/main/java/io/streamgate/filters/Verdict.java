@@ -1,5 +1,6 @@
 package io.streamgate.filters;
 
+import io.streamgate.filters.core.DenialReason;
 import io.streamgate.filters.replay.Admission;
 import io.streamgate.filters.token.ExtractedToken;
 import io.streamgate.filters.verify.VerifiedToken;

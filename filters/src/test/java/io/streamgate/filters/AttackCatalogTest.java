@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import io.streamgate.filters.core.BasicRequestView;
+import io.streamgate.filters.core.DenialReason;
 import io.streamgate.filters.crypto.JwsSigner;
 import io.streamgate.filters.metrics.StreamGateMetrics;
 import io.streamgate.filters.replay.MemoryReplayStore;

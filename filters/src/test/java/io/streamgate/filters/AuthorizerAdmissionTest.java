@@ -12,6 +12,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import io.streamgate.filters.core.BasicRequestView;
+import io.streamgate.filters.core.DenialReason;
+import io.streamgate.filters.core.RequestView;
 import io.streamgate.filters.metrics.StreamGateMetrics;
 import io.streamgate.filters.replay.Admission;
 import io.streamgate.filters.replay.MemoryReplayStore;

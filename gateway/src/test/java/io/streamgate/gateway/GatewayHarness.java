@@ -7,7 +7,7 @@ import java.time.Clock;
 import io.streamgate.filters.testing.TestKeys;
 import io.streamgate.gateway.config.ConfigLoader;
 import io.streamgate.gateway.config.GatewayConfig;
-import io.streamgate.gateway.server.GatewayServer;
+import io.streamgate.gateway.runtime.GatewayServer;
 
 /** Starts a gateway from YAML on ephemeral loopback ports for tests. */
 public final class GatewayHarness {

@@ -22,7 +22,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamgate.filters.testing.TestKeys;
 import io.streamgate.gateway.config.ConfigLoader;
 import io.streamgate.gateway.demo.DemoOrigin;
-import io.streamgate.gateway.server.GatewayServer;
+import io.streamgate.gateway.runtime.GatewayServer;
 
 /**
  * {@code revocation-propagation} through its command line: bad options are usage errors

@@ -3,7 +3,7 @@ package io.streamgate.filters.http;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 
-import io.streamgate.filters.DenialReason;
+import io.streamgate.filters.core.DenialReason;
 
 /**
  * The contract's denial, as status, headers and body: {@code WWW-Authenticate} for 401/403

@@ -21,8 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.streamgate.filters.ConfigException;
-import io.streamgate.filters.Tickers;
+import io.streamgate.filters.core.ConfigException;
+import io.streamgate.filters.core.Tickers;
 import io.streamgate.filters.crypto.JwsAlgorithm;
 import io.streamgate.filters.crypto.SignatureVerifier;
 import io.streamgate.filters.metrics.StreamGateMetrics;

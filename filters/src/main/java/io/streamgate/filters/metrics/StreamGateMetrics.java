@@ -11,8 +11,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-
-import io.streamgate.filters.DenialReason;
+import io.streamgate.filters.core.DenialReason;
 
 /**
  * Every meter of the verification library, declared here and nowhere else. Names are

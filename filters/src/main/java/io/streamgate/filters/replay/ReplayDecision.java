@@ -1,6 +1,6 @@
 package io.streamgate.filters.replay;
 
-import io.streamgate.filters.DenialReason;
+import io.streamgate.filters.core.DenialReason;
 
 /**
  * What {@link ReplayGuard#admit} decided: either a denial, or an admission holding what was

@@ -2,8 +2,8 @@ package io.streamgate.filters.rules;
 
 import java.net.URI;
 
-import io.streamgate.filters.ClientAddress;
-import io.streamgate.filters.RequestView;
+import io.streamgate.filters.core.ClientAddress;
+import io.streamgate.filters.core.RequestView;
 
 /**
  * The request values a rule may name: {@code {query.NAME}}, {@code {path.N}} (the N-th
@@ -46,7 +46,7 @@ public final class RuleInput {
                 end = path.length();
             }
             if (seg == n) {
-                return end > i ? io.streamgate.filters.QueryString.decodePath(path.substring(i, end)) : null;
+                return end > i ? io.streamgate.filters.core.QueryString.decodePath(path.substring(i, end)) : null;
             }
             seg++;
             i = end + 1;

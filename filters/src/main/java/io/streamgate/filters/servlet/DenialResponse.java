@@ -5,7 +5,7 @@ import java.io.IOException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
-import io.streamgate.filters.DenialReason;
+import io.streamgate.filters.core.DenialReason;
 import io.streamgate.filters.http.Denial;
 
 /**

@@ -5,7 +5,7 @@ import java.util.List;
 
 import jakarta.servlet.http.HttpServletRequest;
 
-import io.streamgate.filters.RequestView;
+import io.streamgate.filters.core.RequestView;
 
 /** A {@link RequestView} over a servlet request. Query parameters are read from the raw query only, never from a body. */
 public final class ServletRequestView implements RequestView {

@@ -24,9 +24,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.streamgate.filters.Authorizer;
-import io.streamgate.filters.DenialReason;
 import io.streamgate.filters.RoutePolicy;
 import io.streamgate.filters.Verdict;
+import io.streamgate.filters.core.DenialReason;
 import io.streamgate.filters.replay.Admission;
 import io.streamgate.filters.token.TokenSource;
 
@@ -40,7 +40,7 @@ import io.streamgate.filters.token.TokenSource;
  *
  * <p>Before any token is looked at, in order: a path with dot segments, empty segments or
  * {@code ;} parameters is refused with {@code 400 malformed_path} (see
- * {@link io.streamgate.filters.PathSafety}); requests for which the route selector returns
+ * {@link io.streamgate.filters.core.PathSafety}); requests for which the route selector returns
  * null are not this filter's business and pass (with CORS headers); a CORS preflight
  * ({@code OPTIONS} with {@code Origin} and {@code Access-Control-Request-Method}) is answered
  * {@code 204} without a token, allowing the filter's methods; any other method than those
@@ -99,14 +99,14 @@ public final class StreamGateFilter implements Filter {
      *                any other is answered {@code 405} with {@code Allow} before any token check,
      *                and a preflight allows exactly these
      * @throws IllegalArgumentException when {@code methods} is empty or holds something that is not a method token
-     * @throws io.streamgate.filters.ConfigException for {@code replay.onLimit: evict-oldest}
+     * @throws io.streamgate.filters.core.ConfigException for {@code replay.onLimit: evict-oldest}
      */
     public StreamGateFilter(Authorizer authorizer, Function<HttpServletRequest, RoutePolicy> routes,
                             Collection<String> methods) {
         this.authorizer = java.util.Objects.requireNonNull(authorizer, "authorizer");
         if (authorizer.replay().mode() == io.streamgate.filters.replay.ReplayMode.LIMIT
                 && authorizer.replay().options().evictOldest()) {
-            throw new io.streamgate.filters.ConfigException("replay.onLimit",
+            throw new io.streamgate.filters.core.ConfigException("replay.onLimit",
                     "evict-oldest cannot be honoured by the servlet Filter (it holds no live session to end); use reject");
         }
         this.routes = java.util.Objects.requireNonNull(routes, "routes");
@@ -164,7 +164,7 @@ public final class StreamGateFilter implements Filter {
             chain.doFilter(stripped(request), response); // already authorised (a forward, include or async dispatch)
             return;
         }
-        if (!io.streamgate.filters.PathSafety.isCanonical(request.getRequestURI())) {
+        if (!io.streamgate.filters.core.PathSafety.isCanonical(request.getRequestURI())) {
             DenialResponse.writeMalformedPath(request, response);
             return;
         }

@@ -14,7 +14,7 @@ import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 
-import io.streamgate.filters.QueryString;
+import io.streamgate.filters.core.QueryString;
 import io.streamgate.filters.token.TokenExtractor;
 import io.streamgate.filters.token.TokenSource;
 

@@ -54,7 +54,7 @@ public record Revocation(String id, Kind kind, String value, String iss, long un
     }
 
     /** The stored form: the admin view with millisecond times. */
-    String encode() {
+    public String encode() {
         ObjectNode o = toJson();
         o.put("untilMs", untilMillis);
         o.put("createdMs", createdMillis);
@@ -62,7 +62,7 @@ public record Revocation(String id, Kind kind, String value, String iss, long un
     }
 
     /** Reads the stored form; null when it is not one (a foreign or damaged entry is skipped, never fatal). */
-    static Revocation decode(String text) {
+    public static Revocation decode(String text) {
         try {
             JsonNode o = JSON.readTree(text);
             for (Kind k : Kind.values()) {

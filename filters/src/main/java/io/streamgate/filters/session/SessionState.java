@@ -2,6 +2,8 @@ package io.streamgate.filters.session;
 
 import java.util.Locale;
 
+import io.streamgate.filters.core.DenialReason;
+
 /**
  * Where a session is in its life. {@link #OPEN} is the only state that plays and the only
  * one a session leaves; every other state is final (a revoked or evicted session never comes
@@ -20,6 +22,25 @@ public enum SessionState {
     /** The stored name: {@code open}, {@code revoked}, {@code evicted}, {@code ended}. */
     public String code() {
         return name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * Why a request or renewal of a session in this state is refused: {@code revoked},
+     * {@code session_limit} (evicted, or its place went to another), {@code expired} (it ended by
+     * itself); null for an open session.
+     */
+    public DenialReason denial() {
+        return switch (this) {
+            case OPEN -> null;
+            case REVOKED -> DenialReason.REVOKED;
+            case EVICTED -> DenialReason.SESSION_LIMIT;
+            case ENDED -> DenialReason.EXPIRED;
+        };
+    }
+
+    /** {@link #denial()} of a state that may be null (null: nothing refuses). */
+    public static DenialReason denialOf(SessionState state) {
+        return state == null ? null : state.denial();
     }
 
     /** The state of a stored name, or null. */

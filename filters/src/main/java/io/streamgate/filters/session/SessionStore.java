@@ -3,6 +3,8 @@ package io.streamgate.filters.session;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 
+import io.streamgate.filters.redis.RedisSessionStore;
+
 /**
  * Shared session and revocation state: in this process ({@link MemorySessionStore}) or in the
  * replay store's Redis ({@link RedisSessionStore}), so that every replica renews, revokes and

@@ -2,9 +2,9 @@ package io.streamgate.filters.token;
 
 import java.util.List;
 
-import io.streamgate.filters.Cookies;
-import io.streamgate.filters.QueryString;
-import io.streamgate.filters.RequestView;
+import io.streamgate.filters.core.Cookies;
+import io.streamgate.filters.core.QueryString;
+import io.streamgate.filters.core.RequestView;
 
 /**
  * Finds the token in a request, trying the configured sources in order, and knows how to

@@ -1,6 +1,6 @@
 package io.streamgate.filters.verify;
 
-import io.streamgate.filters.DenialReason;
+import io.streamgate.filters.core.DenialReason;
 import io.streamgate.filters.crypto.JwsAlgorithm;
 
 /**

@@ -2,7 +2,7 @@ package io.streamgate.filters.verify;
 
 import java.util.Map;
 
-import io.streamgate.filters.DenialReason;
+import io.streamgate.filters.core.DenialReason;
 import io.streamgate.filters.crypto.JwsAlgorithm;
 import io.streamgate.filters.crypto.SignatureVerifier;
 import io.streamgate.filters.keys.VerificationKey;

@@ -1,6 +1,6 @@
 package io.streamgate.filters.verify;
 
-import io.streamgate.filters.DenialReason;
+import io.streamgate.filters.core.DenialReason;
 
 /**
  * The outcome of one verification step: a verified token, or the one reason it failed.

@@ -12,7 +12,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 
-import io.streamgate.filters.Tickers;
+import io.streamgate.filters.core.Tickers;
 
 /**
  * Tokens whose signature already verified, keyed by the raw token. Bounded in estimated

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import io.streamgate.filters.DenialReason;
 import io.streamgate.filters.RoutePolicy;
+import io.streamgate.filters.core.DenialReason;
 import io.streamgate.filters.crypto.JwsAlgorithm;
 import io.streamgate.filters.rules.RouteRules;
 import io.streamgate.filters.testing.MutableClock;

@@ -84,7 +84,7 @@ class ServletFilterContractTest extends AdapterContract {
                 .build();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> StreamGateFilter.forRoute(limited,
                 new Setup(key, clock, backend).routePolicy()))
-                .isInstanceOf(io.streamgate.filters.ConfigException.class).hasMessageContaining("replay.onLimit");
+                .isInstanceOf(io.streamgate.filters.core.ConfigException.class).hasMessageContaining("replay.onLimit");
     }
 
     @Override

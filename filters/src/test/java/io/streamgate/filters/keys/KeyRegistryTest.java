@@ -25,11 +25,11 @@ import org.junit.jupiter.api.Test;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
 import io.streamgate.filters.Authorizer;
-import io.streamgate.filters.BasicRequestView;
-import io.streamgate.filters.ConfigException;
-import io.streamgate.filters.DenialReason;
 import io.streamgate.filters.RoutePolicy;
 import io.streamgate.filters.Verdict;
+import io.streamgate.filters.core.BasicRequestView;
+import io.streamgate.filters.core.ConfigException;
+import io.streamgate.filters.core.DenialReason;
 import io.streamgate.filters.crypto.JwsAlgorithm;
 import io.streamgate.filters.testing.Fixture;
 import io.streamgate.filters.testing.MutableClock;

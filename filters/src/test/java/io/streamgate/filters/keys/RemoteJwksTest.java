@@ -44,12 +44,11 @@ import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-
 import io.streamgate.filters.Authorizer;
-import io.streamgate.filters.BasicRequestView;
-import io.streamgate.filters.DenialReason;
 import io.streamgate.filters.RoutePolicy;
 import io.streamgate.filters.Verdict;
+import io.streamgate.filters.core.BasicRequestView;
+import io.streamgate.filters.core.DenialReason;
 import io.streamgate.filters.crypto.JwsAlgorithm;
 import io.streamgate.filters.metrics.StreamGateMetrics;
 import io.streamgate.filters.testing.Fixture;

@@ -12,8 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-
-import io.streamgate.filters.DenialReason;
+import io.streamgate.filters.core.DenialReason;
 import io.streamgate.filters.keys.KeyRegistry;
 import io.streamgate.filters.metrics.StreamGateMetrics;
 import io.streamgate.filters.testing.Fixture;

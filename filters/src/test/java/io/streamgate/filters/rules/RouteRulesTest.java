@@ -9,10 +9,10 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import io.streamgate.filters.BasicRequestView;
-import io.streamgate.filters.ClientAddress;
-import io.streamgate.filters.ConfigException;
-import io.streamgate.filters.RequestView;
+import io.streamgate.filters.core.BasicRequestView;
+import io.streamgate.filters.core.ClientAddress;
+import io.streamgate.filters.core.ConfigException;
+import io.streamgate.filters.core.RequestView;
 import io.streamgate.filters.keys.KeyRegistry;
 import io.streamgate.filters.testing.Fixture;
 import io.streamgate.filters.testing.MutableClock;

@@ -36,9 +36,9 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.streamgate.filters.Authorizer;
-import io.streamgate.filters.DenialReason;
 import io.streamgate.filters.RoutePolicy;
 import io.streamgate.filters.Verdict;
+import io.streamgate.filters.core.DenialReason;
 import io.streamgate.filters.keys.KeyRegistry;
 import io.streamgate.filters.metrics.StreamGateMetrics;
 import io.streamgate.filters.replay.MemoryReplayStore;

@@ -13,12 +13,12 @@ class MemorySessionStoreTest extends SessionStoreContract {
     private final MutableClock clock = MutableClock.fixed();
 
     @Override
-    SessionStore store(int maxRevocations) {
+    protected SessionStore store(int maxRevocations) {
         return new MemorySessionStore(clock, 1000, maxRevocations, 100_000);
     }
 
     @Override
-    SessionStore store() {
+    protected SessionStore store() {
         return store(1000);
     }
 

@@ -18,21 +18,21 @@ import org.junit.jupiter.api.Test;
  * {@code redis-server}: atomic state changes, caps that only move forward, final states,
  * bounded indexes, and a change log replicas read from where they stopped.
  */
-abstract class SessionStoreContract {
+public abstract class SessionStoreContract {
     /** A store with room for {@code maxRevocations} revocations. */
-    abstract SessionStore store(int maxRevocations);
+    protected abstract SessionStore store(int maxRevocations);
 
-    abstract SessionStore store();
+    protected abstract SessionStore store();
 
-    static <T> T get(CompletionStage<T> s) throws Exception {
+    protected static <T> T get(CompletionStage<T> s) throws Exception {
         return s.toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
-    static String sid() {
+    protected static String sid() {
         return UUID.randomUUID().toString();
     }
 
-    static SessionRecord record(String sid, String jti, long cap) {
+    protected static SessionRecord record(String sid, String jti, long cap) {
         return SessionRecord.opened(sid, "hls", "live", "/live/a/", "https://issuer", "viewer|1", jti, cap, 1_000,
                 -1);
     }
@@ -139,7 +139,7 @@ abstract class SessionStoreContract {
     }
 
     /** A cursor after every change so far. */
-    static String latest(SessionStore s) throws Exception {
+    protected static String latest(SessionStore s) throws Exception {
         String c = get(s.cursorBefore(0));
         for (SessionStore.Changes page = get(s.changesSince(c, 1000)); !page.changes().isEmpty();
              page = get(s.changesSince(c, 1000))) {

@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import io.streamgate.filters.DenialReason;
+import io.streamgate.filters.core.DenialReason;
 import io.streamgate.filters.metrics.StreamGateMetrics;
 import io.streamgate.filters.testing.MutableClock;
 
@@ -39,7 +39,7 @@ class SessionsTest {
 
     /** The refusal as a request or renewal answers it. */
     private static DenialReason reason(Sessions s, String sid, String iss, String sub, String jti, long iat) {
-        return DenialReason.of(s.refusal(sid, iss, sub, jti, iat));
+        return SessionState.denialOf(s.refusal(sid, iss, sub, jti, iat));
     }
 
     private static <T> T get(java.util.concurrent.CompletionStage<T> s) throws Exception {

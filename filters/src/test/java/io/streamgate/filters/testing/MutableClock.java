@@ -11,7 +11,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 /**
  * A clock tests move by hand: expiry and leeway are tested without sleeping. It is also the
  * monotonic {@link Ticker} the library derives from an injected clock ({@code
- * io.streamgate.filters.Tickers}): {@link #advance} moves both, {@link #set} moves only the
+ * io.streamgate.filters.core.Tickers}): {@link #advance} moves both, {@link #set} moves only the
  * wall clock (as an NTP step would), so elapsed time never runs backwards.
  */
 public final class MutableClock extends Clock implements Ticker {

@@ -7,8 +7,8 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import io.streamgate.filters.BasicRequestView;
-import io.streamgate.filters.RequestView;
+import io.streamgate.filters.core.BasicRequestView;
+import io.streamgate.filters.core.RequestView;
 
 /** Where a token is found, in the configured order, and how it is removed again. */
 class TokenExtractorTest {

@@ -11,7 +11,7 @@ import java.util.Map;
 import org.jose4j.json.JsonUtil;
 import org.junit.jupiter.api.DynamicNode;
 
-import io.streamgate.filters.DenialReason;
+import io.streamgate.filters.core.DenialReason;
 import io.streamgate.filters.crypto.CryptoProvider;
 import io.streamgate.filters.crypto.JwsAlgorithm;
 import io.streamgate.filters.crypto.SignatureVerifier;

@@ -17,7 +17,7 @@ import org.jose4j.json.JsonUtil;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 
-import io.streamgate.filters.DenialReason;
+import io.streamgate.filters.core.DenialReason;
 import io.streamgate.filters.crypto.CryptoProvider;
 import io.streamgate.filters.crypto.JwsAlgorithm;
 import io.streamgate.filters.crypto.SignatureVerifier;

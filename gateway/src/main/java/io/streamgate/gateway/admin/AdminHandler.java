@@ -183,6 +183,6 @@ public final class AdminHandler extends Handler.Abstract {
 
     /** Writes a JSON answer, never cached. */
     public static void send(Response response, Callback callback, int status, String json) {
-        io.streamgate.gateway.server.Answers.json(response, callback, status, json);
+        io.streamgate.gateway.edge.Answers.json(response, callback, status, json);
     }
 }

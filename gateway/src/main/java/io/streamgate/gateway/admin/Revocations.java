@@ -70,7 +70,7 @@ public final class Revocations {
         String method = request.getMethod();
         if (path.equals(PATH) && "POST".equals(method)) {
             if (request.getLength() > MAX_BODY) {
-                io.streamgate.gateway.server.Answers.drainThen(request,
+                io.streamgate.gateway.edge.Answers.drainThen(request,
                         () -> bad(response, callback, "the body is larger than 16 KiB"));
                 return true;
             }

@@ -8,11 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
 import io.streamgate.filters.Authorizer;
-import io.streamgate.filters.ConfigException;
+import io.streamgate.filters.core.ConfigException;
 import io.streamgate.filters.crypto.CryptoProvider;
 import io.streamgate.filters.crypto.SignatureVerifier;
 import io.streamgate.filters.keys.KeyRegistry;
@@ -20,7 +17,10 @@ import io.streamgate.filters.metrics.StreamGateMetrics;
 import io.streamgate.gateway.config.ConfigLoader;
 import io.streamgate.gateway.config.ConfigWarnings;
 import io.streamgate.gateway.config.GatewayConfig;
-import io.streamgate.gateway.server.AuthSetup;
+import io.streamgate.gateway.runtime.AuthSetup;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code check-config}: exit 0 when valid; otherwise exit 2 and one line per problem naming the

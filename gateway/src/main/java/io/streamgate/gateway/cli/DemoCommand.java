@@ -5,14 +5,15 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
-import io.streamgate.gateway.config.GatewayConfig;
-import io.streamgate.filters.ConfigException;
+import io.streamgate.filters.core.ConfigException;
 import io.streamgate.gateway.config.Durations;
+import io.streamgate.gateway.config.GatewayConfig;
 import io.streamgate.gateway.demo.Demo;
 import io.streamgate.gateway.logging.Logging;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code demo [--port N] [--admin-port N] [--token-ttl 60s]}: gateway + embedded origin + generated key; prints a token and commands. */
 @Command(name = "demo", mixinStandardHelpOptions = true,

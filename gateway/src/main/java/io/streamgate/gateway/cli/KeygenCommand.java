@@ -15,12 +15,12 @@ import org.jose4j.json.JsonUtil;
 import org.jose4j.jwk.JsonWebKey;
 import org.jose4j.jwk.PublicJsonWebKey;
 
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
-import io.streamgate.filters.ConfigException;
+import io.streamgate.filters.core.ConfigException;
 import io.streamgate.filters.crypto.JwsAlgorithm;
 import io.streamgate.filters.crypto.KeyPairs;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code keygen --alg ES256|RS256|EdDSA --kid KID --out DIR}: private.pem, public.pem, jwks.json. */
 @Command(name = "keygen", mixinStandardHelpOptions = true,

@@ -1,9 +1,9 @@
 package io.streamgate.gateway.cli;
 
+import io.streamgate.filters.core.ConfigException;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-
-import io.streamgate.filters.ConfigException;
 
 /**
  * {@code java -jar streamgate.jar <command>}. Exit codes: 0 success, 2 usage or

@@ -13,12 +13,12 @@ import java.util.concurrent.Callable;
 
 import org.jose4j.json.JsonUtil;
 
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
-import io.streamgate.filters.ConfigException;
+import io.streamgate.filters.core.ConfigException;
 import io.streamgate.filters.crypto.JwsAlgorithm;
 import io.streamgate.filters.crypto.JwsSigner;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code mint}: prints one signed token alone on one line, so {@code TOKEN=$(... mint ...)} works. */
 @Command(name = "mint", mixinStandardHelpOptions = true,

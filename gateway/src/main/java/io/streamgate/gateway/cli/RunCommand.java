@@ -6,14 +6,15 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 import io.streamgate.gateway.config.ConfigLoader;
 import io.streamgate.gateway.config.ConfigWarnings;
 import io.streamgate.gateway.config.GatewayConfig;
 import io.streamgate.gateway.logging.Logging;
-import io.streamgate.gateway.server.GatewayServer;
+import io.streamgate.gateway.runtime.GatewayServer;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code run --config FILE}: the production mode. */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Run the gateway with a configuration file.")

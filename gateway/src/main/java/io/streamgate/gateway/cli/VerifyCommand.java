@@ -7,25 +7,25 @@ import java.util.Base64;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
 import io.streamgate.filters.Authorizer;
-import io.streamgate.filters.BasicRequestView;
-import io.streamgate.filters.ClientAddress;
-import io.streamgate.filters.ConfigException;
-import io.streamgate.filters.DenialReason;
 import io.streamgate.filters.RoutePolicy;
 import io.streamgate.filters.Verdict;
+import io.streamgate.filters.core.BasicRequestView;
+import io.streamgate.filters.core.ClientAddress;
+import io.streamgate.filters.core.ConfigException;
+import io.streamgate.filters.core.DenialReason;
 import io.streamgate.filters.metrics.StreamGateMetrics;
 import io.streamgate.filters.rules.RuleInput;
 import io.streamgate.filters.token.ExtractedToken;
 import io.streamgate.filters.token.TokenSource;
 import io.streamgate.gateway.config.ConfigLoader;
 import io.streamgate.gateway.config.GatewayConfig;
-import io.streamgate.gateway.server.AuthSetup;
-import io.streamgate.gateway.server.Routes;
+import io.streamgate.gateway.edge.Routes;
+import io.streamgate.gateway.runtime.AuthSetup;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code verify}: decides a token as the gateway would for a path, and explains it — the
@@ -54,7 +54,7 @@ final class VerifyCommand implements Callable<Integer> {
         if (path != null) {
             String rawPath = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
             // the gateway's one canonical path: what routing and rules see
-            String pathOnly = io.streamgate.filters.PathSafety.canonical(rawPath);
+            String pathOnly = io.streamgate.filters.core.PathSafety.canonical(rawPath);
             if (pathOnly == null) {
                 throw new ConfigException("--path", "malformed_path: not a canonical request path: " + rawPath);
             }

@@ -20,8 +20,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
-import io.streamgate.filters.ClientAddress;
-import io.streamgate.filters.ConfigException;
+import io.streamgate.filters.core.ClientAddress;
+import io.streamgate.filters.core.ConfigException;
 import io.streamgate.filters.crypto.CryptoProvider;
 import io.streamgate.filters.crypto.JwsAlgorithm;
 import io.streamgate.filters.replay.ReplayMode;
@@ -342,7 +342,7 @@ public final class ConfigLoader {
         String redis = n.string("redis", "redis://127.0.0.1:6379");
         URI redisUri = null;
         // checked with Lettuce's own parser: multi-host forms (sentinels, cluster seeds) have no single host
-        String redisProblem = io.streamgate.filters.replay.RedisReplayStore.problem(redis);
+        String redisProblem = io.streamgate.filters.redis.RedisReplayStore.problem(redis);
         if (redisProblem != null) {
             n.problem("redis", redisProblem + ": \"" + redis + "\"");
         } else {

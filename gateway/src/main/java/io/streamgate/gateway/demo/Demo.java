@@ -20,7 +20,7 @@ import io.streamgate.filters.crypto.JwsAlgorithm;
 import io.streamgate.filters.crypto.JwsSigner;
 import io.streamgate.gateway.config.ConfigLoader;
 import io.streamgate.gateway.config.GatewayConfig;
-import io.streamgate.gateway.server.GatewayServer;
+import io.streamgate.gateway.runtime.GatewayServer;
 
 /**
  * Everything embedded: the {@link DemoOrigin}, a freshly generated ES256 key (kept in a

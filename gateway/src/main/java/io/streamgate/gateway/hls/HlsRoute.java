@@ -10,21 +10,23 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
-import io.streamgate.filters.DenialReason;
-import io.streamgate.filters.QueryString;
+import io.streamgate.filters.core.DenialReason;
+import io.streamgate.filters.core.QueryString;
 import io.streamgate.filters.metrics.StreamGateMetrics;
 import io.streamgate.filters.replay.ReplayGuard;
 import io.streamgate.filters.replay.ReplayMode;
 import io.streamgate.filters.session.SessionState;
 import io.streamgate.filters.verify.Claims;
 import io.streamgate.gateway.config.GatewayConfig;
+import io.streamgate.gateway.dash.MpdRewriter;
+import io.streamgate.gateway.edge.Answers;
+import io.streamgate.gateway.edge.Authorization;
+import io.streamgate.gateway.edge.Exchange;
+import io.streamgate.gateway.edge.RouteHandler;
 import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.gateway.proxy.UpstreamProxy;
 import io.streamgate.gateway.proxy.UpstreamRequest;
-import io.streamgate.gateway.server.Answers;
-import io.streamgate.gateway.server.Authorization;
-import io.streamgate.gateway.server.Exchange;
-import io.streamgate.gateway.server.RouteHandler;
+import io.streamgate.gateway.session.SessionCredentials;
 
 /**
  * An {@code hls} route. A request carrying a valid session credential ({@code sg_session})
@@ -227,7 +229,7 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
                                 checked(ex, lapsed, request, response, callback);
                             }
                         } else if (rec != null && rec.state() != SessionState.OPEN) {
-                            refuse(ex, request, response, callback, DenialReason.of(rec.state()));
+                            refuse(ex, request, response, callback, rec.state().denial());
                         } else if (rec != null && rec.cap() * 1000 > credentials.nowMillis()) {
                             checked(ex, lapsed.withCap(rec.cap()), request, response, callback);
                         } else {
@@ -262,7 +264,7 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
     private void checked(Exchange ex, SessionCredentials.Session s, Request request, Response response,
                          Callback callback) {
         if (sessions != null) {
-            DenialReason r = DenialReason.of(sessions.refusal(s.sid(), s.iss(), s.sub(), s.jti(), s.iat()));
+            DenialReason r = io.streamgate.filters.session.SessionState.denialOf(sessions.refusal(s.sid(), s.iss(), s.sub(), s.jti(), s.iat()));
             if (r != null) {
                 authorization.authorizer().metrics().revocationApplied("hls", r != DenialReason.REVOKED);
                 refuse(ex, request, response, callback, r);

@@ -7,7 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.spi.LoggingEventBuilder;
 
-import io.streamgate.filters.DenialReason;
+import io.streamgate.filters.core.DenialReason;
 
 /**
  * The gateway's request-level lines, all written from the one place a request finishes

@@ -4,9 +4,9 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
-import io.streamgate.gateway.server.Authorization;
-import io.streamgate.gateway.server.Exchange;
-import io.streamgate.gateway.server.RouteHandler;
+import io.streamgate.gateway.edge.Authorization;
+import io.streamgate.gateway.edge.Exchange;
+import io.streamgate.gateway.edge.RouteHandler;
 
 /** An {@code http} route: authorisation (unless {@code auth: none}), then the upstream proxy. */
 public final class HttpRoute implements RouteHandler {

@@ -21,11 +21,11 @@ import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.streamgate.filters.DenialReason;
+import io.streamgate.filters.core.DenialReason;
 import io.streamgate.filters.replay.Admission;
+import io.streamgate.gateway.edge.Answers;
+import io.streamgate.gateway.edge.Exchange;
 import io.streamgate.gateway.metrics.GatewayMetrics;
-import io.streamgate.gateway.server.Answers;
-import io.streamgate.gateway.server.Exchange;
 
 /**
  * The upstream leg of an {@code http} or {@code hls} route, on Jetty's {@link HttpClient}

@@ -12,8 +12,8 @@ import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 
-import io.streamgate.filters.ClientAddress;
-import io.streamgate.filters.QueryString;
+import io.streamgate.filters.core.ClientAddress;
+import io.streamgate.filters.core.QueryString;
 import io.streamgate.filters.token.TokenExtractor;
 import io.streamgate.filters.token.TokenSource;
 import io.streamgate.filters.verify.Claims;

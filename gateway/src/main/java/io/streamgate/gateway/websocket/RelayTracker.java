@@ -84,7 +84,7 @@ public final class RelayTracker implements Graceful, SessionListener {
     public void sessionEnded(String sid, SessionState state) {
         WebSocketRelay relay = bySid.get(sid);
         if (relay != null && state != SessionState.ENDED) {
-            end(relay, io.streamgate.filters.DenialReason.of(state).code(), false);
+            end(relay, state.denial().code(), false);
         }
     }
 

@@ -233,7 +233,7 @@ public final class WebSocketRelay {
                         closeBoth(TOKEN_EXPIRED, "token expired");
                     }
                 } else if (rec != null && rec.state() != io.streamgate.filters.session.SessionState.OPEN) {
-                    revoke(io.streamgate.filters.DenialReason.of(rec.state()).code());
+                    revoke(rec.state().denial().code());
                 } else if (rec != null && rec.cap() * 1000 > capMillis) {
                     // extended only when a renewal moved the cap past the one just reached
                     capMillis = rec.cap() * 1000;

@@ -26,22 +26,22 @@ import org.eclipse.jetty.websocket.core.server.WebSocketNegotiator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.streamgate.filters.DenialReason;
 import io.streamgate.filters.Verdict;
+import io.streamgate.filters.core.DenialReason;
 import io.streamgate.filters.replay.Admission;
 import io.streamgate.filters.replay.ReplayGuard;
-import io.streamgate.filters.token.TokenExtractor;
 import io.streamgate.filters.session.SessionRecord;
 import io.streamgate.filters.session.Sessions;
+import io.streamgate.filters.token.TokenExtractor;
 import io.streamgate.filters.verify.Claims;
 import io.streamgate.gateway.config.GatewayConfig;
+import io.streamgate.gateway.edge.Answers;
+import io.streamgate.gateway.edge.Authorization;
+import io.streamgate.gateway.edge.Exchange;
+import io.streamgate.gateway.edge.RouteHandler;
 import io.streamgate.gateway.logging.AccessLog;
 import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.gateway.proxy.UpstreamRequest;
-import io.streamgate.gateway.server.Answers;
-import io.streamgate.gateway.server.Authorization;
-import io.streamgate.gateway.server.Exchange;
-import io.streamgate.gateway.server.RouteHandler;
 
 /**
  * A {@code websocket} route, on the core API end to end: authorise before the upgrade (a

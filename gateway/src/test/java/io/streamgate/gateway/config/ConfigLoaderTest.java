@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import io.streamgate.filters.ConfigException;
+import io.streamgate.filters.core.ConfigException;
 import io.streamgate.filters.crypto.CryptoProvider;
 import io.streamgate.filters.crypto.JwsAlgorithm;
 import io.streamgate.filters.replay.ReplayMode;

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.streamgate.filters.contract.AdapterContract;
 import io.streamgate.gateway.GatewayHarness;
-import io.streamgate.gateway.server.GatewayServer;
+import io.streamgate.gateway.runtime.GatewayServer;
 
 /**
  * The contract against the gateway: a real {@link GatewayServer} (from YAML, via

@@ -26,7 +26,7 @@ import io.streamgate.filters.testing.TestKeys;
 import io.streamgate.filters.testing.Tokens;
 import io.streamgate.gateway.GatewayHarness;
 import io.streamgate.gateway.demo.DemoOrigin;
-import io.streamgate.gateway.server.GatewayServer;
+import io.streamgate.gateway.runtime.GatewayServer;
 
 /** HLS through the gateway with one-time tokens: HTTP clients and ffmpeg as a real player. */
 class HlsEndToEndTest {

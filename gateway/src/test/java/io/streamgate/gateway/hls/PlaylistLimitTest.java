@@ -21,7 +21,7 @@ import com.github.tomakehurst.wiremock.client.WireMock;
 import io.streamgate.filters.testing.TestKeys;
 import io.streamgate.filters.testing.Tokens;
 import io.streamgate.gateway.GatewayHarness;
-import io.streamgate.gateway.server.GatewayServer;
+import io.streamgate.gateway.runtime.GatewayServer;
 
 /** Playlists are buffered for rewriting only up to hls.maxPlaylistBytes; segments are never buffered. */
 class PlaylistLimitTest {

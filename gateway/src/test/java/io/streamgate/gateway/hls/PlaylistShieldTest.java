@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.streamgate.filters.testing.TestKeys;
 import io.streamgate.filters.testing.Tokens;
 import io.streamgate.gateway.GatewayHarness;
-import io.streamgate.gateway.server.GatewayServer;
+import io.streamgate.gateway.runtime.GatewayServer;
 
 /** The origin shield: playlists coalesced and reused as the origin allows, rewritten per viewer. */
 class PlaylistShieldTest {

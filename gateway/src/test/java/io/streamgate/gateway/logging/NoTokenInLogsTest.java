@@ -43,7 +43,7 @@ import io.streamgate.gateway.RecordingOrigin;
 import io.streamgate.gateway.config.ConfigLoader;
 import io.streamgate.gateway.config.GatewayConfig;
 import io.streamgate.gateway.demo.DemoOrigin;
-import io.streamgate.gateway.server.GatewayServer;
+import io.streamgate.gateway.runtime.GatewayServer;
 
 /**
  * The issue's log test: the gateway at DEBUG with JSON output and the access log on, every

@@ -43,7 +43,7 @@ import io.streamgate.filters.testing.MutableClock;
 import io.streamgate.filters.testing.TestKeys;
 import io.streamgate.filters.testing.Tokens;
 import io.streamgate.gateway.GatewayHarness;
-import io.streamgate.gateway.server.GatewayServer;
+import io.streamgate.gateway.runtime.GatewayServer;
 
 /** The HTTP proxy between a real client and a real origin, each on an ephemeral loopback port. */
 class HttpProxyTest {

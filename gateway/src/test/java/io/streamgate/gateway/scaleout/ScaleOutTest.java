@@ -27,14 +27,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.streamgate.filters.replay.RedisReplayStore;
+import io.streamgate.filters.redis.RedisReplayStore;
 import io.streamgate.filters.testing.RedisServerProcess;
 import io.streamgate.filters.testing.TestKeys;
 import io.streamgate.filters.testing.Tokens;
 import io.streamgate.gateway.GatewayHarness;
 import io.streamgate.gateway.config.ConfigLoader;
 import io.streamgate.gateway.demo.DemoOrigin;
-import io.streamgate.gateway.server.GatewayServer;
+import io.streamgate.gateway.runtime.GatewayServer;
 
 /** Two gateway replicas sharing replay state through a real redis-server. */
 class ScaleOutTest {

@@ -33,7 +33,7 @@ import io.streamgate.filters.testing.Tokens;
 import io.streamgate.gateway.GatewayHarness;
 import io.streamgate.gateway.config.ConfigLoader;
 import io.streamgate.gateway.demo.DemoOrigin;
-import io.streamgate.gateway.server.GatewayServer;
+import io.streamgate.gateway.runtime.GatewayServer;
 
 /**
  * Sessions across two gateway replicas sharing a real redis-server: revocation at one ends

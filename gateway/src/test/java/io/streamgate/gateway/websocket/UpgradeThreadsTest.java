@@ -30,7 +30,7 @@ import io.streamgate.filters.testing.TestKeys;
 import io.streamgate.filters.testing.Tokens;
 import io.streamgate.gateway.GatewayHarness;
 import io.streamgate.gateway.RecordingOrigin;
-import io.streamgate.gateway.server.GatewayServer;
+import io.streamgate.gateway.runtime.GatewayServer;
 
 /**
  * A WebSocket upgrade holds no pool thread while the origin handshakes: with more pending

@@ -38,7 +38,7 @@ import io.streamgate.filters.testing.MutableClock;
 import io.streamgate.filters.testing.TestKeys;
 import io.streamgate.filters.testing.Tokens;
 import io.streamgate.gateway.GatewayHarness;
-import io.streamgate.gateway.server.GatewayServer;
+import io.streamgate.gateway.runtime.GatewayServer;
 
 /** The WebSocket relay between a real Jetty WebSocket client and a real WebSocket origin. */
 class WebSocketRelayTest {

@@ -20,12 +20,11 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-
 import io.streamgate.filters.Authorizer;
-import io.streamgate.filters.BasicRequestView;
-import io.streamgate.filters.RequestView;
 import io.streamgate.filters.RoutePolicy;
 import io.streamgate.filters.Verdict;
+import io.streamgate.filters.core.BasicRequestView;
+import io.streamgate.filters.core.RequestView;
 import io.streamgate.filters.crypto.CryptoProvider;
 import io.streamgate.filters.crypto.JwsAlgorithm;
 import io.streamgate.filters.crypto.SignatureVerifier;

@@ -16,7 +16,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
-import io.streamgate.gateway.hls.MpdRewriter;
+import io.streamgate.gateway.dash.MpdRewriter;
 import io.streamgate.gateway.hls.PlaylistRewriter;
 
 /**

@@ -24,7 +24,7 @@ import io.streamgate.filters.session.MemorySessionStore;
 import io.streamgate.filters.session.Revocation;
 import io.streamgate.filters.session.SessionState;
 import io.streamgate.filters.session.Sessions;
-import io.streamgate.gateway.hls.SessionCredentials;
+import io.streamgate.gateway.session.SessionCredentials;
 
 /**
  * An HLS segment on its session credential as {@code HlsRoute} checks it since the sessions

@@ -20,16 +20,16 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 import io.streamgate.filters.Authorizer;
-import io.streamgate.filters.BasicRequestView;
 import io.streamgate.filters.RoutePolicy;
 import io.streamgate.filters.Verdict;
+import io.streamgate.filters.core.BasicRequestView;
 import io.streamgate.filters.crypto.CryptoProvider;
 import io.streamgate.filters.crypto.JwsAlgorithm;
 import io.streamgate.filters.crypto.SignatureVerifier;
 import io.streamgate.filters.keys.KeyRegistry;
 import io.streamgate.filters.session.Revocation;
 import io.streamgate.filters.session.RevocationIndex;
-import io.streamgate.gateway.hls.SessionCredentials;
+import io.streamgate.gateway.session.SessionCredentials;
 
 /**
  * What an HLS segment request costs the gateway: checking the session credential (one

@@ -1,0 +1,60 @@
+package io.streamgate.gateway.edge;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * Jetty's error pages replaced by a small JSON body — {@code {"error": "...", "status": N}} —
+ * with CORS headers. Jetty's own pages show the request URI, which carries the token on a
+ * {@code ?token=} request (e.g. a 400 for an ambiguous path), and are HTML a player cannot
+ * read. Never echoes the URI, the message or a stack.
+ */
+public final class JsonErrors {
+    private JsonErrors() {
+    }
+
+    static String body(int code) {
+        String error = switch (code) {
+            case 400 -> "bad_request";
+            case 404 -> "not_found";
+            case 405 -> "method_not_allowed";
+            case 408 -> "request_timeout";
+            case 413 -> "payload_too_large";
+            case 414 -> "uri_too_long";
+            case 431 -> "headers_too_large";
+            case 503 -> "temporarily_unavailable";
+            default -> code >= 500 ? "server_error" : "http_" + code;
+        };
+        return "{\"error\":\"" + error + "\",\"status\":" + code + "}";
+    }
+
+    /** For the server (errors before any context, e.g. a malformed request line). */
+    public static final class ForServer extends org.eclipse.jetty.server.handler.ErrorHandler {
+        public ForServer() {
+            setShowStacks(false);
+            setShowMessageInTitle(false);
+        }
+
+        @Override
+        protected boolean generateAcceptableResponse(Request request, Response response, Callback callback,
+                                                     String contentType, List<Charset> charsets, int code,
+                                                     String message, Throwable cause) throws IOException {
+            Answers.cors(request, response);
+            return super.generateAcceptableResponse(request, response, callback, "application/json",
+                    List.of(StandardCharsets.UTF_8), code, HttpStatus.getMessage(code), null);
+        }
+
+        @Override
+        protected void writeErrorJson(Request request, PrintWriter writer, int code, String message, Throwable cause) {
+            writer.write(body(code));
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package io.streamgate.gateway.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.streamgate.filters.testing.TestKeys;
+import io.streamgate.gateway.GatewayHarness;
+
+/**
+ * {@code SIGHUP} to a gateway run as {@code run --config FILE} in a child JVM: the JVM's
+ * default would stop it (exit 129); the gateway reloads its configuration instead and keeps
+ * running. The signal is sent with {@code kill -HUP} (Linux, macOS).
+ */
+class SighupReloadTest {
+    @TempDir
+    Path dir;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void sighupReloadsTheConfigurationOfARunningGatewayInsteadOfStoppingIt() throws Exception {
+        Path kill = Path.of("/bin/kill");
+        assumeTrue(Files.isExecutable(kill) || Files.isExecutable(Path.of("/usr/bin/kill")), "no kill command");
+        TestKeys k1 = TestKeys.es256("k1");
+        TestKeys k2 = TestKeys.es256("k2");
+        Files.writeString(dir.resolve("k1.pem"), k1.publicPem());
+        Files.writeString(dir.resolve("k2.pem"), k2.publicPem());
+        int adminPort = GatewayHarness.freePort();
+        String head = "listen: {host: 127.0.0.1, port: 0}\nwarmup: {verifications: 0}\n"
+                + "admin: {host: 127.0.0.1, port: " + adminPort + "}\n"
+                + "routes: [{name: r, path: /r/, type: http, upstream: 'http://127.0.0.1:1/'}]\n";
+        Path config = dir.resolve("gateway.yaml");
+        Files.writeString(config, head + "keys: [{kid: k1, file: k1.pem}]\n");
+
+        Path log = dir.resolve("gateway.log");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                "io.streamgate.gateway.cli.Main", "run", "--config", config.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            assertThat(ConfigReloadTest.eventually(Duration.ofSeconds(60), () -> status(adminPort, "/healthz") == 200))
+                    .as("child gateway up; log:\n%s", read(log)).isTrue();
+            assertThat(ConfigReloadTest.eventually(Duration.ofSeconds(30),
+                    () -> read(log).contains("SIGHUP reloads the configuration"))).isTrue();
+            assertThat(body(adminPort, "/keys")).contains("\"kid\":\"k1\"").doesNotContain("\"kid\":\"k2\"");
+
+            Files.writeString(config, head + "keys: [{kid: k1, file: k1.pem}, {kid: k2, file: k2.pem}]\n");
+            Process hup = new ProcessBuilder(Files.isExecutable(kill) ? kill.toString() : "/usr/bin/kill",
+                    "-HUP", Long.toString(p.pid())).inheritIO().start();
+            assertThat(hup.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(hup.exitValue()).isZero();
+
+            assertThat(ConfigReloadTest.eventually(Duration.ofSeconds(20), () -> body(adminPort, "/keys").contains("\"kid\":\"k2\"")))
+                    .as("k2 loaded after SIGHUP; log:\n%s", read(log)).isTrue();
+            assertThat(p.isAlive()).as("still running after SIGHUP").isTrue();
+            // counted and logged right after the swap that made k2 visible
+            assertThat(ConfigReloadTest.eventually(Duration.ofSeconds(10), () -> body(adminPort, "/metrics")
+                    .contains("streamgate_config_reloads_total{result=\"applied\"} 1.0"))).isTrue();
+            assertThat(ConfigReloadTest.eventually(Duration.ofSeconds(10),
+                    () -> read(log).contains("config reload (SIGHUP): applied"))).isTrue();
+        } finally {
+            p.destroy();
+            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    private int status(int port, String path) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private String body(int port, String path) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    private static String read(Path log) {
+        try {
+            return Files.readString(log, StandardCharsets.UTF_8);
+        } catch (Exception e) {
+            return "";
+        }
+    }
+}
