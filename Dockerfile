@@ -1,5 +1,7 @@
 # syntax=docker/dockerfile:1
 # StreamGate image: the gateway jar (all commands: run, origin, keygen, mint, ...) on a JRE 17.
+# The demo module assembles it (gateway + its libraries + the demo and origin commands) into
+# gateway/target/streamgate.jar.
 #   docker build -t streamgate .
 #   docker run --rm -p 8080:8080 -v "$PWD/conf:/conf:ro" streamgate run --config /conf/gateway.yaml
 # docker-compose.yml builds and uses it for the whole local stack.
@@ -10,7 +12,7 @@ WORKDIR /src
 COPY . .
 # The Maven repository is a BuildKit cache: rebuilds after a code change download nothing.
 RUN --mount=type=cache,target=/root/.m2 \
-    mvn -B -q -pl gateway -am package -DskipTests \
+    mvn -B -q -pl demo -am package -DskipTests \
  && cp gateway/target/streamgate.jar /streamgate.jar
 
 # --- runtime -----------------------------------------------------------------------------

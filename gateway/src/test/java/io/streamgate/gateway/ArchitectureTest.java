@@ -29,7 +29,7 @@ class ArchitectureTest {
 
     static ArchRule layers() {
         return layeredArchitecture().consideringOnlyDependenciesInLayers()
-                .layer("cli").definedBy(BASE + ".cli..", BASE + ".demo..")
+                .layer("cli").definedBy(BASE + ".cli..")
                 .layer("runtime").definedBy(BASE + ".runtime..")
                 .layer("features").definedBy(BASE + ".proxy..", BASE + ".hls..", BASE + ".dash..",
                         BASE + ".websocket..", BASE + ".session..", BASE + ".admin..")

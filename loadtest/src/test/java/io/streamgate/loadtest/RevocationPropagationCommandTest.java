@@ -21,7 +21,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.streamgate.filters.testing.TestKeys;
 import io.streamgate.gateway.config.ConfigLoader;
-import io.streamgate.gateway.demo.DemoOrigin;
+import io.streamgate.origin.DemoOrigin;
 import io.streamgate.gateway.runtime.GatewayServer;
 
 /**

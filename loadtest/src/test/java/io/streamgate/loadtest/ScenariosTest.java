@@ -22,7 +22,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamgate.filters.testing.TestKeys;
 import io.streamgate.gateway.config.ConfigLoader;
 import io.streamgate.gateway.config.GatewayConfig;
-import io.streamgate.gateway.demo.Demo;
+import io.streamgate.demo.Demo;
 import io.streamgate.gateway.runtime.GatewayServer;
 
 /**

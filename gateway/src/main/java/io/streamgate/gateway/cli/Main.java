@@ -1,5 +1,8 @@
 package io.streamgate.gateway.cli;
 
+import java.util.List;
+import java.util.ServiceLoader;
+
 import io.streamgate.filters.core.ConfigException;
 
 import picocli.CommandLine;
@@ -11,9 +14,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "streamgate", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "JWT gateway for live-streaming origins (WebSocket and HLS).",
-        subcommands = {RunCommand.class, DemoCommand.class, KeygenCommand.class, MintCommand.class,
-                VerifyCommand.class, CheckConfigCommand.class, OriginCommand.class, RevokeCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, KeygenCommand.class, MintCommand.class, VerifyCommand.class,
+                CheckConfigCommand.class, RevokeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0;
     public static final int RUNTIME_FAILURE = 1;
@@ -42,8 +44,17 @@ public final class Main implements Runnable {
      * The command line with its error handling; {@code factory} makes the command objects
      * (tests pass one that hands out instances they hold, e.g. to stop a running gateway).
      */
-    static CommandLine commandLine(CommandLine.IFactory factory) {
+    public static CommandLine commandLine(CommandLine.IFactory factory) {
         CommandLine cl = new CommandLine(new Main(), factory);
+        for (Subcommands more : ServiceLoader.load(Subcommands.class, Main.class.getClassLoader())) {
+            for (Class<?> c : more.commands()) {
+                try {
+                    cl.addSubcommand(factory.create(c));
+                } catch (Exception e) {
+                    throw new IllegalStateException("command " + c.getName() + ": " + e, e);
+                }
+            }
+        }
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof ConfigException ce) {
                 ce.problems().forEach(cmd.getErr()::println);
@@ -53,6 +64,14 @@ public final class Main implements Runnable {
             return RUNTIME_FAILURE;
         });
         return cl;
+    }
+
+    /**
+     * Commands another module adds to this command line, found with {@link ServiceLoader}: the
+     * demo module's {@code demo} and {@code origin} (the product itself carries no demo code).
+     */
+    public interface Subcommands {
+        List<Class<?>> commands();
     }
 
     @Override

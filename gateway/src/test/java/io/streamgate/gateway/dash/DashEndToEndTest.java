@@ -32,7 +32,7 @@ import org.w3c.dom.NodeList;
 import io.streamgate.filters.testing.TestKeys;
 import io.streamgate.filters.testing.Tokens;
 import io.streamgate.gateway.GatewayHarness;
-import io.streamgate.gateway.demo.DemoOrigin;
+import io.streamgate.origin.DemoOrigin;
 import io.streamgate.gateway.runtime.GatewayServer;
 
 /** MPEG-DASH through the gateway with one-time tokens: HTTP clients and ffmpeg as a real player. */

@@ -431,7 +431,7 @@ class MpdRewriterTest {
 
     @Test
     void theDemoOriginsManifestIsRewrittenWhereTheTemplateIsInheritedFromTheAdaptationSet() throws Exception {
-        try (io.streamgate.gateway.demo.DemoOrigin o = io.streamgate.gateway.demo.DemoOrigin.start("127.0.0.1", 0,
+        try (io.streamgate.origin.DemoOrigin o = io.streamgate.origin.DemoOrigin.start("127.0.0.1", 0,
                 java.time.Clock.systemUTC())) {
             java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
                     java.net.http.HttpRequest.newBuilder(java.net.URI.create(o.httpBase() + "/live/demo/manifest.mpd"))

@@ -42,7 +42,7 @@ import io.streamgate.gateway.RawHttp;
 import io.streamgate.gateway.RecordingOrigin;
 import io.streamgate.gateway.config.ConfigLoader;
 import io.streamgate.gateway.config.GatewayConfig;
-import io.streamgate.gateway.demo.DemoOrigin;
+import io.streamgate.origin.DemoOrigin;
 import io.streamgate.gateway.runtime.GatewayServer;
 
 /**

@@ -21,7 +21,7 @@ import io.streamgate.filters.testing.MutableClock;
 import io.streamgate.filters.testing.TestKeys;
 import io.streamgate.filters.testing.Tokens;
 import io.streamgate.gateway.GatewayHarness;
-import io.streamgate.gateway.demo.DemoOrigin;
+import io.streamgate.origin.DemoOrigin;
 
 /** Admin endpoints and graceful shutdown of a real gateway in front of the demo origin. */
 class GatewayServerTest {

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.streamgate.gateway.GatewayHarness;
 import io.streamgate.gateway.cli.Main;
-import io.streamgate.gateway.demo.DemoOrigin;
+import io.streamgate.origin.DemoOrigin;
 import io.streamgate.gateway.edge.Authorization;
 
 /** The README's "Key rotation runbook", step by step, with the CLI's keygen and mint and a real gateway. */

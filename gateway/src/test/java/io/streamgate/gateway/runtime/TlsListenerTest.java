@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.streamgate.filters.testing.TestKeys;
 import io.streamgate.filters.testing.Tokens;
 import io.streamgate.gateway.GatewayHarness;
-import io.streamgate.gateway.demo.DemoOrigin;
+import io.streamgate.origin.DemoOrigin;
 
 /** The public listener with TLS from a PKCS#12 keystore (made here with the JDK's keytool). */
 class TlsListenerTest {

@@ -33,7 +33,7 @@ import io.streamgate.filters.testing.TestKeys;
 import io.streamgate.filters.testing.Tokens;
 import io.streamgate.gateway.GatewayHarness;
 import io.streamgate.gateway.config.ConfigLoader;
-import io.streamgate.gateway.demo.DemoOrigin;
+import io.streamgate.origin.DemoOrigin;
 import io.streamgate.gateway.runtime.GatewayServer;
 
 /** Two gateway replicas sharing replay state through a real redis-server. */

@@ -32,7 +32,7 @@ import io.streamgate.filters.testing.TestKeys;
 import io.streamgate.filters.testing.Tokens;
 import io.streamgate.gateway.GatewayHarness;
 import io.streamgate.gateway.config.ConfigLoader;
-import io.streamgate.gateway.demo.DemoOrigin;
+import io.streamgate.origin.DemoOrigin;
 import io.streamgate.gateway.runtime.GatewayServer;
 
 /**

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.streamgate.gateway.GatewayHarness;
-import io.streamgate.gateway.demo.DemoOrigin;
+import io.streamgate.demo.OriginCommand;
+import io.streamgate.origin.DemoOrigin;
 import io.streamgate.gateway.runtime.GatewayServer;
 
 import picocli.CommandLine;

@@ -1,4 +1,4 @@
-package io.streamgate.gateway.demo;
+package io.streamgate.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.streamgate.gateway.demo;
+package io.streamgate.origin;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -67,7 +67,7 @@ public final class DemoOrigin implements AutoCloseable {
         this.startMillis = clock.millis() - SEGMENT_DURATION.toMillis() * (WINDOW + 1);
         this.segments = new byte[SEGMENTS][];
         for (int i = 0; i < SEGMENTS; i++) {
-            try (InputStream in = DemoOrigin.class.getResourceAsStream("/demo/media/seg" + i + ".ts")) {
+            try (InputStream in = DemoOrigin.class.getResourceAsStream("/origin/media/seg" + i + ".ts")) {
                 if (in == null) {
                     throw new IOException("demo segment seg" + i + ".ts missing from resources");
                 }
@@ -75,9 +75,9 @@ public final class DemoOrigin implements AutoCloseable {
             }
         }
         for (int r = 0; r < 2; r++) {
-            dashInit[r] = resource("/demo/media/dash/init-" + r + ".m4s");
+            dashInit[r] = resource("/origin/media/dash/init-" + r + ".m4s");
             for (int i = 0; i < SEGMENTS; i++) {
-                dashSegments[r][i] = resource("/demo/media/dash/seg-" + r + "-" + i + ".m4s");
+                dashSegments[r][i] = resource("/origin/media/dash/seg-" + r + "-" + i + ".m4s");
             }
         }
         ticker = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -1,4 +1,4 @@
-package io.streamgate.gateway.demo;
+package io.streamgate.origin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.streamgate.gateway.cli;
+package io.streamgate.demo;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -7,9 +7,9 @@ import java.util.concurrent.Callable;
 import org.slf4j.LoggerFactory;
 
 import io.streamgate.filters.core.ConfigException;
+import io.streamgate.gateway.cli.Main;
 import io.streamgate.gateway.config.Durations;
 import io.streamgate.gateway.config.GatewayConfig;
-import io.streamgate.gateway.demo.Demo;
 import io.streamgate.gateway.logging.Logging;
 
 import picocli.CommandLine.Command;
@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 /** {@code demo [--port N] [--admin-port N] [--token-ttl 60s]}: gateway + embedded origin + generated key; prints a token and commands. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Run everything embedded: a live origin (HLS and WebSocket), a fresh ES256 key, the gateway.")
-final class DemoCommand implements Callable<Integer> {
+public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "Gateway port (default ${DEFAULT-VALUE})")
     int port;
 

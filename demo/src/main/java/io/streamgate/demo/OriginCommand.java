@@ -1,4 +1,4 @@
-package io.streamgate.gateway.cli;
+package io.streamgate.demo;
 
 import java.time.Clock;
 import java.util.concurrent.Callable;
@@ -7,7 +7,8 @@ import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import io.streamgate.gateway.demo.DemoOrigin;
+import io.streamgate.gateway.cli.Main;
+import io.streamgate.origin.DemoOrigin;
 
 /**
  * {@code origin [--host H] [--port N]}: the demo's synthetic live origin alone, for a gateway
@@ -18,7 +19,7 @@ import io.streamgate.gateway.demo.DemoOrigin;
 @Command(name = "origin", mixinStandardHelpOptions = true,
         description = "Run the demo's synthetic live origin alone (no authorisation; keep it behind the gateway): "
                 + "HLS at /live/<name>/master.m3u8, a WebSocket stream at /h5live/stream, /public/status.")
-final class OriginCommand implements Callable<Integer> {
+public final class OriginCommand implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default ${DEFAULT-VALUE})")
     String host;
 
@@ -26,7 +27,7 @@ final class OriginCommand implements Callable<Integer> {
     int port;
 
     /** Completed once the origin listens; closing it ends the command (tests use both). */
-    final CompletableFuture<DemoOrigin> started = new CompletableFuture<>();
+    public final CompletableFuture<DemoOrigin> started = new CompletableFuture<>();
 
     @Override
     public Integer call() throws Exception {

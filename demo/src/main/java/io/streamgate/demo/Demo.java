@@ -1,4 +1,4 @@
-package io.streamgate.gateway.demo;
+package io.streamgate.demo;
 
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -21,6 +21,7 @@ import io.streamgate.filters.crypto.JwsSigner;
 import io.streamgate.gateway.config.ConfigLoader;
 import io.streamgate.gateway.config.GatewayConfig;
 import io.streamgate.gateway.runtime.GatewayServer;
+import io.streamgate.origin.DemoOrigin;
 
 /**
  * Everything embedded: the {@link DemoOrigin}, a freshly generated ES256 key (kept in a

@@ -1,4 +1,4 @@
-package io.streamgate.gateway.demo;
+package io.streamgate.demo;
 
 import java.io.IOException;
 import java.io.InputStream;

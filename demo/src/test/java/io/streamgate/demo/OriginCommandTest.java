@@ -1,4 +1,4 @@
-package io.streamgate.gateway.cli;
+package io.streamgate.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 import picocli.CommandLine;
 
-import io.streamgate.gateway.demo.DemoOrigin;
+import io.streamgate.gateway.cli.Main;
+import io.streamgate.origin.DemoOrigin;
 
 /** {@code origin}: the demo origin alone, as the docker-compose stack runs it. */
 class OriginCommandTest {
@@ -51,6 +52,8 @@ class OriginCommandTest {
     @Test
     void isAMainSubcommandWithHelp() {
         assertThat(Main.execute("origin", "--help")).isZero();
-        assertThat(new CommandLine(new Main()).getSubcommands()).containsKey("origin");
+        assertThat(Main.commandLine(CommandLine.defaultFactory()).getSubcommands())
+                .as("found through ServiceLoader: the demo module adds its commands")
+                .containsKeys("origin", "demo");
     }
 }

@@ -1,4 +1,4 @@
-package io.streamgate.gateway.demo;
+package io.streamgate.origin;
 
 /**
  * Just enough ISO BMFF for the demo origin's looping DASH stream: read a media segment's
