@@ -63,7 +63,7 @@ class SighupReloadTest {
             assertThat(hup.waitFor(10, TimeUnit.SECONDS)).isTrue();
             assertThat(hup.exitValue()).isZero();
 
-            assertThat(ConfigReloadTest.eventually(Duration.ofSeconds(20), () -> body(adminPort, "/keys").contains("\"kid\":\"k2\"")))
+            assertThat(ConfigReloadTest.eventually(Duration.ofSeconds(60), () -> body(adminPort, "/keys").contains("\"kid\":\"k2\"")))
                     .as("k2 loaded after SIGHUP; log:\n%s", read(log)).isTrue();
             assertThat(p.isAlive()).as("still running after SIGHUP").isTrue();
             // counted and logged right after the swap that made k2 visible
