@@ -33,6 +33,7 @@ import io.streamgate.filters.replay.ReplayMode;
  * {@code 401} JSON before the endpoint sees it.
  */
 public final class AdminHandler extends Handler.Abstract {
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private static final Logger LOG = LoggerFactory.getLogger(AdminHandler.class);
 
     private final PrometheusMeterRegistry registry;
@@ -76,27 +77,27 @@ public final class AdminHandler extends Handler.Abstract {
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
                 Content.Sink.write(response, true, registry.scrape(), callback);
             }
-            case "/healthz" -> send(response, callback, 200, "{\"status\":\"ok\"}");
+            case "/healthz" -> send(response, callback, 200, JSON.createObjectNode().put("status", "ok").toString());
             case "/readyz" -> ready().whenComplete((store, e) -> {
                 boolean keys = authorizer.get().keys().ready();
                 boolean storeOk = e == null && Boolean.TRUE.equals(store);
                 boolean warmed = warm.getAsBoolean();
                 boolean ok = keys && storeOk && warmed;
-                send(response, callback, ok ? 200 : 503, "{\"status\":\"" + (ok ? "ready" : "not_ready")
-                        + "\",\"keys\":" + keys + ",\"replayStore\":" + storeOk + ",\"warm\":" + warmed + "}");
+                send(response, callback, ok ? 200 : 503, JSON.createObjectNode().put("status", ok ? "ready" : "not_ready")
+                        .put("keys", keys).put("replayStore", storeOk).put("warm", warmed).toString());
             });
             default -> {
                 Request.Handler endpoint = endpoint(path);
                 if (endpoint == null) {
-                    send(response, callback, 404, "{\"error\":\"not_found\"}");
+                    error(response, callback, 404, "not_found", null);
                 } else if (authenticated(request, response, callback)) {
                     try {
                         if (!endpoint.handle(request, response, callback)) {
-                            send(response, callback, 404, "{\"error\":\"not_found\"}");
+                            error(response, callback, 404, "not_found", null);
                         }
                     } catch (Exception e) {
                         LOG.error("admin endpoint {} failed", path, e);
-                        send(response, callback, 500, "{\"error\":\"internal_error\"}");
+                        error(response, callback, 500, "server_error", "internal");
                     }
                 }
             }
@@ -133,7 +134,7 @@ public final class AdminHandler extends Handler.Abstract {
             reason = "admin_token_invalid";
         }
         response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"streamgate-admin\"");
-        send(response, callback, 401, "{\"error\":\"unauthorized\",\"reason\":\"" + reason + "\"}");
+        error(response, callback, 401, "unauthorized", reason);
         return false;
     }
 
@@ -166,19 +167,28 @@ public final class AdminHandler extends Handler.Abstract {
         return (request, response, callback) -> {
             if (!method.equals(request.getMethod())) {
                 response.getHeaders().put(HttpHeader.ALLOW, method);
-                send(response, callback, 405, "{\"error\":\"invalid_request\",\"reason\":\"method_not_allowed\"}");
+                error(response, callback, 405, "invalid_request", "method_not_allowed");
                 return true;
             }
             answer.get().whenComplete((reply, e) -> {
                 if (e != null) {
                     LOG.error("admin endpoint {} failed", Request.getPathInContext(request), e);
-                    send(response, callback, 500, "{\"error\":\"internal_error\"}");
+                    error(response, callback, 500, "server_error", "internal");
                 } else {
                     send(response, callback, reply.status(), reply.json());
                 }
             });
             return true;
         };
+    }
+
+    /** Writes an error answer: {@code {"error": error, "reason": reason}} (no reason when null), never cached. */
+    public static void error(Response response, Callback callback, int status, String error, String reason) {
+        com.fasterxml.jackson.databind.node.ObjectNode o = JSON.createObjectNode().put("error", error);
+        if (reason != null) {
+            o.put("reason", reason);
+        }
+        send(response, callback, status, o.toString());
     }
 
     /** Writes a JSON answer, never cached. */

@@ -88,8 +88,7 @@ public final class Revocations {
             lift(path.substring(PATH.length() + 1), response, callback);
         } else {
             response.getHeaders().put(HttpHeader.ALLOW, path.equals(PATH) ? "GET, POST" : "DELETE");
-            AdminHandler.send(response, callback, 405,
-                    "{\"error\":\"invalid_request\",\"reason\":\"method_not_allowed\"}");
+            AdminHandler.error(response, callback, 405, "invalid_request", "method_not_allowed");
         }
         return true;
     }
@@ -230,8 +229,7 @@ public final class Revocations {
                 response.setStatus(204);
                 callback.succeeded();
             } else {
-                AdminHandler.send(response, callback, 404,
-                        "{\"error\":\"not_found\",\"reason\":\"revocation_not_found\"}");
+                AdminHandler.error(response, callback, 404, "not_found", "revocation_not_found");
             }
         }));
     }
@@ -244,7 +242,7 @@ public final class Revocations {
             } catch (RuntimeException e) {
                 LOG.error("revocation API failed", e);
                 if (!response.isCommitted()) {
-                    AdminHandler.send(response, callback, 500, "{\"error\":\"server_error\"}");
+                    AdminHandler.error(response, callback, 500, "server_error", "internal");
                 } else {
                     callback.failed(e);
                 }
@@ -263,7 +261,6 @@ public final class Revocations {
     }
 
     private static void unavailable(Response response, Callback callback) {
-        AdminHandler.send(response, callback, 503,
-                "{\"error\":\"temporarily_unavailable\",\"reason\":\"replay_store_unavailable\"}");
+        AdminHandler.error(response, callback, 503, "temporarily_unavailable", "replay_store_unavailable");
     }
 }

@@ -343,7 +343,16 @@ class ConfigReloadTest {
         HttpResponse<String> getReload = admin("GET", "/reload", ADMIN_TOKEN);
         assertThat(getReload.statusCode()).isEqualTo(405);
         assertThat(getReload.headers().firstValue("Allow")).hasValue("POST");
-        assertThat(admin("GET", "/nothing", null).statusCode()).isEqualTo(404);
+        assertThat(json(getReload)).containsEntry("error", "invalid_request").containsEntry("reason", "method_not_allowed");
+        HttpResponse<String> nothing = admin("GET", "/nothing", null);
+        assertThat(nothing.statusCode()).isEqualTo(404);
+        assertThat(json(nothing)).containsExactly(Map.entry("error", "not_found"));
+        assertThat(json(admin("GET", "/healthz", null))).containsExactly(Map.entry("status", "ok"));
+        assertThat(json(admin("GET", "/readyz", null))).containsEntry("status", "ready").containsEntry("keys", true)
+                .containsEntry("replayStore", true).containsEntry("warm", true);
+        HttpResponse<String> noSuchRevocation = admin("DELETE", "/revocations/r-none", ADMIN_TOKEN);
+        assertThat(noSuchRevocation.statusCode()).isEqualTo(404);
+        assertThat(json(noSuchRevocation)).containsEntry("error", "not_found").containsEntry("reason", "revocation_not_found");
     }
 
     @Test
