@@ -108,6 +108,15 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
         }
     }
 
+    /** A playlist answer larger than {@code hls.maxPlaylistBytes}: the fetch is aborted with it. */
+    private static final class PlaylistTooLarge extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        PlaylistTooLarge() {
+            super("playlist larger than hls.maxPlaylistBytes", null, false, false);
+        }
+    }
+
     private static final HttpHeader[] CONDITIONAL = {HttpHeader.IF_NONE_MATCH, HttpHeader.IF_MODIFIED_SINCE,
         HttpHeader.IF_MATCH, HttpHeader.IF_UNMODIFIED_SINCE, HttpHeader.IF_RANGE, HttpHeader.RANGE};
 
@@ -126,7 +135,22 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
                 h.remove(c);
             }
         });
-        return new org.eclipse.jetty.client.CompletableResponseListener(up, maxPlaylistBytes).send()
+        // the size cap, ours to detect: the answer is refused by its Content-Length, or once its
+        // body passes the cap (chunked); the buffer behind it allows twice the cap, so it never
+        // refuses first (and never holds more than that)
+        long[] received = {0};
+        up.onResponseHeaders(r -> {
+            if (r.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH) > maxPlaylistBytes) {
+                r.abort(new PlaylistTooLarge());
+            }
+        }).onResponseContent((r, chunk) -> {
+            received[0] += chunk.remaining();
+            if (received[0] > maxPlaylistBytes) {
+                r.abort(new PlaylistTooLarge());
+            }
+        });
+        int buffer = (int) Math.min(Integer.MAX_VALUE - 8, 2L * maxPlaylistBytes + 1);
+        return new org.eclipse.jetty.client.CompletableResponseListener(up, buffer).send()
                 .handle((r, failure) -> {
                     meters.upstream(r == null ? 0 : r.getStatus(), System.nanoTime() - start);
                     if (failure != null) {
@@ -148,7 +172,7 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
             admission.release();
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             DenialReason reason = failure(cause);
-            if (cause instanceof IllegalArgumentException && String.valueOf(cause.getMessage()).contains("Buffering capacity")) {
+            if (cause instanceof PlaylistTooLarge) {
                 org.slf4j.LoggerFactory.getLogger(HlsRoute.class).warn(
                         "route {}: playlist larger than hls.maxPlaylistBytes ({} bytes): answered 502", route.name(),
                         maxPlaylistBytes);

@@ -39,6 +39,9 @@ class PlaylistLimitTest {
                 .withHeader("Content-Type", "application/vnd.apple.mpegurl").withBody(big)));
         origin.stubFor(WireMock.get(urlPathEqualTo("/live/a/small.m3u8")).willReturn(aResponse()
                 .withHeader("Content-Type", "application/vnd.apple.mpegurl").withBody(small)));
+        origin.stubFor(WireMock.get(urlPathEqualTo("/live/a/chunked.m3u8")).willReturn(aResponse()
+                .withHeader("Content-Type", "application/vnd.apple.mpegurl").withBody(big)
+                .withChunkedDribbleDelay(8, 40))); // no Content-Length: the cap is met mid-body
         origin.stubFor(WireMock.get(urlPathEqualTo("/live/a/seg.ts")).willReturn(aResponse()
                 .withHeader("Content-Type", "video/mp2t").withBody(new byte[64 * 1024])));
         try (GatewayServer gw = GatewayHarness.start(dir, key, GatewayHarness.head(key, 0)
@@ -51,6 +54,10 @@ class PlaylistLimitTest {
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).isEqualTo(502);
             assertThat(JsonUtil.parseJson(r.body())).containsEntry("reason", "upstream_unavailable");
+            HttpResponse<String> chunked = http.send(HttpRequest.newBuilder(
+                    gw.uri().resolve("/live/a/chunked.m3u8?token=" + t)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(chunked.statusCode()).isEqualTo(502);
+            assertThat(JsonUtil.parseJson(chunked.body())).containsEntry("reason", "upstream_unavailable");
             HttpResponse<String> ok = http.send(HttpRequest.newBuilder(gw.uri().resolve("/live/a/small.m3u8?token=" + t))
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertThat(ok.statusCode()).isEqualTo(200);
