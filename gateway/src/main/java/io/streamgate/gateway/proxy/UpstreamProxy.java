@@ -2,14 +2,11 @@ package io.streamgate.gateway.proxy;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import org.eclipse.jetty.client.ContentSourceRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Result;
-import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -152,39 +149,14 @@ public class UpstreamProxy {
         return length > 0 || (length < 0 && request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING));
     }
 
-    /** The denial for an upstream exchange that failed before the viewer got anything. */
+    /** The denial for an upstream exchange that failed before the viewer got anything ({@link UpstreamFailures}). */
     protected static DenialReason failure(Result result) {
-        Throwable requestFailure = result.getRequestFailure();
-        if (requestFailure != null && causedByBadRequest(requestFailure)) {
-            return DenialReason.MALFORMED_REQUEST; // the viewer's body was broken (bad chunking)
-        }
-        return failure(result.getFailure());
+        return UpstreamFailures.of(result);
     }
 
-    /** The denial for an upstream call that failed with {@code f}. */
+    /** The denial for an upstream call that failed with {@code f} ({@link UpstreamFailures}). */
     protected static DenialReason failure(Throwable f) {
-        if (f instanceof RejectedExecutionException) {
-            return DenialReason.UPSTREAM_OVERLOADED; // the route's upstream queue is full
-        }
-        if (f instanceof TimeoutException || f instanceof java.net.SocketTimeoutException) {
-            return DenialReason.UPSTREAM_TIMEOUT;
-        }
-        return DenialReason.UPSTREAM_UNAVAILABLE;
-    }
-
-    private static boolean causedByBadRequest(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof HttpException h && h.getCode() == 400) {
-                return true;
-            }
-            if (c instanceof java.io.EOFException) {
-                return true; // the viewer's body ended early
-            }
-            if (c.getCause() == c) {
-                break;
-            }
-        }
-        return false;
+        return UpstreamFailures.of(f);
     }
 
     /** One upstream exchange: the server→proxy and proxy→client legs. */

@@ -8,7 +8,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
@@ -173,7 +172,7 @@ public final class WebSocketRoute implements RouteHandler {
             LOG.debug("route {}: upstream WebSocket connect failed: {}", route.name(), c.getClass().getSimpleName());
             relay.abandon(); // releases the lease, if any
             admission.release();
-            DenialReason reason = timedOut(c) ? DenialReason.UPSTREAM_TIMEOUT : DenialReason.UPSTREAM_UNAVAILABLE;
+            DenialReason reason = io.streamgate.gateway.proxy.UpstreamFailures.of(c);
             Answers.deny(request, response, callback, reason, ex.requestId());
             return;
         }
@@ -238,15 +237,6 @@ public final class WebSocketRoute implements RouteHandler {
     }
 
     /** True when the origin was reached but stayed silent (the client wraps the timeout in an UpgradeException). */
-    private static boolean timedOut(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof TimeoutException || c instanceof java.net.SocketTimeoutException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /**
      * The id of a relayed session in its access line ({@code sid}), in one place: the
      * session's id (its lease id under {@code replay.mode: limit}, else a new session id when
