@@ -37,9 +37,18 @@ import io.streamgate.gateway.session.SessionCredentials;
  * {@link PlaylistRewriter}; MPEG-DASH manifests around {@link MpdRewriter}) so that child playlists, segments, keys and the rest carry a
  * credential: issued from the token that opened the playlist, renewed (sliding) on every
  * playlist a session fetches. The credential never reaches the origin; segments stream.
+ *
+ * <p>Composed of the route's {@link UpstreamProxy} (with {@link PlaylistHooks}: rewrite, session
+ * headers, a session lease that outlives the playlist request), the {@link PlaylistShield}
+ * (one upstream fetch for every viewer asking for a playlist at once) and the rewriters.
  */
-public final class HlsRoute extends UpstreamProxy implements RouteHandler {
+public final class HlsRoute implements RouteHandler {
     private final GatewayConfig.Route route;
+    private final HttpClient client;
+    private final UpstreamRequest upstream;
+    private final GatewayMetrics metrics;
+    private final long idleTimeoutMillis;
+    private final UpstreamProxy proxy;
     private final Authorization authorization;
     private final SessionCredentials credentials;
     private final int maxPlaylistBytes;
@@ -65,8 +74,12 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
     public HlsRoute(GatewayConfig.Route route, HttpClient client, UpstreamRequest upstream, GatewayMetrics metrics,
                     Authorization authorization, SessionCredentials credentials, int maxPlaylistBytes,
                     ReplayGuard replay, StreamGateMetrics decisions, long idleTimeoutMillis, PlaylistShield shield) {
-        super(route.name(), client, upstream, metrics, idleTimeoutMillis);
         this.route = route;
+        this.client = client;
+        this.upstream = upstream;
+        this.metrics = metrics;
+        this.idleTimeoutMillis = idleTimeoutMillis;
+        this.proxy = new UpstreamProxy(route.name(), client, upstream, metrics, idleTimeoutMillis, hooks);
         this.authorization = authorization;
         this.credentials = credentials;
         this.maxPlaylistBytes = maxPlaylistBytes;
@@ -86,11 +99,10 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
      * Playlists go through the origin shield (one upstream request for all viewers asking at
      * once); everything else, and every playlist when the shield is off, is proxied as is.
      */
-    @Override
-    public void forward(Exchange ex, Request request, Response response, Callback callback) {
+    private void forward(Exchange ex, Request request, Response response, Callback callback) {
         if (shield == null || !"GET".equals(request.getMethod()) || !isPlaylistPath(ex.path())
                 || upstream.isPersonal(request)) {
-            super.forward(ex, request, response, callback);
+            proxy.forward(ex, request, response, callback);
             return;
         }
         String target = upstream.target(ex.path(), request.getHttpURI().getQuery());
@@ -108,15 +120,6 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
         }
     }
 
-    /** A playlist answer larger than {@code hls.maxPlaylistBytes}: the fetch is aborted with it. */
-    private static final class PlaylistTooLarge extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        PlaylistTooLarge() {
-            super("playlist larger than hls.maxPlaylistBytes", null, false, false);
-        }
-    }
-
     private static final HttpHeader[] CONDITIONAL = {HttpHeader.IF_NONE_MATCH, HttpHeader.IF_MODIFIED_SINCE,
         HttpHeader.IF_MATCH, HttpHeader.IF_UNMODIFIED_SINCE, HttpHeader.IF_RANGE, HttpHeader.RANGE};
 
@@ -125,11 +128,14 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
                                                                                  String target) {
         long start = System.nanoTime();
         org.eclipse.jetty.client.Request up = client.newRequest(target).method("GET")
-                .idleTimeout(idleTimeoutMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                .idleTimeout(idleTimeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
         up.headers(h -> {
             h.clear();
             upstream.copyHeaders(request, h, false);
-            addHeaders(ex, request, h);
+            if (ex.verdict() != null) {
+                upstream.claimHeaders(ex.verdict().token().claims(), h);
+            }
+            hooks.addHeaders(ex, request, h);
             // one answer for everybody: not the first viewer's conditional one
             for (HttpHeader c : CONDITIONAL) {
                 h.remove(c);
@@ -141,12 +147,12 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
         long[] received = {0};
         up.onResponseHeaders(r -> {
             if (r.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH) > maxPlaylistBytes) {
-                r.abort(new PlaylistTooLarge());
+                r.abort(new UpstreamProxy.BodyTooLarge(maxPlaylistBytes));
             }
         }).onResponseContent((r, chunk) -> {
             received[0] += chunk.remaining();
             if (received[0] > maxPlaylistBytes) {
-                r.abort(new PlaylistTooLarge());
+                r.abort(new UpstreamProxy.BodyTooLarge(maxPlaylistBytes));
             }
         });
         int buffer = (int) Math.min(Integer.MAX_VALUE - 8, 2L * maxPlaylistBytes + 1);
@@ -171,8 +177,8 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
         } catch (RuntimeException e) {
             admission.release();
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            DenialReason reason = failure(cause);
-            if (cause instanceof PlaylistTooLarge) {
+            DenialReason reason = io.streamgate.gateway.proxy.UpstreamFailures.of(cause);
+            if (cause instanceof UpstreamProxy.BodyTooLarge) {
                 org.slf4j.LoggerFactory.getLogger(HlsRoute.class).warn(
                         "route {}: playlist larger than hls.maxPlaylistBytes ({} bytes): answered 502", route.name(),
                         maxPlaylistBytes);
@@ -183,10 +189,11 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
         }
         if (!initiator && !fetched.shareable()) {
             // the origin marked it private or no-store: whoever joined gets a fetch of its own
-            super.forward(ex, request, response, callback);
+            proxy.forward(ex, request, response, callback);
             return;
         }
-        Transform t = fetched.status() == 200 ? transform(ex, request, fetched.headers().get(HttpHeader.CONTENT_TYPE))
+        UpstreamProxy.Transform t = fetched.status() == 200
+                ? hooks.transform(ex, request, fetched.headers().get(HttpHeader.CONTENT_TYPE))
                 : null;
         byte[] body = fetched.body();
         if (t != null) {
@@ -200,7 +207,7 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
                 return;
             }
         }
-        if (accepts(admission, fetched.status())) {
+        if (UpstreamProxy.accepts(admission, fetched.status())) {
             admission.commit();
         } else {
             admission.release();
@@ -211,15 +218,15 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
         response.setStatus(fetched.status());
         HttpFields.Mutable out = response.getHeaders();
         for (org.eclipse.jetty.http.HttpField h : fetched.headers()) {
-            org.eclipse.jetty.http.HttpField kept = filterResponseField(h);
+            org.eclipse.jetty.http.HttpField kept = UpstreamProxy.filterResponseField(h);
             if (kept != null && kept.getHeader() != HttpHeader.CONTENT_LENGTH
-                    && (t == null || !REWRITTEN_AWAY.contains(kept.getHeader()))
+                    && (t == null || !UpstreamProxy.REWRITTEN_AWAY.contains(kept.getHeader()))
                     && (initiator || PlaylistShield.sharedHeader(kept))) {
                 out.add(kept);
             }
         }
         out.put(HttpHeader.CONTENT_LENGTH, body.length);
-        if (!keepsAdmission(ex) || fetched.status() / 100 != 2) {
+        if (!hooks.keepsAdmission(ex) || fetched.status() / 100 != 2) {
             // a request-long lease ends here, and so does the lease of an answer that opened no
             // session (404, 304, 5xx); no-op for a committed one-time use
             admission.release();
@@ -334,40 +341,44 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
         forward(ex, request, response, callback);
     }
 
-    @Override
-    protected void addHeaders(Exchange ex, Request request, HttpFields.Mutable headers) {
-        super.addHeaders(ex, request, headers);
-        headers.remove(HttpHeader.ACCEPT_ENCODING); // playlists are rewritten as text: ask for them uncompressed
-        SessionCredentials.Session s = ex.session();
-        if (s != null) {
-            // A session request: only the token's sub and jti are known.
-            upstream.claimHeaderNames().forEach((claim, header) -> {
-                String v = "sub".equals(claim) ? s.sub() : "jti".equals(claim) ? s.jti() : null;
-                if (v != null && !v.isEmpty()) {
-                    upstream.claimHeader(header, v, headers);
-                }
-            });
+    /** What a playlist route adds to the plain proxy: see {@link UpstreamProxy.Hooks}. */
+    private final class PlaylistHooks implements UpstreamProxy.Hooks {
+        @Override
+        public void addHeaders(Exchange ex, Request request, HttpFields.Mutable headers) {
+            headers.remove(HttpHeader.ACCEPT_ENCODING); // playlists are rewritten as text: ask for them uncompressed
+            SessionCredentials.Session s = ex.session();
+            if (s != null) {
+                // A session request: only the token's sub and jti are known.
+                upstream.claimHeaderNames().forEach((claim, header) -> {
+                    String v = "sub".equals(claim) ? s.sub() : "jti".equals(claim) ? s.jti() : null;
+                    if (v != null && !v.isEmpty()) {
+                        upstream.claimHeader(header, v, headers);
+                    }
+                });
+            }
+        }
+
+        @Override
+        public boolean rewritesBody(Exchange ex) {
+            return isPlaylistPath(ex.path());
+        }
+
+        @Override
+        public boolean keepsAdmission(Exchange ex) {
+            // Under limit, a token opening a playlist starts a viewer session: its lease rides in
+            // the credential and playlist reloads renew it; it lapses by itself when they stop.
+            return ex.verdict() != null && ex.verdict().admission().leaseId() != null && isPlaylistPath(ex.path());
+        }
+
+        @Override
+        public UpstreamProxy.Transform transform(Exchange ex, Request request, String contentType) {
+            return playlistTransform(ex, request, contentType);
         }
     }
 
-    @Override
-    protected boolean rewritesBody(Exchange ex) {
-        return isPlaylistPath(ex.path());
-    }
+    private final PlaylistHooks hooks = new PlaylistHooks();
 
-    @Override
-    protected boolean keepsAdmission(Exchange ex) {
-        // Under limit, a token opening a playlist starts a viewer session: its lease rides in
-        // the credential and playlist reloads renew it; it lapses by itself when they stop.
-        return ex.verdict() != null && ex.verdict().admission().leaseId() != null && isPlaylistPath(ex.path());
-    }
-
-    @Override
-    protected Transform transform(Exchange ex, Request request, org.eclipse.jetty.client.Response serverResponse) {
-        return transform(ex, request, serverResponse.getHeaders().get(HttpHeader.CONTENT_TYPE));
-    }
-
-    private Transform transform(Exchange ex, Request request, String contentType) {
+    private UpstreamProxy.Transform playlistTransform(Exchange ex, Request request, String contentType) {
         if (!isPlaylist(ex.path(), contentType)) {
             return null;
         }
@@ -381,7 +392,7 @@ public final class HlsRoute extends UpstreamProxy implements RouteHandler {
         // an MPEG-DASH manifest: the same credential, its own rewriter (an added Location keeps the query)
         boolean mpd = MpdRewriter.isManifest(path, contentType);
         String mpdQuery = mpd ? upstream.stripQuery(request.getHttpURI().getQuery()) : null;
-        return new Transform() {
+        return new UpstreamProxy.Transform() {
             @Override
             public int maxBytes() {
                 return maxPlaylistBytes;

@@ -26,19 +26,22 @@ import io.streamgate.gateway.metrics.GatewayMetrics;
 
 /**
  * The upstream leg of an {@code http} or {@code hls} route, on Jetty's {@link HttpClient}
- * and core API: one class, the four legs as hooks —
+ * and core API: one final class for every route type, what a route type adds given as
+ * {@link Hooks} (the {@code hls} route's: playlist rewrite, session headers, a lease that
+ * outlives the request). The four legs —
  * <ul>
  *   <li>client→proxy: the target ({@link UpstreamRequest#target}: canonical path, token
  *       parameters removed);</li>
- *   <li>proxy→server: headers ({@link UpstreamRequest#copyHeaders}, {@link #addHeaders});
+ *   <li>proxy→server: headers ({@link UpstreamRequest#copyHeaders}, the claim headers,
+ *       {@link Hooks#addHeaders});
  *       the body streamed as a {@link Content.Source};</li>
  *   <li>server→proxy: status and headers; the {@link Admission} is committed when the
- *       origin answered &lt; 500 and released otherwise; {@link #transform} may buffer a
+ *       origin answered &lt; 500 and released otherwise; {@link Hooks#transform} may buffer a
  *       body (a playlist) up to a bound and rewrite it;</li>
  *   <li>proxy→client: chunks written with back-pressure (the next upstream chunk is
  *       demanded when the viewer took the previous one).</li>
  * </ul>
- * Failures map in one place ({@link #failure}): upstream unreachable 502
+ * Failures map in one place ({@link UpstreamFailures}): upstream unreachable 502
  * {@code upstream_unavailable}, silent 504 {@code upstream_timeout}, queue full 503
  * {@code upstream_overloaded} with {@code Retry-After}, a broken request body 400.
  *
@@ -46,11 +49,11 @@ import io.streamgate.gateway.metrics.GatewayMetrics;
  * DEBUG (the token with them), and its hooks leave no place to settle an admission or to
  * bound a rewrite; this class is what it does for a reverse proxy, in fewer hand-offs.
  */
-public class UpstreamProxy {
+public final class UpstreamProxy {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamProxy.class);
 
     /** Origin headers that do not describe a rewritten body. */
-    protected static final java.util.Set<HttpHeader> REWRITTEN_AWAY = java.util.EnumSet.of(HttpHeader.CONTENT_LENGTH,
+    public static final java.util.Set<HttpHeader> REWRITTEN_AWAY = java.util.EnumSet.of(HttpHeader.CONTENT_LENGTH,
             HttpHeader.ETAG, HttpHeader.LAST_MODIFIED, HttpHeader.CONTENT_MD5, HttpHeader.ACCEPT_RANGES,
             HttpHeader.CONTENT_RANGE);
 
@@ -61,23 +64,60 @@ public class UpstreamProxy {
         byte[] apply(byte[] body, int length);
     }
 
-    protected final String routeName;
-    protected final HttpClient client;
-    protected final UpstreamRequest upstream;
-    protected final GatewayMetrics metrics;
-    private final long idleTimeoutMillis;
+    /** What a route type adds to the plain reverse proxy; every default is the plain proxy's. */
+    public interface Hooks {
+        /** The plain reverse proxy (an {@code http} route). */
+        Hooks NONE = new Hooks() {
+        };
 
-    protected long idleTimeoutMillis() {
-        return idleTimeoutMillis;
+        /** proxy→server: headers added after the viewer's and the claim headers. */
+        default void addHeaders(Exchange ex, Request request, HttpFields.Mutable headers) {
+        }
+
+        /** server→proxy: a rewrite of this 200 answer of {@code contentType}, or null to stream it untouched. */
+        default Transform transform(Exchange ex, Request request, String contentType) {
+            return null;
+        }
+
+        /**
+         * Whether the admission outlives this request: an HLS playlist that opened a session
+         * whose lease rides in the credential. Otherwise a session lease ({@code replay.mode:
+         * limit}) ends with the request.
+         */
+        default boolean keepsAdmission(Exchange ex) {
+            return false;
+        }
+
+        /**
+         * True when this request's body may be rewritten ({@link #transform}): a HEAD for it is
+         * sent upstream as a GET so that the viewer's {@code Content-Length} is the rewritten one.
+         */
+        default boolean rewritesBody(Exchange ex) {
+            return false;
+        }
+    }
+
+    private final String routeName;
+    private final HttpClient client;
+    private final UpstreamRequest upstream;
+    private final GatewayMetrics metrics;
+    private final long idleTimeoutMillis;
+    private final Hooks hooks;
+
+    /** A plain reverse proxy (an {@code http} route). */
+    public UpstreamProxy(String routeName, HttpClient client, UpstreamRequest upstream, GatewayMetrics metrics,
+                         long idleTimeoutMillis) {
+        this(routeName, client, upstream, metrics, idleTimeoutMillis, Hooks.NONE);
     }
 
     public UpstreamProxy(String routeName, HttpClient client, UpstreamRequest upstream, GatewayMetrics metrics,
-                         long idleTimeoutMillis) {
+                         long idleTimeoutMillis, Hooks hooks) {
         this.routeName = routeName;
         this.client = client;
         this.upstream = upstream;
         this.metrics = metrics;
         this.idleTimeoutMillis = idleTimeoutMillis;
+        this.hooks = hooks;
     }
 
     /** Forwards an authorised request; completes {@code callback} when the viewer has the whole answer. */
@@ -87,7 +127,7 @@ public class UpstreamProxy {
         try {
             boolean head = "HEAD".equals(request.getMethod());
             up = client.newRequest(upstream.target(ex.path(), request.getHttpURI().getQuery()))
-                    .method(head && rewritesBody(ex) ? "GET" : request.getMethod())
+                    .method(head && hooks.rewritesBody(ex) ? "GET" : request.getMethod())
                     .idleTimeout(idleTimeoutMillis, TimeUnit.MILLISECONDS);
         } catch (IllegalArgumentException e) {
             admission.release();
@@ -97,7 +137,10 @@ public class UpstreamProxy {
         up.headers(h -> {
             h.clear();
             upstream.copyHeaders(request, h, false);
-            addHeaders(ex, request, h);
+            if (ex.verdict() != null) {
+                upstream.claimHeaders(ex.verdict().token().claims(), h);
+            }
+            hooks.addHeaders(ex, request, h);
         });
         if (hasContent(request)) {
             up.body(new ContentSourceRequestContent(request, request.getHeaders().get(HttpHeader.CONTENT_TYPE)));
@@ -105,37 +148,8 @@ public class UpstreamProxy {
         up.send(new Leg(ex, request, response, callback, admission));
     }
 
-    /** proxy→server: headers added after the viewer's were copied (claim headers). */
-    protected void addHeaders(Exchange ex, Request request, HttpFields.Mutable headers) {
-        if (ex.verdict() != null) {
-            upstream.claimHeaders(ex.verdict().token().claims(), headers);
-        }
-    }
-
-    /** server→proxy: a rewrite for this response, or null to stream it untouched. */
-    protected Transform transform(Exchange ex, Request request, org.eclipse.jetty.client.Response serverResponse) {
-        return null;
-    }
-
-    /**
-     * Whether the admission outlives this request: an HLS playlist that opened a session
-     * whose lease rides in the credential. Otherwise a session lease ({@code replay.mode:
-     * limit}) ends with the request.
-     */
-    protected boolean keepsAdmission(Exchange ex) {
-        return false;
-    }
-
-    /**
-     * True when this request's body may be rewritten ({@link #transform}): a HEAD for it is
-     * sent upstream as a GET so that the viewer's {@code Content-Length} is the rewritten one.
-     */
-    protected boolean rewritesBody(Exchange ex) {
-        return false;
-    }
-
     /** A response header of the origin's that the viewer gets, or null to drop it. */
-    protected HttpField filterResponseField(HttpField f) {
+    public static HttpField filterResponseField(HttpField f) {
         String lower = f.getLowerCaseName();
         if (UpstreamRequest.HOP_BY_HOP.contains(lower) || lower.startsWith("access-control-")
                 || lower.equals("date") || lower.equals("server")) {
@@ -147,16 +161,6 @@ public class UpstreamProxy {
     private static boolean hasContent(Request request) {
         long length = request.getLength();
         return length > 0 || (length < 0 && request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING));
-    }
-
-    /** The denial for an upstream exchange that failed before the viewer got anything ({@link UpstreamFailures}). */
-    protected static DenialReason failure(Result result) {
-        return UpstreamFailures.of(result);
-    }
-
-    /** The denial for an upstream call that failed with {@code f} ({@link UpstreamFailures}). */
-    protected static DenialReason failure(Throwable f) {
-        return UpstreamFailures.of(f);
     }
 
     /** One upstream exchange: the server→proxy and proxy→client legs. */
@@ -186,7 +190,8 @@ public class UpstreamProxy {
             status = serverResponse.getStatus();
             metrics.upstream(routeName, status, System.nanoTime() - ex.startNanos());
             response.setStatus(status);
-            Transform t = status == 200 ? transform(ex, request, serverResponse) : null;
+            Transform t = status == 200
+                    ? hooks.transform(ex, request, serverResponse.getHeaders().get(HttpHeader.CONTENT_TYPE)) : null;
             transform = t;
             HttpFields.Mutable out = response.getHeaders();
             for (HttpField f : serverResponse.getHeaders()) {
@@ -200,7 +205,7 @@ public class UpstreamProxy {
                 long length = serverResponse.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
                 if (length > transform.maxBytes()) {
                     tooLarge = true;
-                    serverResponse.abort(new PlaylistTooLarge(transform.maxBytes()));
+                    serverResponse.abort(new BodyTooLarge(transform.maxBytes()));
                     return;
                 }
                 buffer = new byte[(int) Math.max(1024, Math.min(length > 0 ? length : 8192, transform.maxBytes()))];
@@ -214,7 +219,7 @@ public class UpstreamProxy {
                 int n = bytes.remaining();
                 if (size + n > transform.maxBytes()) {
                     tooLarge = true;
-                    serverResponse.abort(new PlaylistTooLarge(transform.maxBytes()));
+                    serverResponse.abort(new BodyTooLarge(transform.maxBytes()));
                     return;
                 }
                 if (size + n > buffer.length) {
@@ -318,7 +323,7 @@ public class UpstreamProxy {
                         transform == null ? 0 : transform.maxBytes());
                 reason = DenialReason.UPSTREAM_UNAVAILABLE;
             } else {
-                reason = failure(result);
+                reason = UpstreamFailures.of(result);
                 if (result.getResponse() == null || result.getResponse().getStatus() == 0) {
                     metrics.upstream(routeName, 0, System.nanoTime() - ex.startNanos());
                 }
@@ -333,7 +338,7 @@ public class UpstreamProxy {
         }
 
         private void end() {
-            if (!keepsAdmission(ex) || status / 100 != 2) {
+            if (!hooks.keepsAdmission(ex) || status / 100 != 2) {
                 // ends a request-long session lease, and any lease of an answer that opened no
                 // session (404, 304, 5xx); no-op for a committed one-time use
                 admission.release();
@@ -350,11 +355,11 @@ public class UpstreamProxy {
         return admission.leaseId() != null ? status / 100 == 2 : status < 500;
     }
 
-    /** The origin's playlist exceeds {@code hls.maxPlaylistBytes}. */
-    static final class PlaylistTooLarge extends RuntimeException {
+    /** An answer to be rewritten is larger than its {@link Transform#maxBytes()} ({@code hls.maxPlaylistBytes}). */
+    public static final class BodyTooLarge extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
-        PlaylistTooLarge(int max) {
+        public BodyTooLarge(int max) {
             super("playlist larger than hls.maxPlaylistBytes (" + max + " bytes)", null, false, false);
         }
     }
