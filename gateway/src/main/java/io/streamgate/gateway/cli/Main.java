@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "streamgate", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "JWT gateway for live-streaming origins (WebSocket and HLS).",
-        subcommands = {RunCommand.class, KeygenCommand.class, MintCommand.class,
+        subcommands = {RunCommand.class, KeygenCommand.class, KeysCommand.class, MintCommand.class,
                 VerifyCommand.class, CheckConfigCommand.class, RevokeCommand.class, RevocationsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

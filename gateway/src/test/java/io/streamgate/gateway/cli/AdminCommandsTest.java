@@ -24,7 +24,7 @@ import io.streamgate.gateway.runtime.GatewayServer;
 
 /**
  * The commands that talk to a running gateway's admin API — {@code revoke},
- * {@code revocations list|lift} — against a real gateway on loopback
+ * {@code revocations list|lift}, {@code keys --admin} — against a real gateway on loopback
  * ports, its admin listener behind a token.
  */
 class AdminCommandsTest {
@@ -135,8 +135,9 @@ class AdminCommandsTest {
         CliRun unauthorised = CliRun.run("revocations", "list", "--admin", admin, "--admin-token", "");
         assertThat(unauthorised.code()).isEqualTo(1);
         assertThat(unauthorised.err()).contains("error: the gateway answered 401", "admin_token_required");
+        assertThat(CliRun.run("keys", "--admin", admin, "--admin-token", "wrong").code()).isEqualTo(1);
         // nothing listening there
-        for (String[] args : new String[][] {{"revocations", "list"}, {"revocations", "lift", "x"}}) {
+        for (String[] args : new String[][] {{"revocations", "list"}, {"revocations", "lift", "x"}, {"keys"}}) {
             List<String> a = new java.util.ArrayList<>(List.of(args));
             a.addAll(List.of("--admin", "http://127.0.0.1:1"));
             CliRun r = CliRun.run(a.toArray(String[]::new));
@@ -147,5 +148,21 @@ class AdminCommandsTest {
         assertThat(CliRun.run("revocations").code()).as("no subcommand").isEqualTo(2);
         assertThat(CliRun.run("revocations", "lift", "--admin", admin).code()).as("no id").isEqualTo(2);
         assertThat(CliRun.run("revocations", "list").code()).as("no --admin").isEqualTo(2);
+        assertThat(CliRun.run("keys").code()).as("neither --config nor --admin").isEqualTo(2);
+        assertThat(CliRun.run("keys", "--config", "x.yaml", "--admin", admin).code()).as("both").isEqualTo(2);
+    }
+
+    @Test
+    void keysThroughTheAdminApiAreTheKeysTheGatewayLoaded() throws Exception {
+        CliRun keys = CliRun.run("keys", "--admin", admin, "--admin-token", ADMIN_TOKEN);
+        assertThat(keys.code()).as(keys.toString()).isZero();
+        List<String> lines = keys.out().lines().toList();
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(0)).matches("KID +TYPE / ALGORITHMS +FINGERPRINT \\(SHA-256 OF SPKI, HEX\\) +SOURCE");
+        String[] cells = lines.get(1).split(" {2,}");
+        assertThat(cells[0]).isEqualTo("k1");
+        assertThat(cells[1]).isEqualTo("EC P-256 / ES256");
+        assertThat(cells[2]).isEqualTo(KeysCommand.fingerprint(key.publicKey())).matches("[0-9a-f]{64}");
+        assertThat(cells[3]).startsWith("keys[0] file " + dir.resolve("key.pem")).contains("(loaded 20");
     }
 }

@@ -68,11 +68,11 @@ class CliTest {
         assertThat(run("--help")).isZero();
         assertThat(out()).contains("demo", "run", "keygen", "mint", "verify", "check-config", "origin");
         // every command is in the list --help prints, each with its one-line description
-        for (String cmd : new String[] {"run", "demo", "keygen", "mint", "verify", "check-config", "origin",
+        for (String cmd : new String[] {"run", "demo", "keygen", "keys", "mint", "verify", "check-config", "origin",
                 "revoke", "revocations"}) {
             assertThat(out()).as(cmd).containsPattern("(?m)^  " + cmd + " +[A-Z]");
         }
-        for (String cmd : new String[] {"run", "demo", "keygen", "mint", "verify", "check-config", "origin",
+        for (String cmd : new String[] {"run", "demo", "keygen", "keys", "mint", "verify", "check-config", "origin",
                 "revoke", "revocations"}) {
             assertThat(run(cmd, "--help")).as(cmd).isZero();
             assertThat(out()).as(cmd).contains("Usage:");
@@ -331,7 +331,7 @@ class CliTest {
     @Test
     void everyOptionOfEveryCommandHasHelpText() {
         picocli.CommandLine.Model.CommandSpec root = new picocli.CommandLine(new Main()).getCommandSpec();
-        assertThat(root.subcommands()).containsKeys("run", "demo", "keygen", "mint", "verify", "check-config",
+        assertThat(root.subcommands()).containsKeys("run", "demo", "keygen", "keys", "mint", "verify", "check-config",
                 "origin", "revoke", "revocations");
         assertThat(root.subcommands().get("revocations").getSubcommands()).containsKeys("list", "lift");
         assertThat(undescribed(root).toList()).as("options without a description").isEmpty();
