@@ -122,6 +122,13 @@ class DemoRenewalTest {
         HttpResponse<String> r = renew(second, first);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         assertThat(JSON.readTree(r.body()).get("expiresAt").asLong()).isEqualTo(claims(second).get("exp").asLong());
+        // beside each epoch expiresAt, the same instant as ISO-8601 UTC
+        assertThat(JSON.readTree(r.body()).get("expiresAtIso").asText())
+                .isEqualTo(java.time.Instant.ofEpochSecond(claims(second).get("exp").asLong()).toString());
+        for (JsonNode session : JSON.readTree(r.body()).get("sessions")) {
+            assertThat(java.time.Instant.parse(session.get("expiresAtIso").asText()).getEpochSecond())
+                    .isEqualTo(session.get("expiresAt").asLong());
+        }
 
         clock.advance(Duration.ofSeconds(30));   // 75 s: past the first token's exp
         assertThat(lastSegment(renewedMedia).statusCode()).isEqualTo(200);

@@ -32,7 +32,9 @@ import io.streamgate.gateway.config.Durations;
  * <ul>
  * <li>{@code POST /revocations} {@code {"jti"|"sub"|"sid": "...", "iss": "...", "ttl": "24h",
  *     "reason": "..."}} or {@code {"issuedBefore": <epoch seconds>, ...}} → {@code 201 {"id": ...}};</li>
- * <li>{@code GET /revocations} → {@code 200 {"revocations": [...]}};</li>
+ * <li>{@code GET /revocations} → {@code 200 {"revocations": [...]}}, each with its epoch-second fields
+ *     ({@code until}, {@code created}, {@code issuedBefore}) followed by the same instant as ISO-8601 UTC
+ *     ({@code untilIso}, {@code createdIso}, {@code issuedBeforeIso});</li>
  * <li>{@code DELETE /revocations/{id}} → {@code 204}, or {@code 404} when there is no such one.</li>
  * </ul>
  * A revocation is stored in the replay store (memory: until restart; Redis: until its ttl)
@@ -214,10 +216,34 @@ public final class Revocations {
             }
             ArrayNode a = out.putArray("revocations");
             for (Revocation r : shown) {
-                a.add(r.toJson());
+                a.add(withIso(r.toJson()));
             }
             AdminHandler.send(response, callback, 200, out.toString());
         }));
+    }
+
+    /** Epoch-second fields of a revocation's JSON, each followed by the same instant as ISO-8601 UTC. */
+    private static final Set<String> EPOCH_FIELDS = Set.of("until", "created", "issuedBefore");
+
+    /**
+     * The revocation's JSON with {@code untilIso}, {@code createdIso} (and {@code issuedBeforeIso})
+     * beside the epoch seconds, e.g. {@code "until":1796764398,"untilIso":"2026-12-07T21:13:18Z"}:
+     * fields are only added, the epoch ones stay as they are.
+     */
+    static ObjectNode withIso(ObjectNode json) {
+        ObjectNode out = JSON.createObjectNode();
+        for (Iterator<java.util.Map.Entry<String, JsonNode>> it = json.fields(); it.hasNext(); ) {
+            java.util.Map.Entry<String, JsonNode> f = it.next();
+            out.set(f.getKey(), f.getValue());
+            if (EPOCH_FIELDS.contains(f.getKey()) && f.getValue().canConvertToLong()) {
+                try {
+                    out.put(f.getKey() + "Iso", java.time.Instant.ofEpochSecond(f.getValue().asLong()).toString());
+                } catch (java.time.DateTimeException e) {
+                    // out of Instant's range: the epoch field alone
+                }
+            }
+        }
+        return out;
     }
 
     private void lift(String id, Response response, Callback callback) {

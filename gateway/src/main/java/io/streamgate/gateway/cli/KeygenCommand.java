@@ -24,7 +24,9 @@ import picocli.CommandLine.Option;
 
 /** {@code keygen --alg ES256|RS256|EdDSA --kid KID --out DIR}: private.pem, public.pem, jwks.json. */
 @Command(name = "keygen", mixinStandardHelpOptions = true,
-        description = "Generate a signing key pair: private.pem (PKCS#8), public.pem (SubjectPublicKeyInfo), jwks.json.")
+        description = {"Generate a signing key pair: private.pem (PKCS#8), public.pem (SubjectPublicKeyInfo), jwks.json.",
+                "Prints the files written and the public key's fingerprint: SHA-256 of its SubjectPublicKeyInfo "
+                        + "DER, lowercase hex, as `keys` lists it. Keep private.pem out of version control."})
 final class KeygenCommand implements Callable<Integer> {
     @Option(names = "--alg", defaultValue = "ES256", description = "ES256, RS256 or EdDSA (default ${DEFAULT-VALUE})")
     String alg;
@@ -84,6 +86,8 @@ final class KeygenCommand implements Callable<Integer> {
         jwk.put("alg", alg.equalsIgnoreCase("eddsa") ? "EdDSA" : alg.toUpperCase(java.util.Locale.ROOT));
         write(jwks, JsonUtil.toJson(Map.of("keys", List.of(jwk))) + "\n");
         System.out.println("wrote " + priv + ", " + pub + ", " + jwks + " (kid " + kid + ")");
+        System.out.println("fingerprint: " + KeysCommand.fingerprint(kp.getPublic())
+                + " (SHA-256 of the public key's SubjectPublicKeyInfo, hex; `keys` lists the same)");
         return Main.OK;
     }
 

@@ -14,8 +14,9 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "streamgate", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "JWT gateway for live-streaming origins (WebSocket and HLS).",
-        subcommands = {RunCommand.class, KeygenCommand.class, MintCommand.class, VerifyCommand.class,
-                CheckConfigCommand.class, RevokeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, KeygenCommand.class, KeysCommand.class, MintCommand.class,
+                VerifyCommand.class, CheckConfigCommand.class, RevokeCommand.class, RevocationsCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0;
     public static final int RUNTIME_FAILURE = 1;

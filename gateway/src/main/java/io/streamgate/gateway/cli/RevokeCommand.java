@@ -1,10 +1,6 @@
 package io.streamgate.gateway.cli;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -19,16 +16,13 @@ import picocli.CommandLine.Option;
  * ({@code POST /revocations}); every replica sharing its store applies it within seconds.
  */
 @Command(name = "revoke", mixinStandardHelpOptions = true,
-        description = "Revoke tokens and sessions by jti, sub, sid or issue time, through a running gateway's "
-                + "admin API. Prints the revocation's id (lift it with DELETE /revocations/{id}).")
+        description = {"Revoke tokens and sessions by jti, sub, sid or issue time, through a running gateway's "
+                + "admin API.",
+                "Prints the revocation's id as JSON, {\"id\":\"...\"}; `revocations list` shows those in force, "
+                        + "`revocations lift ID` lifts one."})
 final class RevokeCommand implements Callable<Integer> {
-    @Option(names = "--admin", required = true, paramLabel = "URL",
-            description = "The gateway's admin listener, e.g. http://127.0.0.1:9090")
-    URI admin;
-
-    @Option(names = "--admin-token", paramLabel = "T", defaultValue = "${env:SG_ADMIN_TOKEN}",
-            description = "The admin.token of that gateway (default: the SG_ADMIN_TOKEN environment variable)")
-    String adminToken;
+    @Mixin
+    AdminApi api;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     What what;
@@ -77,26 +71,14 @@ final class RevokeCommand implements Callable<Integer> {
         if (reason != null) {
             body.put("reason", reason);
         }
-        HttpRequest.Builder req = HttpRequest.newBuilder(admin.resolve("/revocations"))
-                .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
-        if (adminToken != null && !adminToken.isEmpty()) {
-            req.header("Authorization", "Bearer " + adminToken);
-        }
-        HttpResponse<String> r;
-        try {
-            r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build()
-                    .send(req.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (java.io.IOException e) {
-            System.err.println("error: cannot reach the admin API at " + admin + ": " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : " " + e.getMessage()));
+        HttpResponse<String> r = api.send("POST", "/revocations", body.toString());
+        if (r == null) {
             return Main.RUNTIME_FAILURE;
         }
         if (r.statusCode() == 201) {
             System.out.println(r.body());
             return Main.OK;
         }
-        System.err.println("error: the gateway answered " + r.statusCode() + ": " + r.body());
-        return r.statusCode() == 400 ? Main.USAGE : Main.RUNTIME_FAILURE;
+        return AdminApi.unexpected(r);
     }
 }

@@ -43,11 +43,19 @@ final class VerifyCommand implements Callable<Integer> {
             + "is checked (signature, time, issuer, audience, required claims), not route rules")
     String path;
 
-    @Parameters(index = "0", paramLabel = "TOKEN", description = "The token (a JWS compact string)")
+    @Parameters(index = "0", paramLabel = "TOKEN", description = "The token (a JWS compact string), or - to read it "
+            + "from standard input (it then stays out of the shell's history and the process list), e.g. "
+            + "verify --config conf/gateway.yaml - < token.txt")
     String token;
+
+    /** A token on standard input is at most this long (the gateway's own limit is far lower). */
+    private static final int MAX_STDIN = 1 << 20;
 
     @Override
     public Integer call() throws Exception {
+        if ("-".equals(token)) {
+            token = readStdin();
+        }
         GatewayConfig c = ConfigLoader.withSystemEnv().load(config);
         GatewayConfig.Route route = null;
         String p = null;
@@ -90,6 +98,7 @@ final class VerifyCommand implements Callable<Integer> {
                 System.out.println("status: 200");
                 System.out.println("kid: " + v.token().kid() + " (" + v.token().algorithm().jwaName() + ")");
                 System.out.println("claims: " + org.jose4j.json.JsonUtil.toJson(v.token().claims().asMap()));
+                printTimes(v.token().claims().asMap(), "");
                 if (c.replay().mode() != io.streamgate.filters.replay.ReplayMode.OFF) {
                     System.out.println("note: replay mode " + c.replay().mode().name().toLowerCase(java.util.Locale.ROOT)
                             + " was not checked (verify never consumes a token)");
@@ -101,6 +110,9 @@ final class VerifyCommand implements Callable<Integer> {
             }
             System.out.println("reason: " + v.reason().code() + " (" + v.reason().message() + ")");
             System.out.println("status: " + v.reason().status());
+            if (v.reason() == DenialReason.UNKNOWN_KEY || v.reason() == DenialReason.KEY_SOURCE_UNAVAILABLE) {
+                System.out.println(v.reason().code() + ": " + whyNoKey(a.keys()));
+            }
             if (v.reason() == DenialReason.FORBIDDEN && route != null) {
                 // The token itself is good: decide it again without rules for its claims, then explain the rule.
                 Verdict token = decide(a, tokenOnly, request);
@@ -111,12 +123,18 @@ final class VerifyCommand implements Callable<Integer> {
                         System.out.println("rule: " + why);
                     }
                     System.out.println("claims: " + org.jose4j.json.JsonUtil.toJson(token.token().claims().asMap()));
+                    printTimes(token.token().claims().asMap(), "");
                     return Main.RUNTIME_FAILURE;
                 }
             }
             String unverified = unverifiedClaims(token.trim());
             if (unverified != null) {
                 System.out.println("claims (unverified): " + unverified);
+                try {
+                    printTimes(org.jose4j.json.JsonUtil.parseJson(unverified), " (unverified)");
+                } catch (org.jose4j.lang.JoseException | RuntimeException e) {
+                    // not a JSON object: the claims line says what there is
+                }
             }
             return Main.RUNTIME_FAILURE;
         }
@@ -127,6 +145,77 @@ final class VerifyCommand implements Callable<Integer> {
                 .toCompletableFuture().get(30, TimeUnit.SECONDS);
         v.admission().release(); // explaining a token never consumes it
         return v;
+    }
+
+    /** The token from standard input: its content without surrounding white space; empty is a usage error. */
+    private static String readStdin() throws java.io.IOException {
+        if (System.console() != null) {
+            System.err.println("reading the token from standard input (paste it, then Enter and Ctrl-D)");
+        }
+        byte[] in = System.in.readNBytes(MAX_STDIN + 1);
+        if (in.length > MAX_STDIN) {
+            throw new ConfigException("TOKEN", "standard input holds more than " + MAX_STDIN + " bytes, not a token");
+        }
+        String t = new String(in, StandardCharsets.UTF_8).strip();
+        if (t.isEmpty()) {
+            throw new ConfigException("TOKEN", "no token on standard input (TOKEN \"-\" reads it from there)");
+        }
+        return t;
+    }
+
+    /** {@code iat}, {@code nbf} and {@code exp}, each as ISO-8601 UTC beside its epoch seconds. */
+    private static void printTimes(java.util.Map<String, Object> claims, String note) {
+        for (String name : new String[] {"iat", "nbf", "exp"}) {
+            if (claims.get(name) instanceof Number n) {
+                long seconds = (long) Math.floor(n.doubleValue());
+                String iso = AdminApi.iso(seconds);
+                System.out.println(name + note + ": " + (iso == null ? "" : iso + " ") + "(" + n + ")");
+            }
+        }
+    }
+
+    /**
+     * Why no configured key matched: the token's kid and algorithm (read from its header,
+     * unverified) against the kids configured, e.g. {@code token kid "abc" is not among the
+     * configured keys: [demo, partner-2]}.
+     */
+    private String whyNoKey(io.streamgate.filters.keys.KeyRegistry keys) {
+        java.util.Map<String, java.util.Set<String>> configured = new java.util.LinkedHashMap<>();
+        for (io.streamgate.filters.keys.KeyRegistry.KeyInfo k : keys.list()) {
+            configured.computeIfAbsent(k.kid() == null ? "(no kid)" : k.kid(), x -> new java.util.TreeSet<>())
+                    .addAll(k.algorithms().stream().map(io.streamgate.filters.crypto.JwsAlgorithm::jwaName).toList());
+        }
+        String kid = null;
+        String alg = null;
+        String[] parts = token.trim().split("\\.");
+        try {
+            java.util.Map<String, Object> header = org.jose4j.json.JsonUtil.parseJson(
+                    new String(Base64.getUrlDecoder().decode(parts[0]), StandardCharsets.UTF_8));
+            kid = header.get("kid") instanceof String s ? s : null;
+            alg = header.get("alg") instanceof String s ? s : null;
+        } catch (org.jose4j.lang.JoseException | RuntimeException e) {
+            // a header that does not decode is malformed_token, never unknown_key
+        }
+        String failing = keys.anySourceFailing()
+                ? " (a JWKS source could not be fetched: its keys are not among them)" : "";
+        String list = configured.keySet() + failing;
+        if (kid == null) {
+            return "the token has no kid: without one a key is chosen only when exactly one configured key verifies "
+                    + "its alg " + alg + "; configured keys: " + list;
+        }
+        java.util.Set<String> algs = configured.get(kid);
+        if (algs != null) {
+            return "token kid \"" + printable(kid) + "\" is configured, but its key verifies " + algs + ", not the token's alg "
+                    + alg;
+        }
+        return "token kid \"" + printable(kid) + "\" is not among the configured keys: " + list;
+    }
+
+    /** A header value for the terminal: control characters as {@code ?}, at most 200 characters. */
+    private static String printable(String s) {
+        String t = s.length() > 200 ? s.substring(0, 200) + "..." : s;
+        return t.codePoints().map(ch -> Character.isISOControl(ch) ? '?' : ch)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
     }
 
     /** The payload as text for a human, when it decodes; marked unverified. */

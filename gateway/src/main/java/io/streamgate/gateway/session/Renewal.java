@@ -57,9 +57,11 @@ import io.streamgate.gateway.edge.RouteTable;
  * close} stays open, and every credential of an HLS session, old ones included, is honoured
  * up to the new cap.
  *
- * <p>Answer: {@code 200 {"sid", "expiresAt", "sessions": [{"sid", "expiresAt"}], "refused":
- * [{"sid", "reason"}]}} when at least one session was extended ({@code sid} and {@code
- * expiresAt} are the first one's and the latest cap); {@code 403 forbidden} when the token
+ * <p>Answer: {@code 200 {"sid", "expiresAt", "expiresAtIso", "sessions": [{"sid", "expiresAt",
+ * "expiresAtIso"}], "refused": [{"sid", "reason"}]}} when at least one session was extended
+ * ({@code sid} and {@code expiresAt} are the first one's and the latest cap, in epoch seconds;
+ * each {@code expiresAtIso} is the same instant as ISO-8601 UTC, e.g. {@code
+ * 2026-12-07T21:13:18Z}); {@code 403 forbidden} when the token
  * grants none of the playable ones; {@code 401} with the reason when none can play.
  *
  * <p>Bad input changes nothing and is answered 4xx: a body that is not a JSON object of
@@ -373,7 +375,8 @@ public final class Renewal implements Endpoint {
                         refused.put(s.sid(), rec.state().denial()); // ended meanwhile: not revived
                         continue;
                     }
-                    renewed.addObject().put("sid", rec.sid()).put("expiresAt", rec.cap());
+                    renewed.addObject().put("sid", rec.sid()).put("expiresAt", rec.cap())
+                            .put("expiresAtIso", iso(rec.cap()));
                     firstSid = firstSid == null ? rec.sid() : firstSid;
                     expiresAt = Math.max(expiresAt, rec.cap());
                 }
@@ -389,12 +392,21 @@ public final class Renewal implements Endpoint {
                     v.admission().commit();
                 }
                 com.fasterxml.jackson.databind.node.ObjectNode out = JSON.createObjectNode().put("sid", firstSid)
-                        .put("expiresAt", expiresAt);
+                        .put("expiresAt", expiresAt).put("expiresAtIso", iso(expiresAt));
                 out.set("sessions", renewed);
                 com.fasterxml.jackson.databind.node.ArrayNode no = out.putArray("refused");
                 refused.forEach((sid, r) -> no.addObject().put("sid", sid).put("reason", r.code()));
                 return new Answer(out.toString(), null);
             });
+        }
+    }
+
+    /** Epoch seconds as ISO-8601 UTC, e.g. {@code 2026-12-07T21:13:18Z}; null (JSON null) out of range. */
+    private static String iso(long epochSeconds) {
+        try {
+            return java.time.Instant.ofEpochSecond(epochSeconds).toString();
+        } catch (java.time.DateTimeException e) {
+            return null;
         }
     }
 

@@ -67,7 +67,13 @@ class CliTest {
     void helpWorksEverywhere() {
         assertThat(run("--help")).isZero();
         assertThat(out()).contains("demo", "run", "keygen", "mint", "verify", "check-config", "origin");
-        for (String cmd : new String[] {"run", "demo", "keygen", "mint", "verify", "check-config", "origin"}) {
+        // every command is in the list --help prints, each with its one-line description
+        for (String cmd : new String[] {"run", "keygen", "keys", "mint", "verify", "check-config", "revoke",
+                "revocations"}) {
+            assertThat(out()).as(cmd).containsPattern("(?m)^  " + cmd + " +[A-Z]");
+        }
+        for (String cmd : new String[] {"run", "keygen", "keys", "mint", "verify", "check-config", "revoke",
+                "revocations"}) {
             assertThat(run(cmd, "--help")).as(cmd).isZero();
             assertThat(out()).as(cmd).contains("Usage:");
         }
@@ -135,6 +141,58 @@ class CliTest {
         assertThat(out()).contains("decision: denied", "reason: forbidden", "status: 403",
                 "rule: routes[0].require[0]: claim streams contains \"{path.0}\" = \"other\": the token has [\"demo\"]");
         assertThat(run("verify", "--config", c.toString(), "--path", "/live/demo/master.m3u8", token)).isZero();
+    }
+
+    @Test
+    void verifyReadsTheTokenFromStandardInputWithDashAndPrintsItsTimesInIso8601() throws Exception {
+        Path keys = dir.resolve("keys");
+        run("keygen", "--kid", "k1", "--out", keys.toString());
+        run("mint", "--key", keys.resolve("private.pem").toString(), "--kid", "k1", "--sub", "alice", "--ttl", "1h");
+        String token = out().trim();
+        Map<String, Object> claims = JsonUtil.parseJson(new String(java.util.Base64.getUrlDecoder()
+                .decode(token.split("\\.")[1]), StandardCharsets.UTF_8));
+        Path c = config("");
+
+        CliRun piped = CliRun.withInput(token + "\n", "verify", "--config", c.toString(), "-");
+        assertThat(piped.code()).as(piped.toString()).isZero();
+        assertThat(piped.out()).contains("decision: allowed", "\"sub\":\"alice\"");
+        for (String name : new String[] {"iat", "nbf", "exp"}) {
+            long epoch = ((Number) claims.get(name)).longValue();
+            String line = piped.out().lines().filter(l -> l.startsWith(name + ": ")).findFirst().orElseThrow();
+            assertThat(line).isEqualTo(name + ": " + java.time.Instant.ofEpochSecond(epoch) + " (" + epoch + ")");
+            assertThat(java.time.Instant.parse(line.substring(name.length() + 2, line.indexOf(' ', name.length() + 2)))
+                    .getEpochSecond()).isEqualTo(epoch);
+        }
+        // the argument form is unchanged, and prints the same
+        assertThat(run("verify", "--config", c.toString(), token)).isZero();
+        assertThat(out()).isEqualTo(piped.out());
+        // nothing on standard input: a usage error
+        CliRun empty = CliRun.withInput("", "verify", "--config", c.toString(), "-");
+        assertThat(empty.code()).isEqualTo(2);
+        assertThat(empty.err()).contains("TOKEN: no token on standard input");
+    }
+
+    @Test
+    void verifyNamesTheTokensKidAndTheConfiguredOnesOnUnknownKey() throws Exception {
+        run("keygen", "--kid", "demo", "--out", dir.resolve("keys/demo").toString());
+        run("keygen", "--kid", "partner-2", "--out", dir.resolve("keys/partner").toString());
+        run("keygen", "--kid", "abc", "--out", dir.resolve("keys/abc").toString());
+        Path c = dir.resolve("two-keys.yaml");
+        Files.writeString(c, "keys: [{kid: demo, file: keys/demo/public.pem}, {kid: partner-2, file: keys/partner/public.pem}]\n"
+                + "routes:\n  - {name: hls, path: /live/, type: hls, upstream: 'http://127.0.0.1:1/live/'}\n");
+        run("mint", "--key", dir.resolve("keys/abc/private.pem").toString(), "--kid", "abc");
+        String token = out().trim();
+        CliRun unknown = CliRun.withInput(token, "verify", "--config", c.toString(), "-");
+        assertThat(unknown.code()).as(unknown.toString()).isEqualTo(1);
+        assertThat(unknown.out()).contains("reason: unknown_key",
+                "unknown_key: token kid \"abc\" is not among the configured keys: [demo, partner-2]\n",
+                "exp (unverified): ");
+        // a configured kid, but the token's algorithm is not its key's
+        run("keygen", "--alg", "RS256", "--kid", "demo", "--out", dir.resolve("keys/rsa").toString());
+        run("mint", "--key", dir.resolve("keys/rsa/private.pem").toString(), "--kid", "demo");
+        assertThat(run("verify", "--config", c.toString(), out().trim())).isEqualTo(1);
+        assertThat(out()).contains("unknown_key: token kid \"demo\" is configured, but its key verifies [ES256], "
+                + "not the token's alg RS256");
     }
 
     @Test
@@ -274,6 +332,8 @@ class CliTest {
     void everyOptionOfEveryCommandHasHelpText() {
         picocli.CommandLine.Model.CommandSpec root = new picocli.CommandLine(new Main()).getCommandSpec();
         assertThat(root.subcommands()).containsKeys("run", "demo", "keygen", "mint", "verify", "check-config", "origin");
+        assertThat(root.subcommands()).containsKeys("keys", "revoke", "revocations");
+        assertThat(root.subcommands().get("revocations").getSubcommands()).containsKeys("list", "lift");
         assertThat(undescribed(root).toList()).as("options without a description").isEmpty();
         assertThat(run("mint", "--help")).isZero();
         assertThat(out()).contains("--aud=AUDIENCE", "--iss=ISSUER", "--sub=SUBJECT", "--kid=KID", "must be valid JSON");

@@ -159,6 +159,16 @@ class SessionsScaleOutTest {
                 + (body.get("refused") instanceof List<?> f ? f.size() : 0);
     }
 
+    /** {@code <field>Iso} is the ISO-8601 UTC form of the epoch seconds in {@code <field>}. */
+    static void assertIsoBeside(Map<?, ?> json, String field) {
+        assertThat(json.get(field)).as(field).isInstanceOf(Number.class);
+        long epoch = ((Number) json.get(field)).longValue();
+        assertThat(json.get(field + "Iso")).as(field + "Iso").isInstanceOf(String.class);
+        String iso = (String) json.get(field + "Iso");
+        assertThat(iso).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
+        assertThat(java.time.Instant.parse(iso).getEpochSecond()).as(field + "Iso").isEqualTo(epoch);
+    }
+
     private static String reason(HttpResponse<String> r) throws Exception {
         return (String) JsonUtil.parseJson(r.body()).get("reason");
     }
@@ -282,6 +292,10 @@ class SessionsScaleOutTest {
         HttpResponse<String> list = http.send(HttpRequest.newBuilder(admin(b, "/revocations")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(list.body()).contains("\"sub\":\"fan@example.com\"").contains(id).contains("chargeback");
+        Map<?, ?> listed = ((List<?>) JsonUtil.parseJson(list.body()).get("revocations")).stream()
+                .map(r -> (Map<?, ?>) r).filter(r -> id.equals(r.get("id"))).findFirst().orElseThrow();
+        assertIsoBeside(listed, "until");
+        assertIsoBeside(listed, "created");
         assertThat(http.send(HttpRequest.newBuilder(admin(b, "/metrics")).build(), HttpResponse.BodyHandlers.ofString())
                 .body()).contains("streamgate_revocations_applied_total{kind=\"websocket\",reason=\"revoked\"}")
                 .contains("streamgate_revocations_active");
@@ -322,7 +336,11 @@ class SessionsScaleOutTest {
         HttpResponse<String> byPrevious = renew(a,
                 "{\"token\":\"" + token("renewer", 60).sign() + "\",\"previous\":\"" + second + "\"}");
         assertThat(byPrevious.statusCode()).as(byPrevious.body()).isEqualTo(200);
-        assertThat(JsonUtil.parseJson(byPrevious.body())).containsKeys("sid", "expiresAt");
+        Map<String, Object> renewal = JsonUtil.parseJson(byPrevious.body());
+        assertThat(renewal).containsKeys("sid", "expiresAt");
+        assertIsoBeside(renewal, "expiresAt");
+        assertThat((List<?>) renewal.get("sessions")).isNotEmpty()
+                .allSatisfy(session -> assertIsoBeside((Map<?, ?>) session, "expiresAt"));
         String credential = media.substring(media.indexOf("sg_session=") + "sg_session=".length());
         HttpResponse<String> bySession = post(a.uri().resolve("/_streamgate/renew"),
                 "{\"token\":\"" + token("renewer", 60).sign() + "\",\"session\":\"" + credential + "\"}");
