@@ -66,7 +66,7 @@ class CliTest {
     @Test
     void helpWorksEverywhere() {
         assertThat(run("--help")).isZero();
-        assertThat(out()).contains("demo", "run", "keygen", "mint", "verify", "check-config", "origin");
+        assertThat(out()).contains("run", "keygen", "mint", "verify", "check-config"); // demo, origin: the demo module's
         // every command is in the list --help prints, each with its one-line description
         for (String cmd : new String[] {"run", "keygen", "keys", "mint", "verify", "check-config", "revoke",
                 "revocations"}) {
@@ -331,7 +331,7 @@ class CliTest {
     @Test
     void everyOptionOfEveryCommandHasHelpText() {
         picocli.CommandLine.Model.CommandSpec root = new picocli.CommandLine(new Main()).getCommandSpec();
-        assertThat(root.subcommands()).containsKeys("run", "demo", "keygen", "mint", "verify", "check-config", "origin");
+        assertThat(root.subcommands()).containsKeys("run", "keygen", "mint", "verify", "check-config");
         assertThat(root.subcommands()).containsKeys("keys", "revoke", "revocations");
         assertThat(root.subcommands().get("revocations").getSubcommands()).containsKeys("list", "lift");
         assertThat(undescribed(root).toList()).as("options without a description").isEmpty();
@@ -384,13 +384,5 @@ class CliTest {
         }
         assertThat(run("mint", "--key", key, "--kid", "k1", "--ttl", "soon")).isEqualTo(2);
         assertThat(err()).contains("--ttl: not a duration: \"soon\"");
-    }
-
-    @Test
-    void demoRefusesAPlayerTokenLifetimeItCannotRenew() {
-        assertThat(run("demo", "--port", "0", "--admin-port", "0", "--token-ttl", "5s")).isEqualTo(2);
-        assertThat(err()).contains("--token-ttl", "5s");
-        assertThat(run("demo", "--port", "0", "--admin-port", "0", "--token-ttl", "soon")).isEqualTo(2);
-        assertThat(err()).contains("--token-ttl", "soon");
     }
 }

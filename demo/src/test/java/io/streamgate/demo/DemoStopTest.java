@@ -1,4 +1,4 @@
-package io.streamgate.gateway.cli;
+package io.streamgate.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
