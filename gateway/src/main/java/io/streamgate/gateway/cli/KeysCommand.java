@@ -141,18 +141,18 @@ final class KeysCommand implements Callable<Integer> {
             try {
                 parsed = parser.parse(fetch(http, k.jwks(), k.timeout()), null, k.path());
             } catch (JwksFailure e) {
-                System.err.println("error: " + where + ": " + e.getMessage() + "; no key listed from it");
+                System.err.println("error: " + where + ": " + Table.clean(e.getMessage()) + "; no key listed from it");
                 failed++;
                 continue;
             }
             if (parsed.keys().isEmpty()) {
                 System.err.println("error: " + where + ": no usable keys" + (parsed.problems().isEmpty() ? ""
-                        : ": " + String.join("; ", parsed.problems())));
+                        : ": " + Table.clean(String.join("; ", parsed.problems()))));
                 failed++;
                 continue;
             }
             for (String p : parsed.problems()) {
-                System.err.println("warning: " + where + ": skipped: " + p);
+                System.err.println("warning: " + where + ": skipped: " + Table.clean(p));
             }
             for (VerificationKey key : parsed.keys()) {
                 rows.add(row(key, where));

@@ -96,7 +96,7 @@ final class VerifyCommand implements Callable<Integer> {
                     ? "none (no --path): route rules were not checked, only the token" : route.name()));
             if (v.allowed()) {
                 System.out.println("status: 200");
-                System.out.println("kid: " + v.token().kid() + " (" + v.token().algorithm().jwaName() + ")");
+                System.out.println("kid: " + Table.clean(v.token().kid()) + " (" + v.token().algorithm().jwaName() + ")");
                 System.out.println("claims: " + org.jose4j.json.JsonUtil.toJson(v.token().claims().asMap()));
                 printTimes(v.token().claims().asMap(), "");
                 if (c.replay().mode() != io.streamgate.filters.replay.ReplayMode.OFF) {
@@ -198,7 +198,7 @@ final class VerifyCommand implements Callable<Integer> {
         }
         String failing = keys.anySourceFailing()
                 ? " (a JWKS source could not be fetched: its keys are not among them)" : "";
-        String list = configured.keySet() + failing;
+        String list = Table.clean(String.valueOf(configured.keySet())) + failing;
         if (kid == null) {
             return "the token has no kid: without one a key is chosen only when exactly one configured key verifies "
                     + "its alg " + alg + "; configured keys: " + list;
@@ -214,8 +214,7 @@ final class VerifyCommand implements Callable<Integer> {
     /** A header value for the terminal: control characters as {@code ?}, at most 200 characters. */
     private static String printable(String s) {
         String t = s.length() > 200 ? s.substring(0, 200) + "..." : s;
-        return t.codePoints().map(ch -> Character.isISOControl(ch) ? '?' : ch)
-                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+        return Table.clean(t);
     }
 
     /** The payload as text for a human, when it decodes; marked unverified. */
