@@ -3,11 +3,10 @@ package io.streamgate.filters.session;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 
-import io.streamgate.filters.redis.RedisSessionStore;
 
 /**
  * Shared session and revocation state: in this process ({@link MemorySessionStore}) or in the
- * replay store's Redis ({@link RedisSessionStore}), so that every replica renews, revokes and
+ * replay store's Redis ({@code io.streamgate.filters.redis.RedisSessionStore}), so that every replica renews, revokes and
  * ends the same sessions. Every state change is one atomic operation (a Lua script in Redis,
  * a compare-and-set in memory); caps only move forward; a session's state leaves
  * {@link SessionState#OPEN} once and never returns. Everything is bounded: records and

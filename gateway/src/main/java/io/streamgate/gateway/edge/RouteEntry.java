@@ -16,7 +16,7 @@ public final class RouteEntry {
     private final String prefix;
     private final RoutePolicy policy;
     private final Set<String> ruleQueryNames;
-    private RouteHandler handler;
+    private volatile RouteHandler handler;
 
     public RouteEntry(GatewayConfig.Route config) {
         this.config = config;
@@ -58,8 +58,11 @@ public final class RouteEntry {
     }
 
     /** Set once, when the runtime builds the route's handler. */
-    public void handler(RouteHandler h) {
-        this.handler = h;
+    public synchronized void handler(RouteHandler h) {
+        if (handler != null) {
+            throw new IllegalStateException("route " + name() + ": its handler is set once");
+        }
+        this.handler = java.util.Objects.requireNonNull(h);
     }
 
     /** True when {@code path} (canonical) is this route's: the prefix on whole segments. */

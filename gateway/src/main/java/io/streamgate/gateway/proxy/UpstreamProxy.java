@@ -53,9 +53,9 @@ public final class UpstreamProxy {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamProxy.class);
 
     /** Origin headers that do not describe a rewritten body. */
-    public static final java.util.Set<HttpHeader> REWRITTEN_AWAY = java.util.EnumSet.of(HttpHeader.CONTENT_LENGTH,
-            HttpHeader.ETAG, HttpHeader.LAST_MODIFIED, HttpHeader.CONTENT_MD5, HttpHeader.ACCEPT_RANGES,
-            HttpHeader.CONTENT_RANGE);
+    public static final java.util.Set<HttpHeader> REWRITTEN_AWAY = java.util.Collections.unmodifiableSet(
+            java.util.EnumSet.of(HttpHeader.CONTENT_LENGTH, HttpHeader.ETAG, HttpHeader.LAST_MODIFIED,
+                    HttpHeader.CONTENT_MD5, HttpHeader.ACCEPT_RANGES, HttpHeader.CONTENT_RANGE));
 
     /** A whole-body rewrite of one response (a playlist), bounded by {@link #maxBytes()}. */
     public interface Transform {

@@ -236,7 +236,6 @@ public final class WebSocketRoute implements RouteHandler {
         }
     }
 
-    /** True when the origin was reached but stayed silent (the client wraps the timeout in an UpgradeException). */
     /**
      * The id of a relayed session in its access line ({@code sid}), in one place: the
      * session's id (its lease id under {@code replay.mode: limit}, else a new session id when

@@ -12,8 +12,8 @@ import io.streamgate.filters.testing.TestKeys;
 import io.streamgate.gateway.config.ConfigLoader;
 import io.streamgate.gateway.config.GatewayConfig;
 
-/** Review of issue 20: RouteEntry.handler(h) became public (runtime is another package now). */
-class Review20RouteEntryTest {
+/** RouteEntry.handler(h) became public (runtime is another package now). */
+class RouteEntryTest {
     @TempDir
     Path dir;
 

@@ -29,7 +29,7 @@ import io.streamgate.gateway.runtime.GatewayServer;
  * (UpstreamProxy.Leg with PlaylistHooks): shield off, Content-Length and chunked, and a HEAD
  * (fetched upstream as a GET); a one-time token is not consumed by a 502.
  */
-class Review20ProxiedPlaylistLimitTest {
+class ProxiedPlaylistLimitTest {
     @TempDir
     Path dir;
 

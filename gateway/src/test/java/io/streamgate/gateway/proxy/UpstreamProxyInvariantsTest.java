@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import org.eclipse.jetty.http.HttpHeader;
 import org.junit.jupiter.api.Test;
 
-/** Review of issue 20: what the Hooks refactor made public must not let a caller change the proxy. */
-class Review20ProxyInvariantsTest {
+/** what the Hooks refactor made public must not let a caller change the proxy. */
+class UpstreamProxyInvariantsTest {
     /**
      * REWRITTEN_AWAY went from protected to public and is a mutable EnumSet: any class can drop
      * Content-Length from it, after which a rewritten playlist goes out with the origin's

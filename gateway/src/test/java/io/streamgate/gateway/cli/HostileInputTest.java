@@ -33,10 +33,11 @@ import io.streamgate.filters.testing.TestKeys;
 import io.streamgate.filters.testing.Tokens;
 
 /**
- * Review of issue 20: the new CLI commands against hostile input. Each test states what the
- * command should do; they fail on 34c4ec2.
+ * The admin and key commands against hostile answers: an admin answer that never ends, escape
+ * sequences in admin error bodies, JWKS values and configured kids. Nothing hangs, nothing
+ * reaches the terminal raw.
  */
-class Review20HostileInputTest {
+class HostileInputTest {
     private static final char ESC = '\u001b';
 
     @TempDir
@@ -99,9 +100,9 @@ class Review20HostileInputTest {
     void anAdminAnswerThatNeverEndsDoesNotHangTheCommand() throws Exception {
         String admin = rawServer("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                 + "Transfer-Encoding: chunked\r\n\r\n1\r\n{\r\n", true);
-        CliRun r = assertTimeoutPreemptively(Duration.ofSeconds(30),
+        CliRun r = assertTimeoutPreemptively(Duration.ofSeconds(60),
                 () -> CliRun.run("revocations", "list", "--admin", admin),
-                "revocations list still waiting after 30 s for an answer that never ends");
+                "revocations list still waiting after 60 s for an answer that never ends");
         assertThat(r.code()).isEqualTo(1);
     }
 
