@@ -3,7 +3,6 @@ package io.streamgate.filters.session;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 
-
 /**
  * Shared session and revocation state: in this process ({@link MemorySessionStore}) or in the
  * replay store's Redis ({@code io.streamgate.filters.redis.RedisSessionStore}), so that every replica renews, revokes and
