@@ -107,6 +107,26 @@ public final class RedisClusterProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits (bounded, 20 s) until every other node has marked the node at {@code deadPort}
+     * failed ({@code fail}, no longer the suspected {@code fail?}), after cluster-node-timeout
+     * (2 s here), and the cluster state follows: {@code fail} with full coverage, else
+     * {@code ok}.
+     */
+    public void awaitMarkedFailed(int deadPort) throws IOException, InterruptedException {
+        for (int port : ports) {
+            if (port == deadPort) {
+                continue;
+            }
+            RedisTools.await(() -> cli(port, "CLUSTER", "NODES").lines()
+                    .filter(l -> l.contains("127.0.0.1:" + deadPort + "@"))
+                    .anyMatch(l -> java.util.Arrays.asList(l.split(" ")[2].split(",")).contains("fail")),
+                    "node " + port + " marks node " + deadPort + " failed");
+            String state = fullCoverage ? "cluster_state:fail" : "cluster_state:ok";
+            RedisTools.await(() -> cli(port, "CLUSTER", "INFO").contains(state), "node " + port + " says " + state);
+        }
+    }
+
     public int[] ports() {
         return ports.clone();
     }

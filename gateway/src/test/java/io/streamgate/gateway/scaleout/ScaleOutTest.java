@@ -243,8 +243,14 @@ class ScaleOutTest {
         assertThat(connect(b, t)).as("second session at the other replica").isEqualTo(401);
         String denied = rawUpgrade(b, "/ws?token=" + t);
         assertThat(denied).startsWith("HTTP/1.1 401").contains("\"reason\":\"session_limit\"");
-        // Held past several lease periods: renewals keep it.
-        Thread.sleep(2500); // longer than two 1 s leases, on purpose: the renewal must have happened
+        // Held past several lease periods: renewals keep it. Awaited in Redis itself: the lease's
+        // expiry (its score, now + 1 s at each renewal) moves past the first grant's by more than
+        // two lease periods, so the first grant would have lapsed twice over by then.
+        String leases = "streamgate:lease:{j" + io.streamgate.filters.replay.ReplayGuard.key(claimsOf(t)) + "}";
+        long granted = leaseExpiry(leases);
+        assertThat(granted).as("the lease in Redis").isPositive();
+        assertThat(eventually(() -> leaseExpiry(leases) > granted + 2_000))
+                .as("renewed more than two lease periods after it was granted").isTrue();
         assertThat(connect(b, t)).isEqualTo(401);
         ((Session) first).close(1000, "bye", Callback.NOOP);
         assertThat(admittedEventually(b, t)).as("the released lease admits the next session").isTrue();
@@ -305,6 +311,18 @@ class ScaleOutTest {
         })).as("recovers without restart").isTrue();
         assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/readyz")).build(),
                 HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+    }
+
+    /** The latest expiry (epoch ms) among the sessions holding a lease set, or -1 when it holds none. */
+    private long leaseExpiry(String leaseKey) {
+        try {
+            String reply = redis.command("ZRANGE " + leaseKey + " -1 -1 WITHSCORES");
+            String[] lines = reply.split("\r\n");
+            // *2, $len, member, $len, score
+            return lines.length >= 5 ? (long) Double.parseDouble(lines[4].trim()) : -1;
+        } catch (java.io.IOException | NumberFormatException e) {
+            return -1;
+        }
     }
 
     private io.streamgate.filters.verify.Claims claimsOf(String token) {
