@@ -286,8 +286,8 @@ class ScaleOutTest {
 
     @Test
     void redisOutageDeniesOrAdmitsAsConfiguredAndRecovers() throws Exception {
-        int adminPort = GatewayHarness.freePort();
-        GatewayServer deny = replica("mode: once, onStoreError: deny", adminPort);
+        GatewayServer deny = replica("mode: once, onStoreError: deny", 0);
+        int adminPort = deny.adminPort();
         GatewayServer allow = replica("mode: once, onStoreError: allow", 0);
         assertThat(get(deny, "/live/ev1/master.m3u8?token=" + token()).statusCode()).isEqualTo(200);
         redis.kill();

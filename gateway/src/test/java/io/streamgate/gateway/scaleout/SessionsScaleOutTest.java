@@ -50,7 +50,6 @@ class SessionsScaleOutTest {
     private RedisServerProcess redis;
     private DemoOrigin origin;
     private final List<GatewayServer> gateways = new ArrayList<>();
-    private final List<Integer> adminPorts = new ArrayList<>();
     private WebSocketClient ws;
 
     @BeforeEach
@@ -78,16 +77,15 @@ class SessionsScaleOutTest {
         }
     }
 
-    /** A replica; its admin listener is {@code admin(i)} for the i-th replica started. */
+    /** A replica; its admin listener (on a port the system picked) is {@code admin(replica, path)}. */
     private GatewayServer replica(String replay) throws Exception {
         return replica(replay, Clock.systemUTC(), "");
     }
 
     /** A replica on {@code clock}, with more {@code hls} settings (e.g. {@code sessionTtl: 30s}). */
     private GatewayServer replica(String replay, Clock clock, String hls) throws Exception {
-        int adminPort = GatewayHarness.freePort();
         String yaml = "listen: {host: 127.0.0.1, port: 0}\nwarmup: {verifications: 0}\n"
-                + "admin: {host: 127.0.0.1, port: " + adminPort + "}\n"
+                + "admin: {host: 127.0.0.1, port: 0}\n"
                 + "keys: [{kid: k1, file: key.pem}]\n"
                 + "verify: {leeway: 0s}\n"
                 + "replay: {store: redis, redis: '" + redis.uri() + "', timeout: 200ms, lease: 1s, " + replay + "}\n"
@@ -99,12 +97,11 @@ class SessionsScaleOutTest {
                 + "/h5live/stream'}\n";
         GatewayServer g = GatewayServer.start(new ConfigLoader(System::getenv).parse(yaml, dir), clock);
         gateways.add(g);
-        adminPorts.add(adminPort);
         return g;
     }
 
     private URI admin(GatewayServer g, String path) {
-        return URI.create("http://127.0.0.1:" + adminPorts.get(gateways.indexOf(g)) + path);
+        return g.adminUri().resolve(path);
     }
 
     private Tokens token(String sub, long ttlSeconds) {
@@ -688,6 +685,7 @@ class SessionsScaleOutTest {
         assertThat(within(5000, () -> sessionThreads() == before)).as("the poller stopped with close()").isTrue();
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             String yaml = "listen: {host: 127.0.0.1, port: " + taken.getLocalPort() + "}\nwarmup: {verifications: 0}\n"
+                    + "admin: {enabled: false}\n"
                     + "keys: [{kid: k1, file: key.pem}]\n"
                     + "replay: {store: redis, redis: '" + redis.uri() + "', mode: off}\n"
                     + "routes:\n  - {name: hls, path: /live/, type: hls, upstream: '" + origin.httpBase() + "/live/'}\n";
