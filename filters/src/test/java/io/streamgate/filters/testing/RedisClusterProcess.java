@@ -45,15 +45,20 @@ public final class RedisClusterProcess implements AutoCloseable {
                     + ".ci/run installs them)");
         }
         assumeTrue(present, "redis-server or redis-cli is not installed");
-        RedisClusterProcess c = new RedisClusterProcess(Files.createTempDirectory("sg-redis-cluster"), freePorts(masters),
-                fullCoverage);
-        try {
-            c.launch();
-        } catch (IOException | InterruptedException | RuntimeException e) {
-            c.stopNodes();
-            throw e;
+        for (int attempt = 1; ; attempt++) { // ports free a moment ago may be taken meanwhile: others then
+            RedisClusterProcess c = new RedisClusterProcess(Files.createTempDirectory("sg-redis-cluster"),
+                    freePorts(masters), fullCoverage);
+            try {
+                c.launch();
+                return c;
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                c.stopNodes();
+                RedisTools.deleteTree(c.dir);
+                if (attempt == 3 || !String.valueOf(e.getMessage()).contains("Address already in use")) {
+                    throw e;
+                }
+            }
         }
-        return c;
     }
 
     private void launch() throws IOException, InterruptedException {
@@ -65,8 +70,16 @@ public final class RedisClusterProcess implements AutoCloseable {
                     "--save", "", "--appendonly", "no", "--dir", nodeDir.toString(), "--protected-mode", "no")
                     .redirectErrorStream(true).redirectOutput(nodeDir.resolve("redis.log").toFile()).start());
         }
-        for (int port : ports) {
-            RedisTools.await(() -> cli(port, "PING").startsWith("PONG"), "node " + port + " answers");
+        for (int i = 0; i < ports.length; i++) {
+            int port = ports[i];
+            Process node = nodes.get(i);
+            Path log = dir.resolve(Integer.toString(port)).resolve("redis.log");
+            RedisTools.await(() -> {
+                if (!node.isAlive()) {
+                    throw new IOException("node " + port + " exited: " + Files.readString(log));
+                }
+                return Files.readString(log).contains("Ready to accept connections") && cli(port, "PING").startsWith("PONG");
+            }, "node " + port + " answers");
         }
         List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
         for (int port : ports) {
