@@ -6,20 +6,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
-import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
-import org.eclipse.jetty.websocket.api.exceptions.UpgradeException;
 import org.eclipse.jetty.websocket.client.WebSocketClient;
 import org.jose4j.json.JsonUtil;
 import org.junit.jupiter.api.AfterEach;
@@ -30,10 +25,11 @@ import org.junit.jupiter.api.io.TempDir;
 import io.streamgate.filters.testing.RedisServerProcess;
 import io.streamgate.filters.testing.TestKeys;
 import io.streamgate.filters.testing.Tokens;
-import io.streamgate.gateway.GatewayHarness;
 import io.streamgate.gateway.config.ConfigLoader;
 import io.streamgate.gateway.demo.DemoOrigin;
 import io.streamgate.gateway.server.GatewayServer;
+import io.streamgate.gateway.testing.TestReplicas;
+import io.streamgate.gateway.testing.Viewer;
 
 /**
  * Sessions across two gateway replicas sharing a real redis-server: revocation at one ends
@@ -47,33 +43,23 @@ class SessionsScaleOutTest {
     private final TestKeys key = TestKeys.es256("k1");
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(java.time.Duration.ofSeconds(5)).build();
+    private TestReplicas replicas;
     private RedisServerProcess redis;
     private DemoOrigin origin;
-    private final List<GatewayServer> gateways = new ArrayList<>();
     private WebSocketClient ws;
 
     @BeforeEach
     void start() throws Exception {
-        redis = RedisServerProcess.start();
-        origin = DemoOrigin.start("127.0.0.1", 0, Clock.systemUTC());
-        Files.writeString(dir.resolve("key.pem"), key.publicPem());
-        ws = new WebSocketClient();
-        ws.start();
+        replicas = TestReplicas.start(dir, key);
+        redis = replicas.redis();
+        origin = replicas.origin();
+        ws = replicas.ws();
     }
 
     @AfterEach
     void stop() throws Exception {
-        if (ws != null) {
-            ws.stop();
-        }
-        for (GatewayServer g : gateways) {
-            g.close();
-        }
-        if (origin != null) {
-            origin.close();
-        }
-        if (redis != null) {
-            redis.close();
+        if (replicas != null) { // without redis-server, start() was aborted
+            replicas.close();
         }
     }
 
@@ -95,9 +81,7 @@ class SessionsScaleOutTest {
                 + " require: [{claim: 'roles[].eventId', contains: '{path.0}'}]}\n"
                 + "  - {name: ws, path: /ws, type: websocket, onExpiry: close, upstream: '" + origin.wsBase()
                 + "/h5live/stream'}\n";
-        GatewayServer g = GatewayServer.start(new ConfigLoader(System::getenv).parse(yaml, dir), clock);
-        gateways.add(g);
-        return g;
+        return replicas.replica(yaml, clock);
     }
 
     private URI admin(GatewayServer g, String path) {
@@ -188,37 +172,9 @@ class SessionsScaleOutTest {
         return (String) JsonUtil.parseJson(t.payloadJson()).get("jti");
     }
 
-    /** A WebSocket viewer that records how it was closed. */
-    public static final class Viewer implements Session.Listener.AutoDemanding {
-        final CountDownLatch closed = new CountDownLatch(1);
-        volatile int code;
-        volatile String why;
-
-        @Override
-        public void onWebSocketBinary(java.nio.ByteBuffer payload, Callback callback) {
-            callback.succeed();
-        }
-
-        @Override
-        public void onWebSocketClose(int statusCode, String reason, Callback callback) {
-            code = statusCode;
-            why = reason;
-            closed.countDown();
-            callback.succeed();
-        }
-    }
-
     /** Opens a WebSocket viewer; returns it, or the HTTP status that refused it. */
     private Object connect(GatewayServer g, String token, Viewer v) throws Exception {
-        try {
-            ws.connect(v, URI.create(g.uri().toString().replace("http", "ws") + "/ws?token=" + token)).get(10, TimeUnit.SECONDS);
-            return v;
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof UpgradeException u) {
-                return u.getResponseStatusCode();
-            }
-            throw e;
-        }
+        return Viewer.openOrStatus(ws, URI.create(g.uri().toString().replace("http", "ws") + "/ws?token=" + token), v);
     }
 
     /**
@@ -265,16 +221,16 @@ class SessionsScaleOutTest {
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
         String id = (String) JsonUtil.parseJson(created.body()).get("id");
 
-        assertThat(watching.closed.await(SETTLE_MS, TimeUnit.MILLISECONDS)).as("the WebSocket at B closed").isTrue();
-        assertThat(watching.code).isEqualTo(1008);
-        assertThat(watching.why).isEqualTo("revoked");
+        assertThat(watching.closedWithin(SETTLE_MS)).as("the WebSocket at B closed").isTrue();
+        assertThat(watching.closeCode()).isEqualTo(1008);
+        assertThat(watching.closeReason()).isEqualTo("revoked");
         assertThat(within(SETTLE_MS, status(b, media, 401)))
                 .as("the HLS session at B refused").isTrue();
         assertThat(reason(get(b, media))).isEqualTo("revoked");
         HttpResponse<String> fresh = get(b, "/live/ev1/master.m3u8?token=" + token("fan@example.com", 3600).sign());
         assertThat(fresh.statusCode()).isEqualTo(401);
         assertThat(reason(fresh)).isEqualTo("revoked");
-        assertThat(bystander.closed.getCount()).as("another viewer keeps watching").isEqualTo(1);
+        assertThat(bystander.isClosed()).as("another viewer keeps watching").isFalse();
 
         HttpResponse<String> list = http.send(HttpRequest.newBuilder(admin(b, "/revocations")).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -329,10 +285,10 @@ class SessionsScaleOutTest {
         assertThat(bySession.statusCode()).as(bySession.body()).isEqualTo(200);
 
         // past the first tokens' exp: the control closes with 1008, the renewed ones go on
-        assertThat(control.closed.await(SETTLE_MS, TimeUnit.MILLISECONDS)).as("an unrenewed session ends at its exp")
+        assertThat(control.closedWithin(SETTLE_MS)).as("an unrenewed session ends at its exp")
                 .isTrue();
-        assertThat(control.code).isEqualTo(1008);
-        assertThat(renewedViewer.closed.getCount()).as("the renewed WebSocket stays open").isEqualTo(1);
+        assertThat(control.closeCode()).isEqualTo(1008);
+        assertThat(renewedViewer.isClosed()).as("the renewed WebSocket stays open").isFalse();
         HttpResponse<String> reload = get(b, media);
         assertThat(reload.statusCode()).as("the credential issued before the renewal still plays").isEqualTo(200);
         String segment = reload.body().lines().filter(l -> l.startsWith("seg-")).findFirst().orElseThrow();
@@ -429,16 +385,16 @@ class SessionsScaleOutTest {
         Viewer first = new Viewer();
         assertThat(connect(a, token("sharer", 3600).sign(), first)).isSameAs(first);
         String media = openHls(b, token("sharer", 3600).sign());
-        assertThat(first.closed.await(SETTLE_MS, TimeUnit.MILLISECONDS)).as("the older WebSocket at A was evicted").isTrue();
-        assertThat(first.code).isEqualTo(1008);
-        assertThat(first.why).isEqualTo("session_limit");
+        assertThat(first.closedWithin(SETTLE_MS)).as("the older WebSocket at A was evicted").isTrue();
+        assertThat(first.closeCode()).isEqualTo(1008);
+        assertThat(first.closeReason()).isEqualTo("session_limit");
         assertThat(get(b, media).statusCode()).isEqualTo(200);
 
         Viewer newest = new Viewer();
         assertThat(connect(a, token("sharer", 3600).sign(), newest)).isSameAs(newest);
         assertThat(within(SETTLE_MS, status(b, media, 401))).as("the older HLS session was evicted").isTrue();
         assertThat(reason(get(b, media))).isEqualTo("session_limit");
-        assertThat(newest.closed.getCount()).isEqualTo(1);
+        assertThat(newest.isClosed()).isFalse();
     }
 
     @Test
@@ -613,9 +569,9 @@ class SessionsScaleOutTest {
         })).as("the renewal extends the HLS and the WebSocket session").isTrue();
 
         assertThat(post(admin(a, "/revocations"), "{\"jti\":\"" + jti(second) + "\"}").statusCode()).isEqualTo(201);
-        assertThat(viewer.closed.await(SETTLE_MS, TimeUnit.MILLISECONDS)).as("the renewed WebSocket at B closed").isTrue();
-        assertThat(viewer.code).isEqualTo(1008);
-        assertThat(viewer.why).isEqualTo("revoked");
+        assertThat(viewer.closedWithin(SETTLE_MS)).as("the renewed WebSocket at B closed").isTrue();
+        assertThat(viewer.closeCode()).isEqualTo(1008);
+        assertThat(viewer.closeReason()).isEqualTo("revoked");
         assertThat(within(SETTLE_MS, status(b, media, 401))).as("the renewed HLS session at B refused").isTrue();
         assertThat(reason(get(b, media))).isEqualTo("revoked");
     }
@@ -680,8 +636,7 @@ class SessionsScaleOutTest {
         long before = sessionThreads();
         GatewayServer a = replica("mode: off");
         assertThat(sessionThreads()).isEqualTo(before + 1);
-        gateways.remove(a);
-        a.close();
+        replicas.stop(a);
         assertThat(within(5000, () -> sessionThreads() == before)).as("the poller stopped with close()").isTrue();
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             String yaml = "listen: {host: 127.0.0.1, port: " + taken.getLocalPort() + "}\nwarmup: {verifications: 0}\n"
@@ -720,7 +675,7 @@ class SessionsScaleOutTest {
         String body = "{\"token\":\"" + token("left-already", 7200).sign() + "\",\"previous\":\"" + first + "\"}";
         assertThat(renew(a, body).statusCode()).as("renewed while it plays").isEqualTo(200);
         session.close();
-        assertThat(v.closed.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(v.closedWithin(SETTLE_MS)).isTrue();
         assertThat(within(SETTLE_MS, () -> {
             try {
                 HttpResponse<String> r = post(a.uri().resolve("/_streamgate/renew"), body);

@@ -7,11 +7,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import org.eclipse.jetty.websocket.api.Callback;
-import org.eclipse.jetty.websocket.api.Session;
 import org.eclipse.jetty.websocket.client.WebSocketClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -21,6 +20,7 @@ import io.streamgate.filters.testing.MutableClock;
 import io.streamgate.filters.testing.TestKeys;
 import io.streamgate.filters.testing.Tokens;
 import io.streamgate.gateway.GatewayHarness;
+import io.streamgate.gateway.testing.Viewer;
 import io.streamgate.gateway.demo.DemoOrigin;
 
 /** Admin endpoints and graceful shutdown of a real gateway in front of the demo origin. */
@@ -310,41 +310,16 @@ class GatewayServerTest {
         WebSocketClient client = new WebSocketClient();
         client.start();
         try {
-            CompletableFuture<Integer> closed = new CompletableFuture<>();
-            CompletableFuture<Void> frame = new CompletableFuture<>();
-            Session.Listener listener = new ClosingListener(closed, frame);
+            Viewer viewer = new Viewer();
             String t = Tokens.signedBy(key, clock).sign();
-            client.connect(listener, URI.create(gateway.uri().toString().replace("http", "ws")
+            client.connect(viewer, URI.create(gateway.uri().toString().replace("http", "ws")
                     + "/h5live/authstream?token=" + t)).get(10, TimeUnit.SECONDS);
-            frame.get(10, TimeUnit.SECONDS); // the relay is live: origin frames arrive
+            assertThat(viewer.frameWithin(Viewer.WAIT)).as("the relay is live: origin frames arrive").isTrue();
             gateway.close();
             gateway = null;
-            assertThat(closed.get(15, TimeUnit.SECONDS)).isEqualTo(1001);
+            assertThat(viewer.closeCode(Duration.ofSeconds(15))).isEqualTo(1001);
         } finally {
             client.stop();
-        }
-    }
-
-    /** Records the close code; notes the first binary frame. */
-    public static final class ClosingListener implements Session.Listener.AutoDemanding {
-        private final CompletableFuture<Integer> closed;
-        private final CompletableFuture<Void> frame;
-
-        ClosingListener(CompletableFuture<Integer> closed, CompletableFuture<Void> frame) {
-            this.closed = closed;
-            this.frame = frame;
-        }
-
-        @Override
-        public void onWebSocketBinary(java.nio.ByteBuffer payload, Callback callback) {
-            frame.complete(null);
-            callback.succeed();
-        }
-
-        @Override
-        public void onWebSocketClose(int statusCode, String reason, Callback callback) {
-            closed.complete(statusCode);
-            callback.succeed();
         }
     }
 
