@@ -19,15 +19,17 @@ if [ ! -d "$work/node_modules/playwright-core" ]; then
   (cd "$work" && npm init -y >/dev/null && npm install --silent --no-audit --no-fund playwright-core@1 >/dev/null)
 fi
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-admin=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 log=$(mktemp "$work/demo.XXXXXX.log")
-java -jar gateway/target/streamgate.jar demo --port "$port" --admin-port "$admin" \
+# port 0: the system picks free ports; the demo prints the ones it bound
+java -jar gateway/target/streamgate.jar demo --port 0 --admin-port 0 \
   --token-ttl "${SG_E2E_TOKEN_TTL:-20s}" >"$log" 2>&1 &
 demo=$!
 trap 'kill $demo 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do grep -q '^TOKEN=' "$log" && break; sleep 0.5; done
 grep -q '^TOKEN=' "$log" || { echo "demo did not start:"; cat "$log"; exit 1; }
+port=$(sed -n 's#^  gateway   http://127\.0\.0\.1:\([0-9][0-9]*\)$#\1#p' "$log")
+admin=$(sed -n 's#^  metrics   http://127\.0\.0\.1:\([0-9][0-9]*\)/metrics$#\1#p' "$log")
+[ -n "$port" ] && [ -n "$admin" ] || { echo "no bound ports in the demo's output:"; cat "$log"; exit 1; }
 
 for format in hls dash; do
   echo "== $format"

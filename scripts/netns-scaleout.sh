@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Replicas as separate hosts: Redis, an origin, two gateway replicas and nginx (the load
-# balancer) each in a network namespace of its own, on 198.18.0.0/24 (the benchmarking range,
-# RFC 2544) behind a bridge in this namespace; nothing leaves the machine. Needs root and
+# balancer) each in a network namespace of its own, on a /24 of 198.18.0.0/15 (the benchmarking
+# range, RFC 2544) behind a bridge in this namespace; nothing leaves the machine. Needs root and
 # iproute2; it builds, measures and removes everything itself.
+#
+# Several runs at once (two checkouts testing together) do not collide: each picks a /24 that no
+# address or route on this machine uses yet (under a lock, so two runs never pick the same), and
+# names its namespaces, bridge and veths after its PID (sgt<pid>...). Everything is removed when
+# the run ends, however it ends; what a run killed outright left behind is removed by the next.
 #
 #   ./mvnw -q package -DskipTests && sudo scripts/netns-scaleout.sh
 #
@@ -27,12 +32,12 @@ for b in ip redis-server nginx ffmpeg ffprobe curl; do command -v $b >/dev/null 
 
 P=sgt$$                       # a prefix of our own: several runs never collide
 W=$(mktemp -d /tmp/sg-netns.XXXX)
-NET=198.18.0
 declare -A ADDR=([redis]=10 [origin]=11 [gwa]=12 [gwb]=13 [lb]=14)
 PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
   for n in "${!ADDR[@]}"; do ip netns pids "$P$n" 2>/dev/null | xargs -r kill -9 2>/dev/null || true; ip netns del "$P$n" 2>/dev/null || true; done
+  for n in "${!ADDR[@]}"; do ip link del "${P}h${ADDR[$n]}" 2>/dev/null || true; done
   ip link del "${P}br" 2>/dev/null || true
   rm -rf "$W"
 }
@@ -41,16 +46,29 @@ trap 'exit 130' INT TERM        # a stopped run still removes its hosts (the EXI
 # hosts left by an earlier run that was killed outright (its PID is gone) would hold the addresses
 for stale in $(ip netns list | awk '{print $1}' | grep -E '^sgt[0-9]+' | sed -E 's/^sgt([0-9]+).*/\1/' | sort -u); do
   if ! kill -0 "$stale" 2>/dev/null; then
-    for n in $(ip netns list | awk '{print $1}' | grep "^sgt$stale"); do ip netns pids "$n" | xargs -r kill -9; ip netns del "$n"; done
+    for n in $(ip netns list | awk '{print $1}' | grep -E "^sgt${stale}[a-z]"); do ip netns pids "$n" | xargs -r kill -9; ip netns del "$n"; done
     ip link del "sgt${stale}br" 2>/dev/null || true
   fi
 done
 
+# A /24 of 198.18.0.0/15 that nothing here uses (no address, no route), taken under a lock: a
+# run started at the same moment waits until this one's bridge holds its address, then sees it.
+exec 9>"${TMPDIR:-/tmp}/streamgate-netns.lock"
+flock -w 120 9 || { echo "FAIL: another run held the subnet lock for 2 minutes"; exit 1; }
+NET=
+for _ in $(seq 1 500); do
+  c="198.$((18 + RANDOM % 2)).$((RANDOM % 256))"
+  if ! { ip -o -4 addr show; ip -4 route show table all; } | grep -qF "$c."; then NET=$c; break; fi
+done
+[ -n "$NET" ] || { echo "FAIL: no free /24 left in 198.18.0.0/15"; exit 1; }
 ip link add "${P}br" type bridge && ip addr add $NET.1/24 dev "${P}br" && ip link set "${P}br" up
+flock -u 9
+echo "subnet $NET.0/24, namespaces ${P}*"
 for n in "${!ADDR[@]}"; do
   ip netns add "$P$n"
-  ip link add "$P${n}h" type veth peer name eth0 netns "$P$n"
-  ip link set "$P${n}h" master "${P}br" up
+  # host-side veth named by address (sgt<pid>h<octet>): within the 15 characters an interface name may have
+  ip link add "${P}h${ADDR[$n]}" type veth peer name eth0 netns "$P$n"
+  ip link set "${P}h${ADDR[$n]}" master "${P}br" up
   ip -n "$P$n" addr add $NET.${ADDR[$n]}/24 dev eth0
   ip -n "$P$n" link set eth0 up
   ip -n "$P$n" link set lo up
@@ -147,7 +165,9 @@ check "a WebSocket viewer at A" "$(head -1 "$W/ws-hold.out")" 101
 T=$(mint)
 timeout 60 ffmpeg -nostdin -loglevel error -i "http://$NET.14/live/demo/master.m3u8?token=$T" -t 16 -c copy -f mpegts "$W/play.ts" &
 FF=$!
-sleep 5
+# mid-playback: once ffmpeg is writing what it plays (bounded poll, 30 s)
+for _ in $(seq 1 300); do [ -s "$W/play.ts" ] && break; sleep 0.1; done
+check "ffmpeg is playing" "$([ -s "$W/play.ts" ] && echo yes || echo no)" yes
 ip netns pids "${P}gwa" | xargs -r kill -9   # replica A dies at once, as a crashed host would
 for _ in $(seq 1 50); do [ -z "$(ip netns pids "${P}gwa")" ] && break; sleep 0.1; done
 check "replica A is gone" "$(code http://$NET.12:9090/healthz)" 000

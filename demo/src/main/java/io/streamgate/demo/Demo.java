@@ -63,7 +63,7 @@ public final class Demo implements AutoCloseable {
         this.playerTtl = playerTtl;
     }
 
-    /** Starts origin and gateway; {@code port}/{@code adminPort} 0 pick free ports (admin 0 picks one too). */
+    /** Starts origin and gateway; {@code port}/{@code adminPort} 0 let the OS pick free ports (printed as bound). */
     public static Demo start(int port, int adminPort, Clock clock) throws Exception {
         return start(port, adminPort, clock, PLAYER_TOKEN_TTL);
     }
@@ -83,10 +83,9 @@ public final class Demo implements AutoCloseable {
         Files.writeString(pub, "-----BEGIN PUBLIC KEY-----\n"
                 + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(key.getPublic().getEncoded())
                 + "\n-----END PUBLIC KEY-----\n");
-        int admin = adminPort == 0 ? freePort() : adminPort;
         Map<String, String> env = Map.of(
                 "SG_DEMO_PORT", String.valueOf(port),
-                "SG_DEMO_ADMIN_PORT", String.valueOf(admin),
+                "SG_DEMO_ADMIN_PORT", String.valueOf(adminPort), // 0: the OS picks one, printed as bound
                 "SG_DEMO_KEY", pub.toString(),
                 "SG_DEMO_ORIGIN", origin.httpBase(),
                 "SG_DEMO_ORIGIN_WS", origin.wsBase());
@@ -132,12 +131,6 @@ public final class Demo implements AutoCloseable {
         int i = token.lastIndexOf('.') + 5;
         char c = token.charAt(i);
         return token.substring(0, i) + (c == 'A' ? 'B' : 'A') + token.substring(i + 1);
-    }
-
-    static int freePort() throws java.io.IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     public DemoOrigin origin() {

@@ -19,10 +19,10 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Run everything embedded: a live origin (HLS and WebSocket), a fresh ES256 key, the gateway.")
 public final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--port", defaultValue = "8080", description = "Gateway port (default ${DEFAULT-VALUE})")
+    @Option(names = "--port", defaultValue = "8080", description = "Gateway port (default ${DEFAULT-VALUE}; 0: a free port, printed)")
     int port;
 
-    @Option(names = "--admin-port", defaultValue = "9090", description = "Admin/metrics port (default ${DEFAULT-VALUE})")
+    @Option(names = "--admin-port", defaultValue = "9090", description = "Admin/metrics port (default ${DEFAULT-VALUE}; 0: a free port, printed)")
     int adminPort;
 
     @Option(names = "--token-ttl", defaultValue = "60s", paramLabel = "DURATION",

@@ -37,16 +37,14 @@ public final class GatewayHarness {
         return GatewayServer.start(loader.load(file), clock, null, () -> loader.load(file));
     }
 
-    /** The common head of a test config: loopback, ephemeral port, admin on the given port (0 = off). */
+    /**
+     * The common head of a test config: loopback, ephemeral port, the admin listener on the
+     * given port (0: one the system picks, read back with {@link GatewayServer#adminPort()}).
+     */
     public static String head(TestKeys key, int adminPort) {
         return "listen: {host: 127.0.0.1, port: 0}\nwarmup: {verifications: 0}\n"
                 + "admin: {host: 127.0.0.1, port: " + adminPort + "}\n"
                 + "keys: [{kid: " + key.kid() + ", file: key.pem}]\n";
     }
 
-    public static int freePort() throws java.io.IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 }

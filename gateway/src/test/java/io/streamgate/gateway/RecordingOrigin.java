@@ -64,11 +64,16 @@ public final class RecordingOrigin implements AutoCloseable {
         this(0);
     }
 
+    /**
+     * An origin on {@code port}, e.g. one held by a {@link io.streamgate.gateway.testing.ReservedPort}
+     * (it listens with {@code SO_REUSEPORT}, so it can take over a port that reservation holds).
+     */
     public RecordingOrigin(int port) throws Exception {
         server = new Server();
         connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
         connector.setPort(port);
+        connector.setReusePort(port != 0);
         server.addConnector(connector);
         ServletContextHandler ctx = new ServletContextHandler();
         ctx.addServlet(new ServletHolder(new Recorder()), "/*");

@@ -52,7 +52,7 @@ class ScenariosTest {
         Path gwDir = Files.createDirectories(dir.resolve("gw"));
         Files.writeString(gwDir.resolve("key.pem"), KEY.publicPem());
         String yaml = "listen: {host: 127.0.0.1, port: 0}\nwarmup: {verifications: 0}\n"
-                + "admin: {host: 127.0.0.1, port: 0}\n"
+                + "admin: {enabled: false}\n"
                 + "keys: [{kid: " + KEY.kid() + ", file: key.pem}]\n"
                 + "replay: {mode: once}\n"
                 + "routes:\n"

@@ -81,19 +81,18 @@ class NewcomerPathTest {
 
     @Test
     void theReadmeStepsPlayAStreamWithTheShippedConfig() throws Exception {
-        int originPort = GatewayHarness.freePort();
-        int gatewayPort = GatewayHarness.freePort();
-        int adminPort = GatewayHarness.freePort();
+        // every listener on a port the system picks: the origin's is written into the config once
+        // the origin step has started it (before the run step reads the file), the gateway's is read back
         Path conf = root.resolve("conf/gateway.yaml");
         Files.createDirectories(conf.getParent());
         String shipped = Files.readString(repo().resolve("conf/gateway.yaml"));
-        String yaml = shipped.replace("127.0.0.1:8180/", "127.0.0.1:" + originPort + "/")
-                .replace("${SG_PORT:-8080}", String.valueOf(gatewayPort))
-                .replace("port: 9090 ", "port: " + adminPort + " ")
+        String yaml = shipped.replace("${SG_PORT:-8080}", "0")
+                .replace("port: 9090 ", "port: 0 ")
                 .replace("verifications: 20000 ", "verifications: 0 ");
         assertThat(yaml).as("the ports (and warm-up) were found where the test expects them")
-                .doesNotContain(":8180/", "SG_PORT:-8080", "port: 9090 ", "verifications: 20000 ");
+                .contains("127.0.0.1:8180/").doesNotContain("SG_PORT:-8080", "port: 9090 ", "verifications: 20000 ");
         Files.writeString(conf, yaml);
+        int gatewayPort = -1;
 
         List<String> steps = readmeSteps();
         assertThat(steps).anyMatch(s -> s.startsWith(JAR + "keygen")).anyMatch(s -> s.startsWith(JAR + "check-config"))
@@ -106,8 +105,16 @@ class NewcomerPathTest {
             if (step.startsWith(JAR)) {
                 String[] args = args(step.substring(JAR.length()));
                 switch (args[0]) {
-                    case "origin" -> startOrigin(args, originPort);
-                    case "run" -> startGateway(args);
+                    case "origin" -> {
+                        int originPort = startOrigin(args);
+                        Files.writeString(conf, Files.readString(conf).replace("127.0.0.1:8180/",
+                                "127.0.0.1:" + originPort + "/"));
+                    }
+                    case "run" -> {
+                        assertThat(Files.readString(conf)).as("the origin step comes before the run step")
+                                .doesNotContain(":8180/");
+                        gatewayPort = startGateway(args).port();
+                    }
                     default -> {
                         Result r = runCommand(args);
                         assertThat(r.exit).as(step + "\n" + r.err).isZero();
@@ -130,6 +137,7 @@ class NewcomerPathTest {
             }
         }
         assertThat(token).isNotNull();
+        assertThat(gatewayPort).as("the gateway was started").isPositive();
         assertThat(played).contains("$TOKEN", "127.0.0.1:8080/");
         String url = played.replace("127.0.0.1:8080/", "127.0.0.1:" + gatewayPort + "/").replace("$TOKEN", token);
 
@@ -165,21 +173,24 @@ class NewcomerPathTest {
         assertThat(other.statusCode()).isEqualTo(403);
     }
 
-    private void startOrigin(String[] args, int port) throws Exception {
+    /** Starts the origin step on a port the system picks; returns that port. */
+    private int startOrigin(String[] args) throws Exception {
         OriginCommand cmd = new OriginCommand();
         String[] withPort = java.util.Arrays.copyOf(args, args.length + 2);
         withPort[args.length] = "--port";
-        withPort[args.length + 1] = String.valueOf(port);
+        withPort[args.length + 1] = "0";
         exits.add(CompletableFuture.supplyAsync(() -> Main.commandLine(factory(cmd)).execute(withPort)));
         DemoOrigin origin = cmd.started.get(30, TimeUnit.SECONDS);
         running.add(origin);
+        return URI.create(origin.httpBase()).getPort();
     }
 
-    private void startGateway(String[] args) throws Exception {
+    private GatewayServer startGateway(String[] args) throws Exception {
         RunCommand cmd = new RunCommand();
         exits.add(CompletableFuture.supplyAsync(() -> Main.commandLine(factory(cmd)).execute(paths(args))));
         GatewayServer gateway = cmd.started.get(60, TimeUnit.SECONDS);
         running.add(gateway);
+        return gateway;
     }
 
     /** A picocli factory handing out {@code held} for its class, so the test can stop what it started. */

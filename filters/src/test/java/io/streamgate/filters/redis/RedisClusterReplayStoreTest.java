@@ -109,10 +109,10 @@ class RedisClusterReplayStoreTest {
                 assertThat(failing(s, "warm", exp)).isZero();
                 c.kill(c.ports()[0]);
                 int soon = failing(s, "soon", exp);
-                Thread.sleep(4_500); // past cluster-node-timeout (2 s), when the cluster marks it failed
+                c.awaitMarkedFailed(c.ports()[0]); // past cluster-node-timeout (2 s): the others mark it failed
                 int later = failing(s, "later", exp);
                 System.out.printf("cluster-require-full-coverage %s: one of three masters dead: %d/60 keys failed "
-                        + "at once, %d/60 after 4.5 s%n", fullCoverage ? "yes" : "no", soon, later);
+                        + "at once, %d/60 once the cluster marked it failed%n", fullCoverage ? "yes" : "no", soon, later);
                 assertThat(soon).as("its slots fail at once").isBetween(1, 59);
                 if (fullCoverage) {
                     assertThat(later).as("the whole cluster refuses once it is marked failed").isEqualTo(60);

@@ -45,15 +45,20 @@ public final class RedisClusterProcess implements AutoCloseable {
                     + ".ci/run installs them)");
         }
         assumeTrue(present, "redis-server or redis-cli is not installed");
-        RedisClusterProcess c = new RedisClusterProcess(Files.createTempDirectory("sg-redis-cluster"), freePorts(masters),
-                fullCoverage);
-        try {
-            c.launch();
-        } catch (IOException | InterruptedException | RuntimeException e) {
-            c.stopNodes();
-            throw e;
+        for (int attempt = 1; ; attempt++) { // ports free a moment ago may be taken meanwhile: others then
+            RedisClusterProcess c = new RedisClusterProcess(Files.createTempDirectory("sg-redis-cluster"),
+                    freePorts(masters), fullCoverage);
+            try {
+                c.launch();
+                return c;
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                c.stopNodes();
+                RedisTools.deleteTree(c.dir);
+                if (attempt == 3 || !String.valueOf(e.getMessage()).contains("Address already in use")) {
+                    throw e;
+                }
+            }
         }
-        return c;
     }
 
     private void launch() throws IOException, InterruptedException {
@@ -65,8 +70,16 @@ public final class RedisClusterProcess implements AutoCloseable {
                     "--save", "", "--appendonly", "no", "--dir", nodeDir.toString(), "--protected-mode", "no")
                     .redirectErrorStream(true).redirectOutput(nodeDir.resolve("redis.log").toFile()).start());
         }
-        for (int port : ports) {
-            RedisTools.await(() -> cli(port, "PING").startsWith("PONG"), "node " + port + " answers");
+        for (int i = 0; i < ports.length; i++) {
+            int port = ports[i];
+            Process node = nodes.get(i);
+            Path log = dir.resolve(Integer.toString(port)).resolve("redis.log");
+            RedisTools.await(() -> {
+                if (!node.isAlive()) {
+                    throw new IOException("node " + port + " exited: " + Files.readString(log));
+                }
+                return Files.readString(log).contains("Ready to accept connections") && cli(port, "PING").startsWith("PONG");
+            }, "node " + port + " answers");
         }
         List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
         for (int port : ports) {
@@ -104,6 +117,26 @@ public final class RedisClusterProcess implements AutoCloseable {
                 nodes.get(i).destroyForcibly();
                 nodes.get(i).waitFor(10, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    /**
+     * Waits (bounded, 20 s) until every other node has marked the node at {@code deadPort}
+     * failed ({@code fail}, no longer the suspected {@code fail?}), after cluster-node-timeout
+     * (2 s here), and the cluster state follows: {@code fail} with full coverage, else
+     * {@code ok}.
+     */
+    public void awaitMarkedFailed(int deadPort) throws IOException, InterruptedException {
+        for (int port : ports) {
+            if (port == deadPort) {
+                continue;
+            }
+            RedisTools.await(() -> cli(port, "CLUSTER", "NODES").lines()
+                    .filter(l -> l.contains("127.0.0.1:" + deadPort + "@"))
+                    .anyMatch(l -> java.util.Arrays.asList(l.split(" ")[2].split(",")).contains("fail")),
+                    "node " + port + " marks node " + deadPort + " failed");
+            String state = fullCoverage ? "cluster_state:fail" : "cluster_state:ok";
+            RedisTools.await(() -> cli(port, "CLUSTER", "INFO").contains(state), "node " + port + " says " + state);
         }
     }
 

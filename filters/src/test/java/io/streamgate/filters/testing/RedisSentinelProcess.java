@@ -39,15 +39,20 @@ public final class RedisSentinelProcess implements AutoCloseable {
             System.err.println("!!! SKIPPED: redis-server/redis-cli not installed (Debian redis-server, redis-tools)");
         }
         assumeTrue(present, "redis-server or redis-cli is not installed");
-        RedisSentinelProcess r = new RedisSentinelProcess(Files.createTempDirectory("sg-redis-sentinel"), RedisTools.freePort(),
-                RedisTools.freePort(), RedisTools.freePort());
-        try {
-            r.launch();
-        } catch (IOException | InterruptedException | RuntimeException e) {
-            r.stopAll();
-            throw e;
+        for (int attempt = 1; ; attempt++) { // ports free a moment ago may be taken meanwhile: others then
+            RedisSentinelProcess r = new RedisSentinelProcess(Files.createTempDirectory("sg-redis-sentinel"),
+                    RedisTools.freePort(), RedisTools.freePort(), RedisTools.freePort());
+            try {
+                r.launch();
+                return r;
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                r.stopAll();
+                RedisTools.deleteTree(r.dir);
+                if (attempt == 3 || !String.valueOf(e.getMessage()).contains("Address already in use")) {
+                    throw e;
+                }
+            }
         }
-        return r;
     }
 
     private void launch() throws IOException, InterruptedException {
@@ -72,9 +77,19 @@ public final class RedisSentinelProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port), "--bind",
                 "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", nodeDir.toString(), "--protected-mode", "no"));
         cmd.addAll(List.of(extra));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(nodeDir.resolve("redis.log").toFile()).start();
-        RedisTools.await(() -> cli(port, "PING").startsWith("PONG"), "node " + port + " answers");
+        Path log = nodeDir.resolve("redis.log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            RedisTools.await(() -> {
+                if (!p.isAlive()) {
+                    throw new IOException("node " + port + " exited: " + Files.readString(log));
+                }
+                return Files.readString(log).contains("Ready to accept connections") && cli(port, "PING").startsWith("PONG");
+            }, "node " + port + " answers");
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            p.destroyForcibly();
+            throw e;
+        }
         return p;
     }
 

@@ -37,9 +37,7 @@ public final class RedisServerProcess implements AutoCloseable {
                     + "(.ci/run does) to run the Redis tests");
         }
         assumeTrue(present, "redis-server is not installed");
-        RedisServerProcess r = new RedisServerProcess(RedisTools.freePort(), Files.createTempDirectory("sg-redis"));
-        r.launch();
-        return r;
+        return RedisTools.onAFreePort(port -> launched(new RedisServerProcess(port, Files.createTempDirectory("sg-redis"))));
     }
 
     /**
@@ -48,7 +46,11 @@ public final class RedisServerProcess implements AutoCloseable {
      */
     public static RedisServerProcess startTls() throws IOException, InterruptedException {
         assumeTrue(RedisTools.onPath("redis-server") && RedisTools.onPath("openssl"), "redis-server or openssl is not installed");
-        RedisServerProcess r = new RedisServerProcess(RedisTools.freePort(), Files.createTempDirectory("sg-redis-tls"));
+        return RedisTools.onAFreePort(RedisServerProcess::startTls);
+    }
+
+    private static RedisServerProcess startTls(int port) throws IOException, InterruptedException {
+        RedisServerProcess r = new RedisServerProcess(port, Files.createTempDirectory("sg-redis-tls"));
         Process cert = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                 "-keyout", r.dir.resolve("key.pem").toString(), "-out", r.dir.resolve("cert.pem").toString(),
                 "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1").redirectErrorStream(true).start();
@@ -57,8 +59,22 @@ public final class RedisServerProcess implements AutoCloseable {
             throw new IOException("openssl could not make a test certificate");
         }
         r.tls = true;
-        r.launch();
-        return r;
+        return launched(r);
+    }
+
+    /** {@code r} launched, or removed (process and folder) when it could not start. */
+    private static RedisServerProcess launched(RedisServerProcess r) throws IOException, InterruptedException {
+        try {
+            r.launch();
+            return r;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            try {
+                r.close();
+            } catch (Exception suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
     }
 
     /** (Re)starts the server on the same port, e.g. to test recovery after an outage. */
@@ -84,7 +100,8 @@ public final class RedisServerProcess implements AutoCloseable {
             return;
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!ping()) {
+        // ready means ours answers: its log says it listens (a PONG alone could be another server's)
+        while (!(Files.readString(dir.resolve("redis.log")).contains("Ready to accept connections") && ping())) {
             if (System.nanoTime() > deadline || !process.isAlive()) {
                 throw new IOException("redis-server did not start: " + Files.readString(dir.resolve("redis.log")));
             }

@@ -33,6 +33,28 @@ final class RedisTools {
         return false;
     }
 
+    /** Starts something on a port, e.g. a redis-server. */
+    interface OnPort<T> {
+        T start(int port) throws IOException, InterruptedException;
+    }
+
+    /**
+     * redis-server cannot pick its own port ({@code --port 0} turns TCP off), so it is given one
+     * that was free a moment ago: when another process took it meanwhile ("Address already in
+     * use"), {@code start} is tried again on another (at most five times).
+     */
+    static <T> T onAFreePort(OnPort<T> start) throws IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return start.start(freePort());
+            } catch (IOException e) {
+                if (attempt == 5 || e.getMessage() == null || !e.getMessage().contains("Address already in use")) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();

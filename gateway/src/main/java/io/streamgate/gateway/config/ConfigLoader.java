@@ -190,17 +190,21 @@ public final class ConfigLoader {
     }
 
     private GatewayConfig.Admin admin(ConfigNode n) {
-        n.expectObject(Set.of("host", "port", "token"));
+        n.expectObject(Set.of("enabled", "host", "port", "token"));
+        boolean enabledWritten = n.has("enabled");
+        boolean enabled = n.bool("enabled", true);
         String host = n.string("host", "127.0.0.1");
-        int port = n.integer("port", 9090, 0, 65535);
+        int port = n.integer("port", 9090, 0, 65535); // 0: the operating system picks a free port
         String token = n.string("token", "");
-        if (port != 0 && token.isEmpty() && !isLoopback(host)) {
+        if (enabled && token.isEmpty() && !isLoopback(host)) {
             // /reload, /keys and /revocations change or reveal what the gateway trusts: never
             // open to a network without a credential.
             n.problem("token", "required when the admin listener is not on a loopback address (admin.host: "
-                    + host + "); set admin.token (e.g. ${SG_ADMIN_TOKEN}) or admin.host: 127.0.0.1");
+                    + host + "); set admin.token (e.g. ${SG_ADMIN_TOKEN}) or admin.host: 127.0.0.1"
+                    + (port == 0 && !enabledWritten
+                            ? " (admin.port: 0 no longer turns the admin listener off: admin.enabled: false does)" : ""));
         }
-        return new GatewayConfig.Admin(host, port, token);
+        return new GatewayConfig.Admin(host, port, token, enabled, enabledWritten);
     }
 
     /** True for a loopback literal or name ({@code 127.0.0.0/8}, {@code ::1}, {@code localhost}); no DNS lookup. */

@@ -14,6 +14,12 @@ public final class ConfigWarnings {
 
     public static List<String> of(GatewayConfig config) {
         List<String> out = new ArrayList<>();
+        GatewayConfig.Admin admin = config.admin();
+        if (admin.enabled() && admin.port() == 0 && !admin.enabledWritten()) {
+            out.add("admin.port: 0 now lets the operating system pick a free port for the admin listener; "
+                    + "it no longer turns the listener off (set admin.enabled: false for that, or admin.enabled: "
+                    + "true to keep a free port without this warning)");
+        }
         for (int i = 0; i < config.routes().size(); i++) {
             GatewayConfig.Route r = config.routes().get(i);
             if (r.authRequired() && r.rules().isEmpty()) {

@@ -45,7 +45,7 @@ public record GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, Ve
     /**
      * The settings of {@code running} that a running gateway keeps until it restarts, each
      * named by its key, that differ in this config: the listeners ({@code listen},
-     * {@code admin.host}, {@code admin.port}), the replay store's connection
+     * {@code admin.enabled}, {@code admin.host}, {@code admin.port}), the replay store's connection
      * ({@code replay.store}, {@code replay.redis}, {@code replay.keyPrefix}), the upstream
      * client ({@code proxy}), the warm start ({@code warmup}, run once at start) and logging's
      * {@code log.level} and {@code log.format} (configured once at start; {@code log.access}
@@ -55,6 +55,9 @@ public record GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, Ve
         java.util.List<String> out = new java.util.ArrayList<>();
         if (!listen.equals(running.listen)) {
             out.add("listen");
+        }
+        if (admin.enabled() != running.admin.enabled()) {
+            out.add("admin.enabled");
         }
         if (!admin.host().equals(running.admin.host())) {
             out.add("admin.host");
@@ -95,7 +98,8 @@ public record GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, Ve
         boolean storeChanged = replay.store() != running.replay.store()
                 || !java.util.Objects.equals(replay.redis(), running.replay.redis())
                 || !java.util.Objects.equals(replay.keyPrefix(), running.replay.keyPrefix());
-        return new GatewayConfig(running.listen, new Admin(running.admin.host(), running.admin.port(), admin.token()),
+        return new GatewayConfig(running.listen, new Admin(running.admin.host(), running.admin.port(), admin.token(),
+                        running.admin.enabled(), running.admin.enabledWritten()),
                 keys, verify, tokens, storeChanged ? running.replay : replay, trustedProxies, crypto, hls,
                 running.proxy, routes, running.warmup,
                 new Log(running.log.level(), running.log.format(), log.access())); // access lines follow a reload
@@ -125,14 +129,18 @@ public record GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, Ve
     }
 
     /**
-     * The admin listener; port 0 turns it off. {@code token} (empty: none) is the bearer token
-     * every admin endpoint but {@code /metrics}, {@code /healthz} and {@code /readyz} requires.
+     * The admin listener, on unless {@code enabled} is false; port 0 lets the operating system
+     * pick a free port (read back with {@code GatewayServer.adminPort()}). {@code token} (empty:
+     * none) is the bearer token every admin endpoint but {@code /metrics}, {@code /healthz} and
+     * {@code /readyz} requires. {@code enabledWritten} tells whether the file said
+     * {@code admin.enabled} (port 0 used to turn the listener off: {@link ConfigWarnings}).
      */
-    public record Admin(String host, int port, String token) {
+    public record Admin(String host, int port, String token, boolean enabled, boolean enabledWritten) {
         /** Never the token itself: records print their components. */
         @Override
         public String toString() {
-            return "Admin[host=" + host + ", port=" + port + ", token=" + (token.isEmpty() ? "none" : "set") + "]";
+            return "Admin[enabled=" + enabled + ", host=" + host + ", port=" + port + ", token="
+                    + (token.isEmpty() ? "none" : "set") + "]";
         }
     }
 

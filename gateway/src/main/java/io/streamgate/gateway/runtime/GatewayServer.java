@@ -146,7 +146,7 @@ public final class GatewayServer implements AutoCloseable {
         ServerConnector pub = publicConnector(server, config);
         server.addConnector(pub);
         ServerConnector admin = null;
-        if (config.admin().port() != 0) {
+        if (config.admin().enabled()) { // port 0: the operating system picks one (adminPort() reads it back)
             admin = new ServerConnector(server, new HttpConnectionFactory(httpConfiguration()));
             admin.setName("admin");
             admin.setHost(config.admin().host());
@@ -234,8 +234,7 @@ public final class GatewayServer implements AutoCloseable {
         boolean httpLeg = config.listen().tls() == null && Routes.match(config.routes(), Warmup.WARMUP_PATH) == null;
         Warmup.start(config, clock, httpClient, httpLeg ? gw.uri() : null)
                 .whenComplete((x, e) -> warm.complete(null));
-        LOG.info("StreamGate listening on {}{}", gw.uri(), admin != null ? ", admin on http://"
-                + config.admin().host() + ":" + admin.getLocalPort() : "");
+        LOG.info("StreamGate listening on {}{}", gw.uri(), admin != null ? ", admin on " + gw.adminUri() : "");
         return gw;
     }
 
@@ -327,15 +326,28 @@ public final class GatewayServer implements AutoCloseable {
         return publicConnector.getLocalPort();
     }
 
+    /** The admin listener's bound port (the one the OS picked for {@code admin.port: 0}), or -1 when it is off. */
     public int adminPort() {
-        return adminConnector == null ? 0 : adminConnector.getLocalPort();
+        return adminConnector == null ? -1 : adminConnector.getLocalPort();
     }
 
     /** The public base URI, e.g. {@code http://127.0.0.1:8080}. */
     public URI uri() {
-        String host = publicConnector.getHost() == null || publicConnector.getHost().equals("0.0.0.0")
-                ? "127.0.0.1" : publicConnector.getHost();
-        return URI.create((tls ? "https" : "http") + "://" + host + ":" + port());
+        return URI.create((tls ? "https" : "http") + "://" + reachable(publicConnector.getHost()) + ":" + port());
+    }
+
+    /** The admin listener's base URI on its bound port, e.g. {@code http://127.0.0.1:9090}; null when it is off. */
+    public URI adminUri() {
+        return adminConnector == null ? null
+                : URI.create("http://" + reachable(adminConnector.getHost()) + ":" + adminPort());
+    }
+
+    /** A host to reach a listener bound to {@code host} on this machine (the wildcard: loopback). */
+    private static String reachable(String host) {
+        if (host == null || host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
+            return "127.0.0.1";
+        }
+        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
     }
 
     /** The authorizer in force (a reload replaces it). */

@@ -39,13 +39,12 @@ class AdminCommandsTest {
 
     @BeforeEach
     void start() throws Exception {
-        int adminPort = GatewayHarness.freePort();
         gateway = GatewayHarness.start(dir, key, "listen: {host: 127.0.0.1, port: 0}\nwarmup: {verifications: 0}\n"
-                + "admin: {host: 127.0.0.1, port: " + adminPort + ", token: " + ADMIN_TOKEN + "}\n"
+                + "admin: {host: 127.0.0.1, port: 0, token: " + ADMIN_TOKEN + "}\n"
                 + "keys: [{kid: k1, file: key.pem}]\n"
                 + "routes:\n  - {name: hls, path: /live/, type: hls, upstream: 'http://127.0.0.1:1/live/',"
                 + " require: [{claim: sub, equals: viewer}]}\n", Clock.systemUTC());
-        admin = "http://127.0.0.1:" + adminPort;
+        admin = "http://127.0.0.1:" + gateway.adminPort();
     }
 
     @AfterEach

@@ -277,6 +277,23 @@ class CliTest {
     }
 
     @Test
+    void checkConfigWarnsThatAdminPortZeroNoLongerTurnsTheAdminListenerOff() throws Exception {
+        run("keygen", "--kid", "k1", "--out", dir.resolve("keys").toString());
+        Path legacy = config(", require: [{claim: streams, contains: '{path.0}'}]");
+        Files.writeString(legacy, Files.readString(legacy) + "admin: {port: 0}\n");
+        assertThat(run("check-config", "--config", legacy.toString())).isZero();
+        assertThat(err().strip()).startsWith("warning: admin.port: 0 now lets the operating system pick a free port")
+                .contains("admin.enabled: false");
+        Path off = config(", require: [{claim: streams, contains: '{path.0}'}]");
+        Files.writeString(off, Files.readString(off) + "admin: {enabled: false, port: 0}\n");
+        assertThat(run("check-config", "--config", off.toString())).isZero();
+        assertThat(err()).doesNotContain("warning");
+        Files.writeString(off, Files.readString(off).replace("enabled: false", "enabled: maybe"));
+        assertThat(run("check-config", "--config", off.toString())).isEqualTo(2);
+        assertThat(err().strip()).isEqualTo("admin.enabled: must be true or false, was \"maybe\"");
+    }
+
+    @Test
     void checkConfigWarnsAboutAProtectedRouteWithoutRulesAndStillExitsZero() throws Exception {
         run("keygen", "--kid", "k1", "--out", dir.resolve("keys").toString());
         assertThat(run("check-config", "--config", config("").toString())).isZero();

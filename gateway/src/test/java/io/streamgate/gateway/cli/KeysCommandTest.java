@@ -99,10 +99,13 @@ class KeysCommandTest {
         assertThat(keys.err().strip()).isEqualTo("error: keys[1] jwks " + gone + ": HTTP 404; no key listed from it");
 
         // no key at all: exit 1, and every source named with its error
-        int closed = GatewayHarness.freePort();
-        String refused = "http://127.0.0.1:" + closed + "/jwks.json";
-        Path only = config("[{jwks: '" + gone + "'}, {jwks: '" + refused + "', timeout: 2s}]");
-        CliRun none = CliRun.run("keys", "--config", only.toString());
+        CliRun none;
+        String refused;
+        try (io.streamgate.gateway.testing.ReservedPort closed = io.streamgate.gateway.testing.ReservedPort.reserve()) {
+            refused = "http://127.0.0.1:" + closed.port() + "/jwks.json"; // held, never listening: refused
+            Path only = config("[{jwks: '" + gone + "'}, {jwks: '" + refused + "', timeout: 2s}]");
+            none = CliRun.run("keys", "--config", only.toString());
+        }
         assertThat(none.code()).as(none.toString()).isEqualTo(1);
         assertThat(none.out()).isEmpty();
         assertThat(none.err()).contains("error: keys[0] jwks " + gone + ": HTTP 404",
@@ -128,9 +131,8 @@ class KeysCommandTest {
             assertThat(keygen.code()).as(keygen.toString()).isZero();
             fingerprints[i] = printedFingerprint(keygen);
         }
-        int adminPort = GatewayHarness.freePort();
         Files.writeString(dir.resolve("gateway.yaml"), "listen: {host: 127.0.0.1, port: 0}\nwarmup: {verifications: 0}\n"
-                + "admin: {host: 127.0.0.1, port: " + adminPort + "}\n"
+                + "admin: {host: 127.0.0.1, port: 0}\n"
                 + "keys: [{kid: k-ES256, file: keys/ES256/public.pem}, {kid: k-RS256, file: keys/RS256/public.pem},"
                 + " {kid: k-EdDSA, file: keys/EdDSA/jwks.json}]\n"
                 + "routes:\n  - {name: hls, path: /live/, type: hls, upstream: 'http://127.0.0.1:1/live/',"
@@ -139,7 +141,7 @@ class KeysCommandTest {
         assertThat(fromConfig.code()).as(fromConfig.toString()).isZero();
         try (GatewayServer gw = GatewayHarness.startFromFile(dir, Files.readString(dir.resolve("gateway.yaml")),
                 Clock.systemUTC())) {
-            CliRun fromAdmin = CliRun.run("keys", "--admin", "http://127.0.0.1:" + adminPort);
+            CliRun fromAdmin = CliRun.run("keys", "--admin", "http://127.0.0.1:" + gw.adminPort());
             assertThat(fromAdmin.code()).as(fromAdmin.toString()).isZero();
             for (CliRun listed : List.of(fromConfig, fromAdmin)) {
                 List<String[]> rows = listed.out().lines().skip(1).map(l -> l.split(" {2,}")).toList();
@@ -151,7 +153,7 @@ class KeysCommandTest {
                     .contains("RSA / RS256,RS384,RS512,PS256,PS384,PS512", "Ed25519/Ed448 / EdDSA");
             // and GET /keys' own field is the same fingerprint
             Map<String, Object> body = JsonUtil.parseJson(java.net.http.HttpClient.newHttpClient().send(
-                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + adminPort + "/keys"))
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + gw.adminPort() + "/keys"))
                             .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body());
             assertThat(((List<?>) body.get("keys")).stream().map(k -> (String) ((Map<?, ?>) k).get("spkiSha256"))
                     .toList()).containsExactly(fingerprints);

@@ -65,7 +65,7 @@ class ConfigLoaderTest {
                 .singleElement().satisfies(p -> assertThat(p).startsWith("admin.token: required"));
         assertThat(problems(minimal("admin: {host: 10.1.2.3, port: 9090, token: ''}")))
                 .singleElement().satisfies(p -> assertThat(p).startsWith("admin.token: "));
-        // with a token, from the environment too; loopback needs none; port 0 is no listener
+        // with a token, from the environment too; loopback needs none; a listener that is off needs none
         ConfigLoader env = new ConfigLoader(Map.of("SG_ADMIN_TOKEN", "s3cret-token")::get);
         GatewayConfig c = env.parse(minimal("admin: {host: 0.0.0.0, port: 9090, token: '${SG_ADMIN_TOKEN}'}"), dir);
         assertThat(c.admin().token()).isEqualTo("s3cret-token");
@@ -73,7 +73,53 @@ class ConfigLoaderTest {
         for (String host : new String[] {"127.0.0.1", "127.0.0.2", "localhost", "'::1'", "'[::1]'"}) {
             assertThat(parse(minimal("admin: {host: " + host + ", port: 9090}")).admin().token()).as(host).isEmpty();
         }
-        assertThat(parse(minimal("admin: {host: 0.0.0.0, port: 0}")).admin().port()).isZero();
+        assertThat(parse(minimal("admin: {enabled: false, host: 0.0.0.0}")).admin().enabled()).isFalse();
+        // port 0 is a listener now (on a free port): the legacy way to turn it off says what does
+        assertThat(problems(minimal("admin: {host: 0.0.0.0, port: 0}"))).singleElement()
+                .satisfies(p -> assertThat(p).startsWith("admin.token: required").contains("admin.enabled: false"));
+    }
+
+    @Test
+    void adminEnabledDefaultsToOnAndPortZeroPicksAFreePort() throws IOException {
+        GatewayConfig.Admin defaults = parse(minimal("")).admin();
+        assertThat(defaults.enabled()).isTrue();
+        assertThat(defaults.enabledWritten()).isFalse();
+        GatewayConfig.Admin free = parse(minimal("admin: {enabled: true, port: 0}")).admin();
+        assertThat(free.enabled()).isTrue();
+        assertThat(free.port()).isZero();
+        assertThat(parse(minimal("admin: {enabled: false}")).admin().enabled()).isFalse();
+        assertThat(parse(minimal("admin: {enabled: 'false'}")).admin().enabled()).isFalse();
+        assertThat(parse(minimal("admin: {enabled: false}")).admin().toString()).contains("enabled=false");
+    }
+
+    @Test
+    void aBadAdminEnabledIsAnErrorNamingTheKey() throws IOException {
+        assertThat(problems(minimal("admin: {enabled: maybe}"))).singleElement().asString()
+                .isEqualTo("admin.enabled: must be true or false, was \"maybe\"");
+        assertThat(problems(minimal("admin: {enable: false}"))).singleElement().asString().startsWith("admin.enable");
+    }
+
+    @Test
+    void adminPortZeroWithoutAdminEnabledWarnsThatItNoLongerTurnsTheListenerOff() throws IOException {
+        assertThat(adminWarnings("admin: {port: 0}")).singleElement().asString()
+                .startsWith("admin.port: 0 now lets the operating system pick a free port")
+                .contains("admin.enabled: false");
+        assertThat(adminWarnings("admin: {enabled: true, port: 0}")).as("said on purpose").isEmpty();
+        assertThat(adminWarnings("admin: {enabled: false, port: 0}")).isEmpty();
+        assertThat(adminWarnings("admin: {port: 9090}")).isEmpty();
+    }
+
+    /** The warnings about the admin section (the minimal config's route has its own). */
+    private List<String> adminWarnings(String admin) throws IOException {
+        return ConfigWarnings.of(parse(minimal(admin))).stream().filter(w -> w.startsWith("admin.")).toList();
+    }
+
+    @Test
+    void turningTheAdminListenerOnOrOffNeedsARestart() throws IOException {
+        GatewayConfig on = parse(minimal("admin: {port: 9090}"));
+        GatewayConfig off = parse(minimal("admin: {enabled: false, port: 9090}"));
+        assertThat(off.restartOnlyChanges(on)).containsExactly("admin.enabled");
+        assertThat(off.keepingRestartOnly(on).admin().enabled()).as("a reload keeps the running listener").isTrue();
     }
 
     @Test

@@ -38,8 +38,7 @@ class GatewayContractTest extends AdapterContract {
         origin.setHandler(ctx);
         origin.start();
 
-        adminPort = GatewayHarness.freePort();
-        String yaml = GatewayHarness.head(setup.key(), adminPort)
+        String yaml = GatewayHarness.head(setup.key(), 0)
                 + "verify:\n"
                 + "  algorithms: [ES256]\n"
                 + "  leeway: " + Setup.LEEWAY.toSeconds() + "s\n"
@@ -60,6 +59,7 @@ class GatewayContractTest extends AdapterContract {
                 + "    require:\n"
                 + "      - {claim: '" + Setup.RULE.get("claim") + "', contains: '" + Setup.RULE.get("contains") + "'}\n";
         gateway = GatewayHarness.start(dir, setup.key(), yaml, setup.clock());
+        adminPort = gateway.adminPort();
         return gateway.uri();
     }
 

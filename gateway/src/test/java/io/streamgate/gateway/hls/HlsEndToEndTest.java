@@ -42,9 +42,8 @@ class HlsEndToEndTest {
     @BeforeEach
     void start() throws Exception {
         origin = DemoOrigin.start("127.0.0.1", 0, Clock.systemUTC());
-        adminPort = GatewayHarness.freePort();
-        gateway = GatewayHarness.start(dir, key, "listen: {host: 127.0.0.1, port: 0}\nwarmup: {verifications: 0}\nadmin: {host: 127.0.0.1, port: "
-                + adminPort + "}\nkeys: [{kid: k1, file: key.pem}]\nreplay: {mode: once}\n"
+        gateway = GatewayHarness.start(dir, key, "listen: {host: 127.0.0.1, port: 0}\nwarmup: {verifications: 0}\n"
+                + "admin: {host: 127.0.0.1, port: 0}\nkeys: [{kid: k1, file: key.pem}]\nreplay: {mode: once}\n"
                 + "hls: {sessionSecret: 'test-secret-0123456789'}\n"
                 + "routes:\n"
                 + "  - {name: hls, path: /live/, type: hls, upstream: '" + origin.httpBase() + "/live/',"
@@ -53,6 +52,7 @@ class HlsEndToEndTest {
                 + "  - {name: bound, path: /bound/, type: hls, upstream: '" + origin.httpBase() + "/live/',"
                 + " require: [{claim: domains, contains: '{origin.host}'}]}\n",
                 Clock.systemUTC());
+        adminPort = gateway.adminPort();
     }
 
     @AfterEach

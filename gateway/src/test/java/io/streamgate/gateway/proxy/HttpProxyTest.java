@@ -322,8 +322,7 @@ class HttpProxyTest {
 
     @Test
     void upstreamDownIs502() throws Exception {
-        int closed = GatewayHarness.freePort();
-        gateway("http://127.0.0.1:" + closed, "");
+        gateway("http://127.0.0.1:1", ""); // port 1: nobody listens there
         HttpResponse<String> r = get("/media/a?token=" + token(), "Origin", "https://player.example");
         assertThat(r.statusCode()).isEqualTo(502);
         assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));

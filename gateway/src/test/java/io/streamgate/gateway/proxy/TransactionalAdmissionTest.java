@@ -31,6 +31,7 @@ import io.streamgate.filters.testing.Tokens;
 import io.streamgate.gateway.GatewayHarness;
 import io.streamgate.gateway.RecordingOrigin;
 import io.streamgate.gateway.runtime.GatewayServer;
+import io.streamgate.gateway.testing.ReservedPort;
 
 /**
  * One-time use is transactional: a {@code jti} under {@code replay: {mode: once}} is consumed
@@ -109,15 +110,17 @@ class TransactionalAdmissionTest {
 
     @Test
     void aOneTimeTokenSurvivesAnOriginThatIsDown() throws Exception {
-        int port = GatewayHarness.freePort();
-        gateway(port);
-        String t = token();
-        HttpResponse<String> down = get("/media/ok?token=" + t);
-        assertThat(down.statusCode()).isEqualTo(502);
-        assertThat(reason(down)).isEqualTo("upstream_unavailable");
-        origin = new RecordingOrigin(port);
-        assertThat(get("/media/ok?token=" + t).statusCode()).as("the same token once the origin is up").isEqualTo(200);
-        assertThat(get("/media/ok?token=" + t).statusCode()).isEqualTo(401);
+        try (ReservedPort down = ReservedPort.reserve()) { // taken, nobody listening: connections refused
+            int port = down.port();
+            gateway(port);
+            String t = token();
+            HttpResponse<String> refused = get("/media/ok?token=" + t);
+            assertThat(refused.statusCode()).isEqualTo(502);
+            assertThat(reason(refused)).isEqualTo("upstream_unavailable");
+            origin = new RecordingOrigin(port);
+            assertThat(get("/media/ok?token=" + t).statusCode()).as("the same token once the origin is up").isEqualTo(200);
+            assertThat(get("/media/ok?token=" + t).statusCode()).isEqualTo(401);
+        }
     }
 
     @Test
@@ -158,7 +161,8 @@ class TransactionalAdmissionTest {
 
     @Test
     void aWebSocketUpgradeToADownOriginIs502NeverA101AndTheTokenWorksOnceTheOriginIsUp() throws Exception {
-        int port = GatewayHarness.freePort();
+        ReservedPort down = ReservedPort.reserve(); // taken, nobody listening: connections refused
+        int port = down.port();
         gateway(port);
         String t = token();
         URI uri = URI.create("ws://127.0.0.1:" + gateway.port() + "/ws/live?token=" + t);
@@ -167,6 +171,7 @@ class TransactionalAdmissionTest {
                 .cause().isInstanceOf(UpgradeException.class)
                 .satisfies(e -> assertThat(((UpgradeException) e).getResponseStatusCode()).isEqualTo(502));
         origin = new RecordingOrigin(port);
+        down.close();
         Session s = ws.connect(new Session.Listener.AutoDemanding() { }, uri).get(10, TimeUnit.SECONDS);
         assertThat(s.isOpen()).isTrue();
         s.close();

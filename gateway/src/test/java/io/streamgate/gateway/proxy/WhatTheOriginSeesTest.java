@@ -63,13 +63,13 @@ class WhatTheOriginSeesTest {
 
     /** Default token sources: query token and jwtoken, Authorization, cookie sg_token, websocket-protocol. */
     private void gateway(String extra) throws Exception {
-        adminPort = GatewayHarness.freePort();
-        gateway = GatewayHarness.start(dir, key, GatewayHarness.head(key, adminPort) + extra
+        gateway = GatewayHarness.start(dir, key, GatewayHarness.head(key, 0) + extra
                 + "routes:\n"
                 + "  - {name: media, path: /media/, type: http, upstream: '" + origin.http() + "/m/',"
                 + " claimHeaders: {sub: X-Viewer-Id, groups: X-Groups}}\n"
                 + "  - {name: live, path: /live/, type: hls, upstream: '" + origin.http() + "/l/'}\n"
                 + "  - {name: wslive, path: /ws/live, type: websocket, upstream: '" + origin.ws() + "/ws/x'}\n", clock);
+        adminPort = gateway.adminPort();
     }
 
     private String token() {

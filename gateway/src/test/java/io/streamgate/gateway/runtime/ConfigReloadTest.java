@@ -62,10 +62,10 @@ class ConfigReloadTest {
     @BeforeEach
     void start() throws Exception {
         origin = DemoOrigin.start("127.0.0.1", 0, Clock.systemUTC());
-        adminPort = GatewayHarness.freePort();
         Files.writeString(dir.resolve("k1.pem"), k1.publicPem());
         Files.writeString(dir.resolve("k2.pem"), k2.publicPem());
         gateway = GatewayHarness.startFromFile(dir, config("[{kid: k1, file: k1.pem}]", ""), Clock.systemUTC());
+        adminPort = gateway.adminPort(); // admin.port 0: the one the system picked
     }
 
     @AfterEach
@@ -79,7 +79,7 @@ class ConfigReloadTest {
     /** A config with these keys and, besides the hls and websocket routes, {@code extraRoutes}. */
     private String config(String keys, String extraRoutes) {
         return "listen: {host: 127.0.0.1, port: 0}\nwarmup: {verifications: 0}\n"
-                + "admin: {host: 127.0.0.1, port: " + adminPort + ", token: " + ADMIN_TOKEN + "}\n"
+                + "admin: {host: 127.0.0.1, port: 0, token: " + ADMIN_TOKEN + "}\n"
                 + "keys: " + keys + "\n"
                 + "replay: {mode: once}\n"
                 + "hls: {sessionSecret: 'reload-test-secret-0123456789'}\n"
@@ -309,7 +309,7 @@ class ConfigReloadTest {
     @Test
     void listenerChangesAreReportedAsNeedingARestartAndOtherwiseIgnored() throws Exception {
         int port = gateway.port();
-        writeConfig(config("[{kid: k1, file: k1.pem}]", "").replace("port: 0}", "port: " + GatewayHarness.freePort() + "}")
+        writeConfig(config("[{kid: k1, file: k1.pem}]", "").replace("port: 0}", "port: 18080}") // never bound: restart-only
                 .replace("replay: {mode: once}", "replay: {mode: once, store: redis, redis: 'redis://127.0.0.1:1'}"));
         HttpResponse<String> r = reload();
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);

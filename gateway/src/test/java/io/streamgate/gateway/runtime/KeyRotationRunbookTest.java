@@ -46,13 +46,13 @@ class KeyRotationRunbookTest {
     @BeforeEach
     void start() throws Exception {
         origin = DemoOrigin.start("127.0.0.1", 0, Clock.systemUTC());
-        adminPort = GatewayHarness.freePort();
         // the starting point: one key, partner-2026, whose private half the issuer holds
         cli("keygen", "--alg", "ES256", "--kid", "partner-2026", "--out", dir.resolve("old-key").toString());
         Files.createDirectories(dir.resolve("keys"));
         Files.copy(dir.resolve("old-key/public.pem"), dir.resolve("keys/partner-2026.pem"));
         gateway = GatewayHarness.startFromFile(dir, config("  - { kid: partner-2026, file: keys/partner-2026.pem }\n"),
                 Clock.systemUTC());
+        adminPort = gateway.adminPort(); // admin.port 0: the one the system picked
     }
 
     @AfterEach
@@ -63,7 +63,7 @@ class KeyRotationRunbookTest {
 
     private String config(String keys) {
         return "listen: {host: 127.0.0.1, port: 0}\nwarmup: {verifications: 0}\n"
-                + "admin: {host: 127.0.0.1, port: " + adminPort + ", token: " + ADMIN_TOKEN + "}\n"
+                + "admin: {host: 127.0.0.1, port: 0, token: " + ADMIN_TOKEN + "}\n"
                 + "keys:\n" + keys
                 + "routes: [{name: api, path: /api/, type: http, upstream: '" + origin.httpBase() + "/public/'}]\n";
     }

@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -38,9 +40,8 @@ class SighupReloadTest {
         TestKeys k2 = TestKeys.es256("k2");
         Files.writeString(dir.resolve("k1.pem"), k1.publicPem());
         Files.writeString(dir.resolve("k2.pem"), k2.publicPem());
-        int adminPort = GatewayHarness.freePort();
         String head = "listen: {host: 127.0.0.1, port: 0}\nwarmup: {verifications: 0}\n"
-                + "admin: {host: 127.0.0.1, port: " + adminPort + "}\n"
+                + "admin: {enabled: true, host: 127.0.0.1, port: 0}\n"
                 + "routes: [{name: r, path: /r/, type: http, upstream: 'http://127.0.0.1:1/'}]\n";
         Path config = dir.resolve("gateway.yaml");
         Files.writeString(config, head + "keys: [{kid: k1, file: k1.pem}]\n");
@@ -51,8 +52,15 @@ class SighupReloadTest {
                 "io.streamgate.gateway.cli.Main", "run", "--config", config.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
-            assertThat(ConfigReloadTest.eventually(Duration.ofSeconds(60), () -> status(adminPort, "/healthz") == 200))
+            // the child logs the port the system picked for its admin listener
+            Pattern bound = Pattern.compile("admin on http://127\\.0\\.0\\.1:(\\d+)");
+            assertThat(ConfigReloadTest.eventually(Duration.ofSeconds(60), () -> bound.matcher(read(log)).find()))
                     .as("child gateway up; log:\n%s", read(log)).isTrue();
+            Matcher m = bound.matcher(read(log));
+            assertThat(m.find()).isTrue();
+            int adminPort = Integer.parseInt(m.group(1));
+            assertThat(ConfigReloadTest.eventually(Duration.ofSeconds(30), () -> status(adminPort, "/healthz") == 200))
+                    .as("its admin listener answers on that port").isTrue();
             assertThat(ConfigReloadTest.eventually(Duration.ofSeconds(30),
                     () -> read(log).contains("SIGHUP reloads the configuration"))).isTrue();
             assertThat(body(adminPort, "/keys")).contains("\"kid\":\"k1\"").doesNotContain("\"kid\":\"k2\"");

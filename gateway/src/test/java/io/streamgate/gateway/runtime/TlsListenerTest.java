@@ -43,7 +43,7 @@ class TlsListenerTest {
         try (DemoOrigin origin = DemoOrigin.start("127.0.0.1", 0, Clock.systemUTC());
              GatewayServer gw = GatewayHarness.start(dir, key,
                      "listen: {host: 127.0.0.1, port: 0, tls: {keystore: gateway.p12, password: changeit}}\nwarmup: {verifications: 0}\n"
-                             + "admin: {port: 0}\nkeys: [{kid: k1, file: key.pem}]\n"
+                             + "admin: {enabled: false}\nkeys: [{kid: k1, file: key.pem}]\n"
                              + "routes: [{name: hls, path: /live/, type: hls, upstream: '" + origin.httpBase() + "/live/'}]\n",
                      Clock.systemUTC())) {
             assertThat(gw.uri().getScheme()).isEqualTo("https");

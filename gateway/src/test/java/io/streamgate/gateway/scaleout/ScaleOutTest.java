@@ -6,20 +6,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import org.eclipse.jetty.websocket.api.Callback;
-import org.eclipse.jetty.websocket.api.Session;
-import org.eclipse.jetty.websocket.api.exceptions.UpgradeException;
 import org.eclipse.jetty.websocket.client.WebSocketClient;
 import org.jose4j.json.JsonUtil;
 import org.junit.jupiter.api.AfterEach;
@@ -33,8 +28,10 @@ import io.streamgate.filters.testing.TestKeys;
 import io.streamgate.filters.testing.Tokens;
 import io.streamgate.gateway.GatewayHarness;
 import io.streamgate.gateway.config.ConfigLoader;
-import io.streamgate.origin.DemoOrigin;
 import io.streamgate.gateway.runtime.GatewayServer;
+import io.streamgate.gateway.testing.TestReplicas;
+import io.streamgate.gateway.testing.Viewer;
+import io.streamgate.origin.DemoOrigin;
 
 /** Two gateway replicas sharing replay state through a real redis-server. */
 class ScaleOutTest {
@@ -43,34 +40,23 @@ class ScaleOutTest {
 
     private final TestKeys key = TestKeys.es256("k1");
     private final HttpClient http = HttpClient.newHttpClient();
+    private TestReplicas replicas;
     private RedisServerProcess redis;
     private DemoOrigin origin;
-    private final java.util.List<GatewayServer> gateways = new java.util.ArrayList<>();
     private WebSocketClient ws;
 
     @BeforeEach
     void start() throws Exception {
-        redis = RedisServerProcess.start();
-        origin = DemoOrigin.start("127.0.0.1", 0, Clock.systemUTC());
-        Files.writeString(dir.resolve("key.pem"), key.publicPem());
-        ws = new WebSocketClient();
-        ws.start();
+        replicas = TestReplicas.start(dir, key);
+        redis = replicas.redis();
+        origin = replicas.origin();
+        ws = replicas.ws();
     }
 
     @AfterEach
     void stop() throws Exception {
-        // Without redis-server, start() was aborted before anything else started.
-        if (ws != null) {
-            ws.stop();
-        }
-        for (GatewayServer g : gateways) {
-            g.close();
-        }
-        if (origin != null) {
-            origin.close();
-        }
-        if (redis != null) {
-            redis.close();
+        if (replicas != null) { // without redis-server, start() was aborted
+            replicas.close();
         }
     }
 
@@ -86,9 +72,7 @@ class ScaleOutTest {
                 + "routes:\n"
                 + "  - {name: hls, path: /live/, type: hls, upstream: '" + origin.httpBase() + "/live/'}\n"
                 + "  - {name: ws, path: /ws, type: websocket, upstream: '" + origin.wsBase() + "/h5live/stream'}\n";
-        GatewayServer g = GatewayServer.start(new ConfigLoader(System::getenv).parse(yaml, dir), Clock.systemUTC());
-        gateways.add(g);
-        return g;
+        return replicas.replica(yaml, Clock.systemUTC());
     }
 
     private String token() {
@@ -121,32 +105,17 @@ class ScaleOutTest {
         return (String) JsonUtil.parseJson(r.body()).get("reason");
     }
 
-    /** Opens a WebSocket viewer; returns its session, or the HTTP status that refused it. */
+    /** Opens a WebSocket viewer; returns it, or the HTTP status that refused it. */
     private Object connect(GatewayServer g, String token) throws Exception {
-        try {
-            return ws.connect(new Viewer(), URI.create(g.uri().toString().replace("http", "ws") + "/ws?token=" + token))
-                    .get(10, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof UpgradeException u) {
-                return u.getResponseStatusCode();
-            }
-            throw e;
-        }
-    }
-
-    /** A viewer that reads frames. */
-    public static final class Viewer implements Session.Listener.AutoDemanding {
-        @Override
-        public void onWebSocketBinary(java.nio.ByteBuffer payload, Callback callback) {
-            callback.succeed();
-        }
+        return Viewer.openOrStatus(ws, URI.create(g.uri().toString().replace("http", "ws") + "/ws?token=" + token),
+                new Viewer());
     }
 
     /** Bounded poll: true once a WebSocket viewer with this token is admitted at {@code g}. */
     private boolean admittedEventually(GatewayServer g, String token) throws InterruptedException {
         return eventually(() -> {
             try {
-                return connect(g, token) instanceof Session;
+                return connect(g, token) instanceof Viewer;
             } catch (Exception e) {
                 return false;
             }
@@ -239,14 +208,20 @@ class ScaleOutTest {
         GatewayServer b = replica("mode: limit, maxSessions: 1", 0);
         String t = token();
         Object first = connect(a, t);
-        assertThat(first).isInstanceOf(Session.class);
+        assertThat(first).isInstanceOf(Viewer.class);
         assertThat(connect(b, t)).as("second session at the other replica").isEqualTo(401);
         String denied = rawUpgrade(b, "/ws?token=" + t);
         assertThat(denied).startsWith("HTTP/1.1 401").contains("\"reason\":\"session_limit\"");
-        // Held past several lease periods: renewals keep it.
-        Thread.sleep(2500); // longer than two 1 s leases, on purpose: the renewal must have happened
+        // Held past several lease periods: renewals keep it. Awaited in Redis itself: the lease's
+        // expiry (its score, now + 1 s at each renewal) moves past the first grant's by more than
+        // two lease periods, so the first grant would have lapsed twice over by then.
+        String leases = "streamgate:lease:{j" + io.streamgate.filters.replay.ReplayGuard.key(claimsOf(t)) + "}";
+        long granted = leaseExpiry(leases);
+        assertThat(granted).as("the lease in Redis").isPositive();
+        assertThat(eventually(() -> leaseExpiry(leases) > granted + 2_000))
+                .as("renewed more than two lease periods after it was granted").isTrue();
         assertThat(connect(b, t)).isEqualTo(401);
-        ((Session) first).close(1000, "bye", Callback.NOOP);
+        ((Viewer) first).session().close(1000, "bye", Callback.NOOP);
         assertThat(admittedEventually(b, t)).as("the released lease admits the next session").isTrue();
     }
 
@@ -280,8 +255,8 @@ class ScaleOutTest {
 
     @Test
     void redisOutageDeniesOrAdmitsAsConfiguredAndRecovers() throws Exception {
-        int adminPort = GatewayHarness.freePort();
-        GatewayServer deny = replica("mode: once, onStoreError: deny", adminPort);
+        GatewayServer deny = replica("mode: once, onStoreError: deny", 0);
+        int adminPort = deny.adminPort();
         GatewayServer allow = replica("mode: once, onStoreError: allow", 0);
         assertThat(get(deny, "/live/ev1/master.m3u8?token=" + token()).statusCode()).isEqualTo(200);
         redis.kill();
@@ -305,6 +280,18 @@ class ScaleOutTest {
         })).as("recovers without restart").isTrue();
         assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/readyz")).build(),
                 HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+    }
+
+    /** The latest expiry (epoch ms) among the sessions holding a lease set, or -1 when it holds none. */
+    private long leaseExpiry(String leaseKey) {
+        try {
+            String reply = redis.command("ZRANGE " + leaseKey + " -1 -1 WITHSCORES");
+            String[] lines = reply.split("\r\n");
+            // *2, $len, member, $len, score
+            return lines.length >= 5 ? (long) Double.parseDouble(lines[4].trim()) : -1;
+        } catch (java.io.IOException | NumberFormatException e) {
+            return -1;
+        }
     }
 
     private io.streamgate.filters.verify.Claims claimsOf(String token) {

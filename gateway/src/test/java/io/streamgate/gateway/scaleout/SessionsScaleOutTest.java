@@ -6,20 +6,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
-import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
-import org.eclipse.jetty.websocket.api.exceptions.UpgradeException;
 import org.eclipse.jetty.websocket.client.WebSocketClient;
 import org.jose4j.json.JsonUtil;
 import org.junit.jupiter.api.AfterEach;
@@ -30,10 +25,11 @@ import org.junit.jupiter.api.io.TempDir;
 import io.streamgate.filters.testing.RedisServerProcess;
 import io.streamgate.filters.testing.TestKeys;
 import io.streamgate.filters.testing.Tokens;
-import io.streamgate.gateway.GatewayHarness;
 import io.streamgate.gateway.config.ConfigLoader;
-import io.streamgate.origin.DemoOrigin;
 import io.streamgate.gateway.runtime.GatewayServer;
+import io.streamgate.gateway.testing.TestReplicas;
+import io.streamgate.gateway.testing.Viewer;
+import io.streamgate.origin.DemoOrigin;
 
 /**
  * Sessions across two gateway replicas sharing a real redis-server: revocation at one ends
@@ -47,47 +43,35 @@ class SessionsScaleOutTest {
     private final TestKeys key = TestKeys.es256("k1");
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(java.time.Duration.ofSeconds(5)).build();
+    private TestReplicas replicas;
     private RedisServerProcess redis;
     private DemoOrigin origin;
-    private final List<GatewayServer> gateways = new ArrayList<>();
-    private final List<Integer> adminPorts = new ArrayList<>();
     private WebSocketClient ws;
 
     @BeforeEach
     void start() throws Exception {
-        redis = RedisServerProcess.start();
-        origin = DemoOrigin.start("127.0.0.1", 0, Clock.systemUTC());
-        Files.writeString(dir.resolve("key.pem"), key.publicPem());
-        ws = new WebSocketClient();
-        ws.start();
+        replicas = TestReplicas.start(dir, key);
+        redis = replicas.redis();
+        origin = replicas.origin();
+        ws = replicas.ws();
     }
 
     @AfterEach
     void stop() throws Exception {
-        if (ws != null) {
-            ws.stop();
-        }
-        for (GatewayServer g : gateways) {
-            g.close();
-        }
-        if (origin != null) {
-            origin.close();
-        }
-        if (redis != null) {
-            redis.close();
+        if (replicas != null) { // without redis-server, start() was aborted
+            replicas.close();
         }
     }
 
-    /** A replica; its admin listener is {@code admin(i)} for the i-th replica started. */
+    /** A replica; its admin listener (on a port the system picked) is {@code admin(replica, path)}. */
     private GatewayServer replica(String replay) throws Exception {
         return replica(replay, Clock.systemUTC(), "");
     }
 
     /** A replica on {@code clock}, with more {@code hls} settings (e.g. {@code sessionTtl: 30s}). */
     private GatewayServer replica(String replay, Clock clock, String hls) throws Exception {
-        int adminPort = GatewayHarness.freePort();
         String yaml = "listen: {host: 127.0.0.1, port: 0}\nwarmup: {verifications: 0}\n"
-                + "admin: {host: 127.0.0.1, port: " + adminPort + "}\n"
+                + "admin: {host: 127.0.0.1, port: 0}\n"
                 + "keys: [{kid: k1, file: key.pem}]\n"
                 + "verify: {leeway: 0s}\n"
                 + "replay: {store: redis, redis: '" + redis.uri() + "', timeout: 200ms, lease: 1s, " + replay + "}\n"
@@ -97,14 +81,11 @@ class SessionsScaleOutTest {
                 + " require: [{claim: 'roles[].eventId', contains: '{path.0}'}]}\n"
                 + "  - {name: ws, path: /ws, type: websocket, onExpiry: close, upstream: '" + origin.wsBase()
                 + "/h5live/stream'}\n";
-        GatewayServer g = GatewayServer.start(new ConfigLoader(System::getenv).parse(yaml, dir), clock);
-        gateways.add(g);
-        adminPorts.add(adminPort);
-        return g;
+        return replicas.replica(yaml, clock);
     }
 
     private URI admin(GatewayServer g, String path) {
-        return URI.create("http://127.0.0.1:" + adminPorts.get(gateways.indexOf(g)) + path);
+        return g.adminUri().resolve(path);
     }
 
     private Tokens token(String sub, long ttlSeconds) {
@@ -201,37 +182,9 @@ class SessionsScaleOutTest {
         return (String) JsonUtil.parseJson(t.payloadJson()).get("jti");
     }
 
-    /** A WebSocket viewer that records how it was closed. */
-    public static final class Viewer implements Session.Listener.AutoDemanding {
-        final CountDownLatch closed = new CountDownLatch(1);
-        volatile int code;
-        volatile String why;
-
-        @Override
-        public void onWebSocketBinary(java.nio.ByteBuffer payload, Callback callback) {
-            callback.succeed();
-        }
-
-        @Override
-        public void onWebSocketClose(int statusCode, String reason, Callback callback) {
-            code = statusCode;
-            why = reason;
-            closed.countDown();
-            callback.succeed();
-        }
-    }
-
     /** Opens a WebSocket viewer; returns it, or the HTTP status that refused it. */
     private Object connect(GatewayServer g, String token, Viewer v) throws Exception {
-        try {
-            ws.connect(v, URI.create(g.uri().toString().replace("http", "ws") + "/ws?token=" + token)).get(10, TimeUnit.SECONDS);
-            return v;
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof UpgradeException u) {
-                return u.getResponseStatusCode();
-            }
-            throw e;
-        }
+        return Viewer.openOrStatus(ws, URI.create(g.uri().toString().replace("http", "ws") + "/ws?token=" + token), v);
     }
 
     /**
@@ -278,16 +231,16 @@ class SessionsScaleOutTest {
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
         String id = (String) JsonUtil.parseJson(created.body()).get("id");
 
-        assertThat(watching.closed.await(SETTLE_MS, TimeUnit.MILLISECONDS)).as("the WebSocket at B closed").isTrue();
-        assertThat(watching.code).isEqualTo(1008);
-        assertThat(watching.why).isEqualTo("revoked");
+        assertThat(watching.closedWithin(SETTLE_MS)).as("the WebSocket at B closed").isTrue();
+        assertThat(watching.closeCode()).isEqualTo(1008);
+        assertThat(watching.closeReason()).isEqualTo("revoked");
         assertThat(within(SETTLE_MS, status(b, media, 401)))
                 .as("the HLS session at B refused").isTrue();
         assertThat(reason(get(b, media))).isEqualTo("revoked");
         HttpResponse<String> fresh = get(b, "/live/ev1/master.m3u8?token=" + token("fan@example.com", 3600).sign());
         assertThat(fresh.statusCode()).isEqualTo(401);
         assertThat(reason(fresh)).isEqualTo("revoked");
-        assertThat(bystander.closed.getCount()).as("another viewer keeps watching").isEqualTo(1);
+        assertThat(bystander.isClosed()).as("another viewer keeps watching").isFalse();
 
         HttpResponse<String> list = http.send(HttpRequest.newBuilder(admin(b, "/revocations")).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -330,8 +283,11 @@ class SessionsScaleOutTest {
         String second = token("renewer", 3).sign();
         Viewer renewedViewer = new Viewer();
         assertThat(connect(b, second, renewedViewer)).isSameAs(renewedViewer);
+        // the control's token expires at least 2 s after the renewed ones' first tokens: B checks
+        // every session's expiry on one scheduler thread, in deadline order, so once the control
+        // is closed the renewed sessions' own checks at their first exp are long done
         Viewer control = new Viewer();
-        assertThat(connect(b, token("renewer", 3).sign(), control)).isSameAs(control);
+        assertThat(connect(b, token("renewer", 5).sign(), control)).isSameAs(control);
 
         HttpResponse<String> byPrevious = renew(a,
                 "{\"token\":\"" + token("renewer", 60).sign() + "\",\"previous\":\"" + second + "\"}");
@@ -347,10 +303,10 @@ class SessionsScaleOutTest {
         assertThat(bySession.statusCode()).as(bySession.body()).isEqualTo(200);
 
         // past the first tokens' exp: the control closes with 1008, the renewed ones go on
-        assertThat(control.closed.await(6, TimeUnit.SECONDS)).as("an unrenewed session ends at its exp").isTrue();
-        assertThat(control.code).isEqualTo(1008);
-        Thread.sleep(1500); // the renewed sessions are now well past their first tokens' exp
-        assertThat(renewedViewer.closed.getCount()).as("the renewed WebSocket stays open").isEqualTo(1);
+        assertThat(control.closedWithin(SETTLE_MS)).as("an unrenewed session ends at its exp")
+                .isTrue();
+        assertThat(control.closeCode()).isEqualTo(1008);
+        assertThat(renewedViewer.isClosed()).as("the renewed WebSocket stays open").isFalse();
         HttpResponse<String> reload = get(b, media);
         assertThat(reload.statusCode()).as("the credential issued before the renewal still plays").isEqualTo(200);
         String segment = reload.body().lines().filter(l -> l.startsWith("seg-")).findFirst().orElseThrow();
@@ -447,16 +403,16 @@ class SessionsScaleOutTest {
         Viewer first = new Viewer();
         assertThat(connect(a, token("sharer", 3600).sign(), first)).isSameAs(first);
         String media = openHls(b, token("sharer", 3600).sign());
-        assertThat(first.closed.await(SETTLE_MS, TimeUnit.MILLISECONDS)).as("the older WebSocket at A was evicted").isTrue();
-        assertThat(first.code).isEqualTo(1008);
-        assertThat(first.why).isEqualTo("session_limit");
+        assertThat(first.closedWithin(SETTLE_MS)).as("the older WebSocket at A was evicted").isTrue();
+        assertThat(first.closeCode()).isEqualTo(1008);
+        assertThat(first.closeReason()).isEqualTo("session_limit");
         assertThat(get(b, media).statusCode()).isEqualTo(200);
 
         Viewer newest = new Viewer();
         assertThat(connect(a, token("sharer", 3600).sign(), newest)).isSameAs(newest);
         assertThat(within(SETTLE_MS, status(b, media, 401))).as("the older HLS session was evicted").isTrue();
         assertThat(reason(get(b, media))).isEqualTo("session_limit");
-        assertThat(newest.closed.getCount()).isEqualTo(1);
+        assertThat(newest.isClosed()).isFalse();
     }
 
     @Test
@@ -631,9 +587,9 @@ class SessionsScaleOutTest {
         })).as("the renewal extends the HLS and the WebSocket session").isTrue();
 
         assertThat(post(admin(a, "/revocations"), "{\"jti\":\"" + jti(second) + "\"}").statusCode()).isEqualTo(201);
-        assertThat(viewer.closed.await(SETTLE_MS, TimeUnit.MILLISECONDS)).as("the renewed WebSocket at B closed").isTrue();
-        assertThat(viewer.code).isEqualTo(1008);
-        assertThat(viewer.why).isEqualTo("revoked");
+        assertThat(viewer.closedWithin(SETTLE_MS)).as("the renewed WebSocket at B closed").isTrue();
+        assertThat(viewer.closeCode()).isEqualTo(1008);
+        assertThat(viewer.closeReason()).isEqualTo("revoked");
         assertThat(within(SETTLE_MS, status(b, media, 401))).as("the renewed HLS session at B refused").isTrue();
         assertThat(reason(get(b, media))).isEqualTo("revoked");
     }
@@ -698,11 +654,11 @@ class SessionsScaleOutTest {
         long before = sessionThreads();
         GatewayServer a = replica("mode: off");
         assertThat(sessionThreads()).isEqualTo(before + 1);
-        gateways.remove(a);
-        a.close();
+        replicas.stop(a);
         assertThat(within(5000, () -> sessionThreads() == before)).as("the poller stopped with close()").isTrue();
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             String yaml = "listen: {host: 127.0.0.1, port: " + taken.getLocalPort() + "}\nwarmup: {verifications: 0}\n"
+                    + "admin: {enabled: false}\n"
                     + "keys: [{kid: k1, file: key.pem}]\n"
                     + "replay: {store: redis, redis: '" + redis.uri() + "', mode: off}\n"
                     + "routes:\n  - {name: hls, path: /live/, type: hls, upstream: '" + origin.httpBase() + "/live/'}\n";
@@ -737,7 +693,7 @@ class SessionsScaleOutTest {
         String body = "{\"token\":\"" + token("left-already", 7200).sign() + "\",\"previous\":\"" + first + "\"}";
         assertThat(renew(a, body).statusCode()).as("renewed while it plays").isEqualTo(200);
         session.close();
-        assertThat(v.closed.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(v.closedWithin(SETTLE_MS)).isTrue();
         assertThat(within(SETTLE_MS, () -> {
             try {
                 HttpResponse<String> r = post(a.uri().resolve("/_streamgate/renew"), body);
@@ -807,9 +763,15 @@ class SessionsScaleOutTest {
     @Test
     void aRefusedPlaylistUnderEvictOldestDisplacesNobody() throws Exception {
         GatewayServer a = replica("mode: limit, maxSessions: 1, limitBy: sub, onLimit: evict-oldest");
+        GatewayServer b = replica("mode: off");
         String media = openHls(a, token("holder", 3600).sign());
         assertThat(get(a, "/live/ev1/not-there.m3u8?token=" + token("holder", 3600).sign()).statusCode()).isEqualTo(404);
-        Thread.sleep(600); // longer than two polls of the change log: an eviction would have arrived
+        // A marker behind any eviction in the change log: a revocation made at B reaches A only
+        // through the log, which A applies in order, so once A refuses the marker, an eviction
+        // written by the refused request would have been applied too.
+        assertThat(post(admin(b, "/revocations"), "{\"sub\":\"marker\"}").statusCode()).isEqualTo(201);
+        assertThat(within(SETTLE_MS, status(a, "/live/ev1/master.m3u8?token=" + token("marker", 3600).sign(), 401)))
+                .as("A applied the change log past the refused request").isTrue();
         assertThat(get(a, media).statusCode()).as("the first viewer plays on").isEqualTo(200);
     }
 

@@ -50,6 +50,9 @@ class WebSocketRelayTest {
     private final Map<String, Object> seen = new ConcurrentHashMap<>();
     private final BlockingQueue<Integer> originCloses = new LinkedBlockingQueue<>();
     private final AtomicInteger floodCompleted = new AtomicInteger();
+    /** A {@code slow=1} upgrade reached the origin, which holds its handshake until released. */
+    private final java.util.concurrent.CountDownLatch slowHandshakeArrived = new java.util.concurrent.CountDownLatch(1);
+    private final java.util.concurrent.CountDownLatch slowHandshakeRelease = new java.util.concurrent.CountDownLatch(1);
     private final java.util.concurrent.ScheduledExecutorService ticker =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
     private Server origin;
@@ -113,8 +116,10 @@ class WebSocketRelayTest {
             factory.setMaxBinaryMessageSize(8 << 20);
             factory.setCreator((req, resp) -> {
                 if (String.valueOf(req.getQueryString()).contains("slow=1")) {
+                    // a slow origin handshake: held until the test lets it go (bounded)
+                    slowHandshakeArrived.countDown();
                     try {
-                        Thread.sleep(1500); // a slow origin handshake
+                        slowHandshakeRelease.await(15, TimeUnit.SECONDS);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
@@ -201,6 +206,7 @@ class WebSocketRelayTest {
 
     @AfterEach
     void stop() throws Exception {
+        slowHandshakeRelease.countDown();
         ticker.shutdownNow();
         client.stop();
         if (gateway != null) {
@@ -468,9 +474,11 @@ class WebSocketRelayTest {
                     + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
                     .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             raw.getOutputStream().flush();
-            Thread.sleep(300); // the gateway is now waiting for the origin's handshake (1.5 s)
+            assertThat(slowHandshakeArrived.await(15, TimeUnit.SECONDS))
+                    .as("the gateway is waiting for the origin's handshake").isTrue();
             raw.setSoLinger(true, 0); // then the viewer is gone: RST
         }
+        slowHandshakeRelease.countDown(); // the origin answers only after the viewer hung up
         // regression: the origin's session stayed open until the route's idle timeout (5 min)
         assertThat(originCloses.poll(10, TimeUnit.SECONDS)).as("the origin's session is closed").isNotNull();
     }
