@@ -303,11 +303,14 @@ public final class WebSocketRelay {
                 session.demand();
                 return;
             }
+            if (n > 0) {
+                // counted as handed on, not when the write completes: the receiver may read the
+                // frame and end the session before that callback runs, and the session's access
+                // line (written when it ends) would then miss its last frame
+                bytes().increment(n);
+                bytes += n;
+            }
             o.sendFrame(out, Callback.from(() -> {
-                if (n > 0) {
-                    bytes().increment(n);
-                    bytes += n;
-                }
                 callback.succeeded(); // the payload buffer is recycled only now
                 session.demand();
             }, x -> {

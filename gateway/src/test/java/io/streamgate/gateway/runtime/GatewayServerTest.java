@@ -285,8 +285,11 @@ class GatewayServerTest {
             CompletableFuture<HttpResponse<String>> inFlight = http.sendAsync(
                     HttpRequest.newBuilder(gateway.uri().resolve("/slow/x?token=" + t)).build(),
                     HttpResponse.BodyHandlers.ofString());
-            for (int i = 0; i < 100 && slow.getAllServeEvents().isEmpty(); i++) {
-                Thread.sleep(20); // bounded poll: until the origin holds the request
+            // bounded poll (a busy machine's 15 s): until the origin holds the request (WireMock
+            // journals it before its 1.5 s delay)
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (slow.getAllServeEvents().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
             }
             assertThat(slow.getAllServeEvents()).as("request reached the origin").isNotEmpty();
             GatewayServer closing = gateway;

@@ -124,7 +124,7 @@ class SessionsScaleOutTest {
      * written as its own opening answer goes out, so the last may not be there yet.
      */
     private HttpResponse<String> renew(GatewayServer g, String json, int sessions) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SETTLE_MS);
         HttpResponse<String> r = post(g.uri().resolve("/_streamgate/renew"), json);
         while ((r.statusCode() == 404 || r.statusCode() == 200 && accounted(r) < sessions)
                 && System.nanoTime() < deadline) {
@@ -655,7 +655,7 @@ class SessionsScaleOutTest {
         GatewayServer a = replica("mode: off");
         assertThat(sessionThreads()).isEqualTo(before + 1);
         replicas.stop(a);
-        assertThat(within(5000, () -> sessionThreads() == before)).as("the poller stopped with close()").isTrue();
+        assertThat(within(SETTLE_MS, () -> sessionThreads() == before)).as("the poller stopped with close()").isTrue();
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             String yaml = "listen: {host: 127.0.0.1, port: " + taken.getLocalPort() + "}\nwarmup: {verifications: 0}\n"
                     + "admin: {enabled: false}\n"
@@ -665,7 +665,7 @@ class SessionsScaleOutTest {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> GatewayServer.start(
                     new ConfigLoader(System::getenv).parse(yaml, dir), Clock.systemUTC())).isInstanceOf(Exception.class);
         }
-        assertThat(within(5000, () -> sessionThreads() == before)).as("nor after a failed start").isTrue();
+        assertThat(within(SETTLE_MS, () -> sessionThreads() == before)).as("nor after a failed start").isTrue();
     }
 
     @Test
@@ -676,7 +676,7 @@ class SessionsScaleOutTest {
         assertThat(get(a, segment).statusCode()).isEqualTo(200);
         // the first viewer pauses past its 1 s lease; another viewer of the same sub takes the place at B
         String other = "/live/ev1/master.m3u8?token=" + token("paused", 3600).sign();
-        assertThat(within(5000, status(b, other, 200))).as("the lapsed lease frees the place").isTrue();
+        assertThat(within(SETTLE_MS, status(b, other, 200))).as("the lapsed lease frees the place").isTrue();
         HttpResponse<String> resumed = get(a, segment);
         assertThat(resumed.statusCode()).as("segments keep the lease too").isEqualTo(401);
         assertThat(reason(resumed)).isEqualTo("session_limit");
