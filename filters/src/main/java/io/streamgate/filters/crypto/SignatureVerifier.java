@@ -57,9 +57,18 @@ public final class SignatureVerifier {
     /**
      * Chooses a provider per algorithm. With {@link CryptoProvider#AUTO} the fastest working
      * one; with a named provider that one wherever it supports the algorithm, else the next
-     * that does (logged as a warning).
+     * that does (logged as a warning). Chosen once per preference and process: the self-tests
+     * (a key pair per algorithm, RSA's among them) cost seconds on a busy machine, and their
+     * answer does not change while the process runs, so a configuration reload reuses it.
      */
     public static SignatureVerifier select(CryptoProvider preference) {
+        return SELECTED.computeIfAbsent(preference, SignatureVerifier::choose);
+    }
+
+    private static final Map<CryptoProvider, SignatureVerifier> SELECTED =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static SignatureVerifier choose(CryptoProvider preference) {
         List<CryptoProvider> order = new ArrayList<>();
         if (preference != CryptoProvider.AUTO) {
             order.add(preference);
