@@ -124,9 +124,11 @@ for _ in $(seq 1 50); do [ "$(code http://$NET.12:9090/readyz)" = 503 ] && break
 check "A's /readyz while cut off" "$(code http://$NET.12:9090/readyz)" 503
 check "B keeps serving" "$(code "http://$NET.13:8080/live/demo/master.m3u8?token=$(mint)")" 200
 inns gwa ip route del blackhole $NET.10/32
+# one token for every try: a refused (503) try consumes nothing, and minting costs a JVM start
+HT=$(mint)
 t1=$(date +%s%N); healed=-1
 for i in $(seq 1 300); do
-  if [ "$(code "http://$NET.12:8080/live/demo/master.m3u8?token=$(mint)")" = 200 ]; then healed=$(( ($(date +%s%N) - t1) / 1000000 )); break; fi
+  if [ "$(code "http://$NET.12:8080/live/demo/master.m3u8?token=$HT")" = 200 ]; then healed=$(( ($(date +%s%N) - t1) / 1000000 )); break; fi
   sleep 0.1
 done
 echo "RESULT partition_recovery_ms=$healed"
