@@ -72,7 +72,7 @@ class SighupReloadTest {
             assertThat(hup.exitValue()).isZero();
 
             assertThat(ConfigReloadTest.eventually(Duration.ofSeconds(60), () -> body(adminPort, "/keys").contains("\"kid\":\"k2\"")))
-                    .as("k2 loaded after SIGHUP; log:\n%s", read(log)).isTrue();
+                    .as("k2 loaded after SIGHUP; log:\n%s\nthreads:\n%s", read(log), threads(p)).isTrue();
             assertThat(p.isAlive()).as("still running after SIGHUP").isTrue();
             // counted and logged right after the swap that made k2 visible
             assertThat(ConfigReloadTest.eventually(Duration.ofSeconds(10), () -> body(adminPort, "/metrics")
@@ -110,6 +110,19 @@ class SighupReloadTest {
             return Files.readString(log, StandardCharsets.UTF_8);
         } catch (Exception e) {
             return "";
+        }
+    }
+
+    /** The child's thread dump (jcmd), for a failure's message: where a reload waits, if it does. */
+    private static String threads(Process p) {
+        try {
+            Process j = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    Long.toString(p.pid()), "Thread.print").redirectErrorStream(true).start();
+            String out = new String(j.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            j.waitFor(30, TimeUnit.SECONDS);
+            return out;
+        } catch (Exception e) {
+            return "(no thread dump: " + e + ")";
         }
     }
 }
