@@ -263,6 +263,8 @@ final class LoadRun implements AutoCloseable {
     void get(URI uri, String token, Recorder r, long startNanos, int maxBody, boolean record,
              java.util.function.Consumer<Outcome> then, java.util.function.Consumer<Request> customize) {
         inFlight.incrementAndGet();
+        // a warm-up's request that completes after the measurement began is not measured
+        long generation = r.generation();
         java.io.ByteArrayOutputStream body = maxBody > 0 ? new java.io.ByteArrayOutputStream() : null;
         Request req;
         try {
@@ -281,7 +283,9 @@ final class LoadRun implements AutoCloseable {
         }
         req.onResponseContent((response, buffer) -> {
             int n = buffer.remaining();
-            r.addBytes(n);
+            if (r.generation() == generation) {
+                r.addBytes(n);
+            }
             if (body != null && body.size() < maxBody) {
                 byte[] chunk = new byte[Math.min(n, maxBody - body.size())];
                 buffer.get(chunk);
@@ -291,17 +295,18 @@ final class LoadRun implements AutoCloseable {
         req.send(result -> {
             try {
                 long latency = micros(startNanos);
+                boolean counted = record && r.generation() == generation;
                 Outcome o;
                 if (result.isFailed()) {
                     o = new Outcome(0, null, classify(result.getFailure()));
-                    if (record) {
+                    if (counted) {
                         r.recordFailure(o.failure(), latency);
                     }
                 } else {
                     int status = result.getResponse().getStatus();
                     o = new Outcome(status, body == null ? null
                             : body.toString(java.nio.charset.StandardCharsets.UTF_8), null);
-                    if (record) {
+                    if (counted) {
                         r.recordStatus(status, latency);
                     }
                 }

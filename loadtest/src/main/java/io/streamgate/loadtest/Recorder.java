@@ -22,6 +22,7 @@ public final class Recorder {
     private final Target target;
     private final long maxRequests;
     private final AtomicLong issued = new AtomicLong();
+    private volatile long generation;
     private final org.HdrHistogram.Recorder interval = new org.HdrHistogram.Recorder(HIGHEST_MICROS, 3);
     private final Histogram total = new Histogram(HIGHEST_MICROS, 3);
     private Histogram recycled;
@@ -149,7 +150,16 @@ public final class Recorder {
      * Forgets everything recorded so far (the end of a warm-up); the request budget and
      * counter references stay valid.
      */
+    /**
+     * Which measurement a request belongs to: {@link #reset()} starts the next, and requests
+     * sent before it (a warm-up's, still in flight) are then not recorded (see {@code LoadRun.get}).
+     */
+    public long generation() {
+        return generation;
+    }
+
     public synchronized void reset() {
+        generation++;
         interval.reset();
         total.reset();
         outcomes.clear();

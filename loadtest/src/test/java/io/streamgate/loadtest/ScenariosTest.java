@@ -121,9 +121,15 @@ class ScenariosTest {
         assertThat(t.get("name").asText()).isEqualTo("gateway");
         assertThat(t.get("url").asText()).endsWith("/live/demo/master.m3u8");
         assertThat(t.get("requests").asLong()).isBetween(1L, 401L); // never more than the schedule
-        assertThat(t.get("statusCounts").get("200").asLong()).isEqualTo(t.get("requests").asLong());
-        assertThat(t.get("errors").asLong()).isZero();
-        assertThat(t.get("errorsByStatus").size()).isZero();
+        // a client that fell behind its schedule (a busy machine) reports the rest as unsent, never
+        // as a failure of the gateway
+        long unsent = t.get("statusCounts").path("unsent").asLong(0);
+        assertThat(t.get("statusCounts").path("200").asLong(0)).isPositive();
+        assertThat(t.get("statusCounts").path("200").asLong(0) + unsent).isEqualTo(t.get("requests").asLong());
+        assertThat(t.get("errors").asLong()).isEqualTo(unsent);
+        java.util.List<String> errorKinds = new java.util.ArrayList<>();
+        t.get("errorsByStatus").fieldNames().forEachRemaining(errorKinds::add);
+        assertThat(errorKinds).isSubsetOf("unsent");
         assertThat(t.get("throughput").asDouble()).isPositive();
         assertThat(t.get("bytes").asLong()).isPositive();
         assertSanePercentiles(t);

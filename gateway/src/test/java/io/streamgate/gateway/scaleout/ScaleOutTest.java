@@ -65,9 +65,10 @@ class ScaleOutTest {
     }
 
     private GatewayServer replica(String replay, int adminPort, java.net.URI redisUri) throws Exception {
+        // a Redis call may take 200 ms on a busy machine: 2 s before a store error (a 503), not 200 ms
         String yaml = "listen: {host: 127.0.0.1, port: 0}\nwarmup: {verifications: 0}\nadmin: {host: 127.0.0.1, port: " + adminPort + "}\n"
                 + "keys: [{kid: k1, file: key.pem}]\n"
-                + "replay: {store: redis, redis: '" + redisUri + "', timeout: 200ms, lease: 1s, " + replay + "}\n"
+                + "replay: {store: redis, redis: '" + redisUri + "', timeout: 2s, lease: 1s, " + replay + "}\n"
                 + "hls: {sessionSecret: 'shared-by-all-replicas-0123'}\n"
                 + "routes:\n"
                 + "  - {name: hls, path: /live/, type: hls, upstream: '" + origin.httpBase() + "/live/'}\n"

@@ -70,11 +70,12 @@ class SessionsScaleOutTest {
 
     /** A replica on {@code clock}, with more {@code hls} settings (e.g. {@code sessionTtl: 30s}). */
     private GatewayServer replica(String replay, Clock clock, String hls) throws Exception {
+        // a Redis call may take 200 ms on a busy machine: 2 s before a store error (a 503), not 200 ms
         String yaml = "listen: {host: 127.0.0.1, port: 0}\nwarmup: {verifications: 0}\n"
                 + "admin: {host: 127.0.0.1, port: 0}\n"
                 + "keys: [{kid: k1, file: key.pem}]\n"
                 + "verify: {leeway: 0s}\n"
-                + "replay: {store: redis, redis: '" + redis.uri() + "', timeout: 200ms, lease: 1s, " + replay + "}\n"
+                + "replay: {store: redis, redis: '" + redis.uri() + "', timeout: 2s, lease: 1s, " + replay + "}\n"
                 + "hls: {sessionSecret: 'shared-by-all-replicas-0123'" + (hls.isEmpty() ? "" : ", " + hls) + "}\n"
                 + "routes:\n"
                 + "  - {name: hls, path: /live/, type: hls, upstream: '" + origin.httpBase() + "/live/',"
