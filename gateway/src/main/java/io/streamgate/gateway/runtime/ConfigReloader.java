@@ -246,7 +246,14 @@ public final class ConfigReloader implements AutoCloseable {
                         default -> null;
                     });
             Object hup = signalClass.getConstructor(String.class).newInstance("HUP");
-            signalClass.getMethod("handle", signalClass, handlerClass).invoke(null, hup, handler);
+            Object before = signalClass.getMethod("handle", signalClass, handlerClass).invoke(null, hup, handler);
+            if (before != null && before == handlerClass.getField("SIG_IGN").get(null)) {
+                // the JVM leaves a signal the process was started ignoring (nohup) ignored, and says so
+                // only by answering SIG_IGN: nothing was installed
+                LOG.warn("SIGHUP cannot reload here (this process was started with SIGHUP ignored, e.g. under "
+                        + "nohup); use POST /reload on the admin listener");
+                return false;
+            }
             LOG.info("SIGHUP reloads the configuration");
             return true;
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
