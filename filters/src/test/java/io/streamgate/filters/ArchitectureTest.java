@@ -2,14 +2,13 @@ package io.streamgate.filters;
 
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
-import com.tngtech.archunit.core.importer.ClassFileImporter;
-import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
+
+import io.streamgate.filters.testing.ArchitectureChecks;
 
 /**
  * The library's arrows run one way: {@code core} (shared types) ← pipeline steps ← the
@@ -18,8 +17,7 @@ import com.tngtech.archunit.lang.ArchRule;
  */
 class ArchitectureTest {
     private static final String BASE = "io.streamgate.filters";
-    private static final JavaClasses MAIN = new ClassFileImporter()
-            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages(BASE);
+    private static final JavaClasses MAIN = ArchitectureChecks.mainClasses(BASE);
 
     static ArchRule noCycles() {
         return slices().matching("io.streamgate.(**)").should().beFreeOfCycles(); // one slice per package, the root too
@@ -54,13 +52,6 @@ class ArchitectureTest {
     /** The rules can fail: a class of {@code core} that reaches up to the orchestrator breaks both. */
     @Test
     void anArrowDrawnBackwardsFails() {
-        JavaClasses withProbe = new ClassFileImporter()
-                .withImportOption(at -> ImportOption.Predefined.DO_NOT_INCLUDE_TESTS.includes(at)
-                        || at.contains("BackwardsArrowProbe"))
-                .importPackages(BASE);
-        assertThatThrownBy(() -> layers().check(withProbe)).isInstanceOf(AssertionError.class)
-                .hasMessageContaining("BackwardsArrowProbe");
-        assertThatThrownBy(() -> noCycles().check(withProbe)).isInstanceOf(AssertionError.class)
-                .hasMessageContaining("BackwardsArrowProbe");
+        ArchitectureChecks.eachFailsOnTheBackwardsProbe(BASE, layers(), noCycles());
     }
 }

@@ -2,14 +2,13 @@ package io.streamgate.gateway;
 
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
-import com.tngtech.archunit.core.importer.ClassFileImporter;
-import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
+
+import io.streamgate.filters.testing.ArchitectureChecks;
 
 /**
  * The gateway's arrows run one way: cli → runtime → features (proxy, hls, dash, websocket,
@@ -20,8 +19,7 @@ import com.tngtech.archunit.lang.ArchRule;
  */
 class ArchitectureTest {
     private static final String BASE = "io.streamgate.gateway";
-    private static final JavaClasses MAIN = new ClassFileImporter()
-            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages(BASE);
+    private static final JavaClasses MAIN = ArchitectureChecks.mainClasses(BASE);
 
     static ArchRule noCycles() {
         return slices().matching(BASE + ".(**)").should().beFreeOfCycles();
@@ -55,13 +53,6 @@ class ArchitectureTest {
     /** The rules can fail: an edge class that reaches up to the runtime breaks both. */
     @Test
     void anArrowDrawnBackwardsFails() {
-        JavaClasses withProbe = new ClassFileImporter()
-                .withImportOption(at -> ImportOption.Predefined.DO_NOT_INCLUDE_TESTS.includes(at)
-                        || at.contains("BackwardsArrowProbe"))
-                .importPackages(BASE);
-        assertThatThrownBy(() -> layers().check(withProbe)).isInstanceOf(AssertionError.class)
-                .hasMessageContaining("BackwardsArrowProbe");
-        assertThatThrownBy(() -> noCycles().check(withProbe)).isInstanceOf(AssertionError.class)
-                .hasMessageContaining("BackwardsArrowProbe");
+        ArchitectureChecks.eachFailsOnTheBackwardsProbe(BASE, layers(), noCycles());
     }
 }
