@@ -52,9 +52,9 @@ public final class ConfigLoader {
     public GatewayConfig load(Path file) {
         String text;
         try {
-            text = Files.readString(file);
+            text = ConfigFiles.readText(file); // bounded: a config file is never near 1 MiB
         } catch (IOException e) {
-            throw new ConfigException(List.of(file + ": cannot read: " + e.getMessage()));
+            throw new ConfigException(List.of(unreadable(file, e)));
         }
         Path base = file.toAbsolutePath().getParent();
         return parse(text, base);
@@ -72,15 +72,19 @@ public final class ConfigLoader {
     public Checked check(Path file) {
         String text;
         try {
-            text = Files.readString(file);
+            text = ConfigFiles.readText(file);
         } catch (IOException e) {
-            return new Checked(null, List.of(), List.of(file + ": cannot read: " + e.getMessage()));
+            return new Checked(null, List.of(), List.of(unreadable(file, e)));
         }
         try {
             return parseAll(text, file.toAbsolutePath().getParent());
         } catch (ConfigException e) {
             return new Checked(null, List.of(), e.problems());
         }
+    }
+
+    private static String unreadable(Path file, IOException e) {
+        return e instanceof ConfigFiles.TooLargeException ? e.getMessage() : file + ": cannot read: " + ConfigFiles.why(e);
     }
 
     /** Parses YAML text; relative paths resolve against {@code baseDir}. */

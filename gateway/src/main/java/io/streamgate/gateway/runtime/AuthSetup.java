@@ -1,7 +1,5 @@
 package io.streamgate.gateway.runtime;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Clock;
 
 import io.streamgate.filters.Authorizer;
@@ -16,6 +14,7 @@ import io.streamgate.filters.replay.ReplayGuard;
 import io.streamgate.filters.replay.ReplayStore;
 import io.streamgate.filters.session.MemorySessionStore;
 import io.streamgate.filters.session.Sessions;
+import io.streamgate.gateway.config.ConfigFiles;
 import io.streamgate.gateway.config.GatewayConfig;
 
 /**
@@ -67,11 +66,8 @@ public final class AuthSetup {
         }
         for (GatewayConfig.KeySource k : config.keys()) {
             if (k.file() != null) {
-                try {
-                    kb.addStatic(Files.readString(k.file()), k.kid(), k.path(), k.file().toString());
-                } catch (IOException e) {
-                    throw new ConfigException(k.path() + ".file", "cannot read " + k.file() + ": " + e.getMessage());
-                }
+                // bounded: a key file pointing at /dev/zero is a problem naming keys[i].file, not an OutOfMemoryError
+                kb.addStatic(ConfigFiles.read(k.file(), k.path() + ".file"), k.kid(), k.path(), k.file().toString());
             } else {
                 kb.addRemote(k.jwks(), k.path(), k.refresh(), k.minRefetch(), k.timeout());
             }
