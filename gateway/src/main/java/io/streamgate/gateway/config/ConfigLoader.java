@@ -22,6 +22,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import io.streamgate.filters.core.ClientAddress;
 import io.streamgate.filters.core.ConfigException;
+import io.streamgate.filters.core.Redaction;
 import io.streamgate.filters.crypto.CryptoProvider;
 import io.streamgate.filters.crypto.JwsAlgorithm;
 import io.streamgate.filters.replay.ReplayMode;
@@ -351,13 +352,14 @@ public final class ConfigLoader {
         URI redisUri = null;
         // checked with Lettuce's own parser: multi-host forms (sentinels, cluster seeds) have no single host
         String redisProblem = io.streamgate.filters.redis.RedisReplayStore.problem(redis);
+        // the value is shown without its password (nor the parser's words with it): errors reach logs and terminals
         if (redisProblem != null) {
-            n.problem("redis", redisProblem + ": \"" + redis + "\"");
+            n.problem("redis", Redaction.scrub(redisProblem, redis) + ": \"" + Redaction.url(redis) + "\"");
         } else {
             try {
                 redisUri = new URI(redis);
             } catch (URISyntaxException e) {
-                n.problem("redis", "not a URI: \"" + redis + "\"");
+                n.problem("redis", "not a URI: \"" + Redaction.url(redis) + "\"");
             }
         }
         String onError = n.string("onStoreError", "deny");
@@ -542,12 +544,13 @@ public final class ConfigLoader {
             URI u = new URI(value);
             if (u.getScheme() == null || !schemes.contains(u.getScheme().toLowerCase(Locale.ROOT))
                     || u.getHost() == null) {
-                n.problem(key, "not a URL: \"" + value + "\" (expected " + String.join("/", new java.util.TreeSet<>(schemes)) + ")");
+                n.problem(key, "not a URL: \"" + Redaction.url(value) + "\" (expected "
+                        + String.join("/", new java.util.TreeSet<>(schemes)) + ")");
                 return null;
             }
             return u;
         } catch (URISyntaxException e) {
-            n.problem(key, "not a URL: \"" + value + "\"");
+            n.problem(key, "not a URL: \"" + Redaction.url(value) + "\"");
             return null;
         }
     }

@@ -126,6 +126,11 @@ public record GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, Ve
     }
 
     public record Tls(Path keystore, String password) {
+        /** Never the password: records print their components. */
+        @Override
+        public String toString() {
+            return "Tls[keystore=" + keystore + ", password=" + (password.isEmpty() ? "none" : "set") + "]";
+        }
     }
 
     /**
@@ -161,6 +166,15 @@ public record GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, Ve
                          Duration timeout, String keyPrefix, Duration lease,
                          io.streamgate.filters.replay.ReplayGuard.Options options) {
         public enum Store { MEMORY, REDIS }
+
+        /** Never the Redis password: records print their components. */
+        @Override
+        public String toString() {
+            return "Replay[mode=" + mode + ", maxSessions=" + maxSessions + ", store=" + store + ", redis="
+                    + (redis == null ? null : io.streamgate.filters.core.Redaction.url(redis.toString()))
+                    + ", allowOnStoreError=" + allowOnStoreError + ", timeout=" + timeout + ", keyPrefix=" + keyPrefix
+                    + ", lease=" + lease + ", options=" + options + "]";
+        }
     }
 
     /**
@@ -170,6 +184,13 @@ public record GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, Ve
      */
     public record Hls(String sessionSecret, Duration sessionTtl, int maxPlaylistBytes, Duration shieldMaxAge,
                       Duration sessionMaxAge) {
+        /** Never the session secret: records print their components. */
+        @Override
+        public String toString() {
+            return "Hls[sessionSecret=" + (sessionSecret.isEmpty() ? "random" : "set") + ", sessionTtl=" + sessionTtl
+                    + ", maxPlaylistBytes=" + maxPlaylistBytes + ", shieldMaxAge=" + shieldMaxAge + ", sessionMaxAge="
+                    + sessionMaxAge + "]";
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import java.time.Clock;
 import io.streamgate.filters.Authorizer;
 import io.streamgate.filters.core.ClientAddress;
 import io.streamgate.filters.core.ConfigException;
+import io.streamgate.filters.core.Redaction;
 import io.streamgate.filters.crypto.SignatureVerifier;
 import io.streamgate.filters.keys.KeyRegistry;
 import io.streamgate.filters.metrics.StreamGateMetrics;
@@ -129,8 +130,10 @@ public final class AuthSetup {
                 return RedisReplayStore.connect(config.replay().redis(), config.replay().keyPrefix(),
                         config.replay().timeout(), clock);
             } catch (RuntimeException e) {
-                throw new ConfigException("replay.redis", "cannot connect to " + config.replay().redis() + ": "
-                        + e.getMessage());
+                // never the password: this line reaches the log, the terminal and POST /reload's answer
+                String url = config.replay().redis().toString();
+                throw new ConfigException("replay.redis", "cannot connect to " + Redaction.url(url) + ": "
+                        + Redaction.scrub(String.valueOf(e.getMessage()), url));
             }
         }
         return new MemoryReplayStore(clock, 2_000_000);
