@@ -42,7 +42,8 @@ import io.streamgate.gateway.config.Durations;
  * on this replica only and says so ({@code "scope": "local"}). Bad bodies (not one strict JSON
  * object: a field twice or content after it included; unknown fields, none or two of the kinds,
  * a bad ttl, more than 16 KiB) are {@code 400 malformed_request} with what is wrong in
- * {@code detail}, and change nothing.
+ * {@code detail}, and change nothing. A {@code POST} without {@code Content-Type:
+ * application/json} is {@code 415} ({@link AdminAccess}).
  */
 public final class Revocations {
     public static final String PATH = "/revocations";
@@ -71,6 +72,11 @@ public final class Revocations {
         String path = Request.getPathInContext(request);
         String method = request.getMethod();
         if (path.equals(PATH) && "POST".equals(method)) {
+            if (!AdminAccess.declaresJson(request)) {
+                // a revocation always has a body, and only a JSON one (no form or text/plain post from a web page)
+                AdminHandler.unsupportedMediaType(response, callback);
+                return true;
+            }
             if (request.getLength() > MAX_BODY) {
                 io.streamgate.gateway.edge.Answers.drainThen(request,
                         () -> bad(response, callback, "the body is larger than 16 KiB"));

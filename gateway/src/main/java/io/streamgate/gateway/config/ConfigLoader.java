@@ -195,7 +195,7 @@ public final class ConfigLoader {
     }
 
     private GatewayConfig.Admin admin(ConfigNode n) {
-        n.expectObject(Set.of("enabled", "host", "port", "token"));
+        n.expectObject(Set.of("enabled", "host", "port", "token", "hosts"));
         boolean enabledWritten = n.has("enabled");
         boolean enabled = n.bool("enabled", true);
         String host = n.string("host", "127.0.0.1");
@@ -209,7 +209,53 @@ public final class ConfigLoader {
                     + (port == 0 && !enabledWritten
                             ? " (admin.port: 0 no longer turns the admin listener off: admin.enabled: false does)" : ""));
         }
-        return new GatewayConfig.Admin(host, port, token, enabled, enabledWritten);
+        return new GatewayConfig.Admin(host, port, token, enabled, enabledWritten, adminHosts(n.child("hosts")));
+    }
+
+    private static final java.util.regex.Pattern HOST_NAME = java.util.regex.Pattern.compile(
+            "[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*");
+    private static final java.util.regex.Pattern IP_LITERAL = java.util.regex.Pattern.compile("[0-9a-f:.]+");
+
+    /** True for an IPv6 literal; in brackets, {@code InetAddress} never asks DNS. */
+    private static boolean isIpv6Literal(String h) {
+        try {
+            return java.net.InetAddress.getByName("[" + h + "]") instanceof java.net.Inet6Address
+                    || h.startsWith("::ffff:");
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /**
+     * {@code admin.hosts}: the {@code Host} names the admin listener answers to besides its
+     * address and loopback (e.g. a Kubernetes Service name Prometheus scrapes by). Each a name
+     * or an IP address, without scheme or port; kept lower case, without a trailing dot or
+     * IPv6 brackets.
+     */
+    private static List<String> adminHosts(ConfigNode list) {
+        List<String> out = new ArrayList<>();
+        for (ConfigNode e : list.elements()) {
+            String v = e.text();
+            if (v == null) {
+                continue;
+            }
+            String h = v.strip().toLowerCase(Locale.ROOT);
+            if (h.startsWith("[") && h.endsWith("]")) {
+                h = h.substring(1, h.length() - 1);
+            }
+            if (h.endsWith(".")) {
+                h = h.substring(0, h.length() - 1);
+            }
+            boolean ok = h.length() <= 253 && (HOST_NAME.matcher(h).matches()
+                    || (h.contains(":") && IP_LITERAL.matcher(h).matches() && isIpv6Literal(h)));
+            if (!ok) {
+                e.problem("a host name or IP address, without scheme, port or wildcard (e.g. streamgate-admin.monitoring.svc), was \""
+                        + v + "\"");
+            } else if (!out.contains(h)) {
+                out.add(h);
+            }
+        }
+        return out;
     }
 
     /** True for a loopback literal or name ({@code 127.0.0.0/8}, {@code ::1}, {@code localhost}); no DNS lookup. */
