@@ -145,6 +145,17 @@ public final class Demo implements AutoCloseable {
         return token;
     }
 
+    /**
+     * Why the demo's admin API has no token, and when one is needed: printed under the admin
+     * commands. Without {@code admin.token}, whoever reaches the admin port can revoke viewers and
+     * reload the configuration; on loopback that is this machine's users and programs only (web
+     * pages are refused by the listener), elsewhere it would be the network.
+     */
+    static final String ADMIN_NOTE = "The admin API above (revocations, reload) has no token here: it listens on "
+            + "127.0.0.1 only, and refuses web pages (other sites, other Host names).\n"
+            + "Off loopback set admin.token (e.g. ${SG_ADMIN_TOKEN}; the gateway refuses to start without one), "
+            + "else anyone who reaches the port can revoke viewers and reload the configuration.";
+
     /** What {@code streamgate demo} prints: URLs, the token and commands that play through the gateway. */
     public void printWelcome(PrintStream out) {
         String gw = gateway.uri().toString();
@@ -185,10 +196,12 @@ public final class Demo implements AutoCloseable {
         out.println("Revoke the player page's viewer (the page shows 401 revoked within a few seconds):");
         out.println("  java -jar gateway/target/streamgate.jar revoke --admin " + admin + " --sub " + PLAYER_SUB
                 + " --ttl 10m");
-        out.println("  curl -i -X POST " + admin + "/revocations -d '{\"sub\":\"" + PLAYER_SUB
-                + "\",\"ttl\":\"10m\"}'");
+        out.println("  curl -i -X POST " + admin + "/revocations -H 'Content-Type: application/json' -d '{\"sub\":\""
+                + PLAYER_SUB + "\",\"ttl\":\"10m\"}'");
         out.println("  curl -s " + admin + "/revocations      # then lift it: curl -X DELETE " + admin
                 + "/revocations/<id>");
+        out.println();
+        out.println(ADMIN_NOTE);
         out.println();
     }
 

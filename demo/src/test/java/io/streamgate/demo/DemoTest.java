@@ -71,6 +71,34 @@ class DemoTest {
         assertThat(printed).contains("  npx -y wscat -c \"ws://");
     }
 
+    /** Runs a printed shell line with the system's curl, and returns its output. */
+    private static String shell(String line) throws Exception {
+        Process p = new ProcessBuilder("/bin/sh", "-c", line.strip()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return out;
+    }
+
+    @Test
+    void printedCurlRevocationIsAcceptedAndTheWelcomeSaysWhyATokenMattersOffLoopback() throws Exception {
+        // printed beside the admin URL: why this admin API has no token, and when one is needed
+        assertThat(printed).contains(Demo.ADMIN_NOTE);
+        assertThat(Demo.ADMIN_NOTE).contains("127.0.0.1 only", "Off loopback set admin.token",
+                "anyone who reaches the port can revoke viewers");
+        String post = printed.lines().filter(l -> l.contains("curl -i -X POST ")).findFirst().orElseThrow();
+        assertThat(post).as("the admin API takes changes as JSON only").contains("-H 'Content-Type: application/json'");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/curl"))
+                || java.nio.file.Files.isExecutable(java.nio.file.Path.of("/bin/curl")), "no curl on this machine");
+        String answer = shell(post);
+        assertThat(answer).as(answer).contains("HTTP/1.1 201");
+        Matcher id = Pattern.compile("\\{\"id\":\"([^\"]+)\"").matcher(answer);
+        assertThat(id.find()).isTrue();
+        // and lifted as printed
+        String lift = printed.lines().filter(l -> l.contains("curl -X DELETE ")).findFirst().orElseThrow();
+        String delete = lift.substring(lift.indexOf("curl -X DELETE ")).replace("<id>", id.group(1));
+        assertThat(shell("curl -s -o /dev/null -w '%{http_code}' " + delete.substring("curl ".length()))).isEqualTo("204");
+    }
+
     @Test
     void printedCurlCommandPlaysThePlaylistAndSegments() throws Exception {
         String master = printedUrl("curl -i \"" + demo.gateway().uri() + "/live/demo/master.m3u8?token=$TOKEN");

@@ -202,7 +202,7 @@ public final class KeyRegistry implements AutoCloseable {
         }
         for (RemoteJwks r : remotes) {
             for (VerificationKey k : r.keys()) {
-                out.add(info(k, r.uri().toString()));
+                out.add(info(k, r.shown())); // never a URL's secrets
             }
         }
         return out;

@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 
+import io.streamgate.filters.core.Redaction;
 import io.streamgate.filters.metrics.StreamGateMetrics;
 
 /**
@@ -46,6 +47,8 @@ public final class RemoteJwks implements AutoCloseable {
     static final int MAX_BYTES = 1 << 20;
 
     private final URI uri;
+    /** The URL as logs and {@code /keys} show it: no userinfo password, no query values ({@link Redaction}). */
+    private final String shown;
     private final String source;
     private final long refreshNanos;
     private final long minRefetchNanos;
@@ -70,6 +73,7 @@ public final class RemoteJwks implements AutoCloseable {
                HttpClient http, Executor parseExecutor, ScheduledExecutorService scheduler,
                KeyParser parser, Ticker ticker, StreamGateMetrics metrics, Runnable onChange) {
         this.uri = uri;
+        this.shown = Redaction.url(uri.toString());
         this.source = source;
         this.refreshNanos = refresh.toNanos();
         this.minRefetchNanos = minRefetch.toNanos();
@@ -107,7 +111,7 @@ public final class RemoteJwks implements AutoCloseable {
             refreshIfDue();
         } catch (RuntimeException e) {
             // A throwing task would never run again: log and keep polling.
-            LOG.warn("JWKS {} ({}): refresh check failed", source, uri, e);
+            LOG.warn("JWKS {} ({}): refresh check failed", source, shown, e);
         }
     }
 
@@ -135,6 +139,11 @@ public final class RemoteJwks implements AutoCloseable {
 
     public URI uri() {
         return uri;
+    }
+
+    /** The URL as it may be shown (logs, {@code /keys}): without secrets. */
+    public String shown() {
+        return shown;
     }
 
     /**
@@ -222,7 +231,7 @@ public final class RemoteJwks implements AutoCloseable {
                             failed("no usable keys" + (parsed.problems().isEmpty() ? "" : ": " + parsed.problems()));
                         } else {
                             if (!parsed.problems().isEmpty()) {
-                                LOG.warn("JWKS {} ({}): skipped keys: {}", source, uri, parsed.problems());
+                                LOG.warn("JWKS {} ({}): skipped keys: {}", source, shown, parsed.problems());
                             }
                             boolean first = !loaded;
                             List<VerificationKey> next = keepEqual(parsed.keys(), keys);
@@ -232,9 +241,9 @@ public final class RemoteJwks implements AutoCloseable {
                             lastFetchFailed = false;
                             metrics.keyFetch(source, true);
                             if (first) {
-                                LOG.info("JWKS {} ({}): {} keys loaded", source, uri, keys.size());
+                                LOG.info("JWKS {} ({}): {} keys loaded", source, shown, keys.size());
                             } else if (changed) {
-                                LOG.info("JWKS {} ({}): keys changed, {} now", source, uri, keys.size());
+                                LOG.info("JWKS {} ({}): keys changed, {} now", source, shown, keys.size());
                             }
                             if (changed) {
                                 onChange.run();
@@ -326,7 +335,7 @@ public final class RemoteJwks implements AutoCloseable {
     private void failed(String why) {
         lastFetchFailed = true;
         metrics.keyFetch(source, false);
-        LOG.warn("JWKS {} ({}): fetch failed ({}); keeping {} last good keys", source, uri, why, keys.size());
+        LOG.warn("JWKS {} ({}): fetch failed ({}); keeping {} last good keys", source, shown, why, keys.size());
     }
 
     @Override

@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamgate.filters.Authorizer;
 import io.streamgate.filters.replay.ReplayMode;
+import io.streamgate.gateway.config.GatewayConfig;
 
 /**
  * The admin listener's endpoints. Open to anyone who reaches the listener: {@code /metrics}
@@ -31,6 +32,13 @@ import io.streamgate.filters.replay.ReplayMode;
  * {@link #secured(String, Request.Handler)} and sits behind {@code admin.token}: when a token
  * is configured, a request without {@code Authorization: Bearer <admin.token>} is answered
  * {@code 401} JSON before the endpoint sees it.
+ *
+ * <p>Before any of that ({@link AdminAccess}): a request whose {@code Host} does not name the
+ * listener is {@code 421 admin_host_not_allowed} (DNS rebinding), except {@code /healthz} and
+ * {@code /readyz}, which reveal nothing and which probes (kubelet, load balancers) must reach
+ * whatever name they use. A mutation of a secured endpoint from another site is
+ * {@code 403 cross_site_request}; one whose body is not JSON is {@code 415
+ * unsupported_media_type} (after the token check).
  */
 public final class AdminHandler extends Handler.Abstract {
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -39,7 +47,7 @@ public final class AdminHandler extends Handler.Abstract {
     private final PrometheusMeterRegistry registry;
     private final Supplier<Authorizer> authorizer;
     private final java.util.function.BooleanSupplier warm;
-    private final Supplier<String> token;
+    private final Supplier<GatewayConfig.Admin> settings;
     private final Map<String, Request.Handler> secured = new ConcurrentHashMap<>();
     /** The header naming an answer's request, as on the public listener. */
     public static final String REQUEST_ID = "X-Request-Id";
@@ -47,14 +55,14 @@ public final class AdminHandler extends Handler.Abstract {
     /**
      * @param authorizer the authorizer in force (a reload replaces it)
      * @param warm       true once the warm start is done (see {@code warmup} in the config)
-     * @param token      the {@code admin.token} in force, empty for none (a reload may change it)
+     * @param settings   the {@code admin} settings in force: {@code token} and {@code hosts} follow a reload
      */
     public AdminHandler(PrometheusMeterRegistry registry, Supplier<Authorizer> authorizer,
-                        java.util.function.BooleanSupplier warm, Supplier<String> token) {
+                        java.util.function.BooleanSupplier warm, Supplier<GatewayConfig.Admin> settings) {
         this.registry = registry;
         this.authorizer = authorizer;
         this.warm = warm;
-        this.token = token;
+        this.settings = settings;
     }
 
     /**
@@ -72,6 +80,12 @@ public final class AdminHandler extends Handler.Abstract {
         String path = Request.getPathInContext(request);
         // every admin answer names its request; audit lines (revocations, reloads) carry the same id
         response.getHeaders().put(REQUEST_ID, io.streamgate.filters.http.Denial.newRequestId());
+        GatewayConfig.Admin admin = settings.get();
+        // probes reach health whatever Host they send; everything else only under a name of this listener
+        if (!path.equals("/healthz") && !path.equals("/readyz") && !AdminAccess.hostNamesListener(request, admin)) {
+            error(response, callback, 421, "misdirected_request", "admin_host_not_allowed");
+            return true;
+        }
         switch (path) {
             case "/metrics" -> {
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
@@ -88,9 +102,17 @@ public final class AdminHandler extends Handler.Abstract {
             });
             default -> {
                 Request.Handler endpoint = endpoint(path);
+                boolean mutation = AdminAccess.isMutation(request.getMethod());
+                String crossSite = mutation ? AdminAccess.crossSite(request) : null;
                 if (endpoint == null) {
                     error(response, callback, 404, "not_found", null);
-                } else if (authenticated(request, response, callback)) {
+                } else if (crossSite != null) {
+                    error(response, callback, 403, "forbidden", crossSite);
+                } else if (!authenticated(request, response, callback, admin.token())) {
+                    return true; // answered 401
+                } else if (mutation && !AdminAccess.jsonOrNoBody(request)) {
+                    unsupportedMediaType(response, callback);
+                } else {
                     try {
                         if (!endpoint.handle(request, response, callback)) {
                             error(response, callback, 404, "not_found", null);
@@ -119,8 +141,7 @@ public final class AdminHandler extends Handler.Abstract {
      * the request carries it; otherwise answers {@code 401} and returns false. Compared in
      * constant time (over SHA-256 digests, so not even the length leaks).
      */
-    private boolean authenticated(Request request, Response response, Callback callback) {
-        String expected = token.get();
+    private boolean authenticated(Request request, Response response, Callback callback, String expected) {
         if (expected == null || expected.isEmpty()) {
             return true;
         }
@@ -180,6 +201,13 @@ public final class AdminHandler extends Handler.Abstract {
             });
             return true;
         };
+    }
+
+    /** {@code 415}: a mutation's body must be JSON ({@code Content-Type: application/json}). */
+    static void unsupportedMediaType(Response response, Callback callback) {
+        send(response, callback, 415, JSON.createObjectNode().put("error", "invalid_request")
+                .put("reason", "unsupported_media_type")
+                .put("detail", "send the body as Content-Type: application/json").toString());
     }
 
     /** Writes an error answer: {@code {"error": error, "reason": reason}} (no reason when null), never cached. */

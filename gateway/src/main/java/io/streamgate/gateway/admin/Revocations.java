@@ -1,6 +1,5 @@
 package io.streamgate.gateway.admin;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Iterator;
@@ -40,9 +39,11 @@ import io.streamgate.gateway.config.Durations;
  * A revocation is stored in the replay store (memory: until restart; Redis: until its ttl)
  * and in force on every replica sharing it within a second. When the store fails,
  * {@code onStoreError: deny} answers {@code 503} and changes nothing; {@code allow} applies it
- * on this replica only and says so ({@code "scope": "local"}). Bad bodies (not a JSON object,
- * unknown fields, none or two of the kinds, a bad ttl, more than 16 KiB) are {@code 400} with
- * what is wrong, and change nothing.
+ * on this replica only and says so ({@code "scope": "local"}). Bad bodies (not one strict JSON
+ * object: a field twice or content after it included; unknown fields, none or two of the kinds,
+ * a bad ttl, more than 16 KiB) are {@code 400 malformed_request} with what is wrong in
+ * {@code detail}, and change nothing. A {@code POST} without {@code Content-Type:
+ * application/json} is {@code 415} ({@link AdminAccess}).
  */
 public final class Revocations {
     public static final String PATH = "/revocations";
@@ -71,6 +72,11 @@ public final class Revocations {
         String path = Request.getPathInContext(request);
         String method = request.getMethod();
         if (path.equals(PATH) && "POST".equals(method)) {
+            if (!AdminAccess.declaresJson(request)) {
+                // a revocation always has a body, and only a JSON one (no form or text/plain post from a web page)
+                AdminHandler.unsupportedMediaType(response, callback);
+                return true;
+            }
             if (request.getLength() > MAX_BODY) {
                 io.streamgate.gateway.edge.Answers.drainThen(request,
                         () -> bad(response, callback, "the body is larger than 16 KiB"));
@@ -99,11 +105,11 @@ public final class Revocations {
     Revocation parse(byte[] bytes) {
         JsonNode o;
         try {
-            o = JSON.readTree(new String(bytes, StandardCharsets.UTF_8));
-        } catch (Exception e) {
-            throw new IllegalArgumentException("the body is not JSON");
+            o = io.streamgate.gateway.edge.StrictJson.parse(bytes); // no field twice, nothing after the object
+        } catch (io.streamgate.gateway.edge.StrictJson.MalformedException e) {
+            throw new IllegalArgumentException(e.getMessage());
         }
-        if (o == null || !o.isObject()) {
+        if (!o.isObject()) {
             throw new IllegalArgumentException("the body is not a JSON object");
         }
         for (Iterator<String> it = o.fieldNames(); it.hasNext(); ) {

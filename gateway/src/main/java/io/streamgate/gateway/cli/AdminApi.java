@@ -32,7 +32,8 @@ final class AdminApi {
         HttpRequest.Builder req = HttpRequest.newBuilder(admin.resolve(path)).timeout(Duration.ofSeconds(10))
                 .method(method, json == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(json));
-        if (json != null) {
+        if (json != null || !"GET".equals(method)) {
+            // the admin API takes a change only as JSON (or with no body), never a form or text/plain post
             req.header("Content-Type", "application/json");
         }
         if (adminToken != null && !adminToken.isEmpty()) {

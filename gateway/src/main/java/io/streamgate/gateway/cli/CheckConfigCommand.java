@@ -1,6 +1,5 @@
 package io.streamgate.gateway.cli;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -14,6 +13,7 @@ import io.streamgate.filters.crypto.CryptoProvider;
 import io.streamgate.filters.crypto.SignatureVerifier;
 import io.streamgate.filters.keys.KeyRegistry;
 import io.streamgate.filters.metrics.StreamGateMetrics;
+import io.streamgate.gateway.config.ConfigFiles;
 import io.streamgate.gateway.config.ConfigLoader;
 import io.streamgate.gateway.config.ConfigWarnings;
 import io.streamgate.gateway.config.GatewayConfig;
@@ -63,10 +63,11 @@ final class CheckConfigCommand implements Callable<Integer> {
                 continue;
             }
             try {
-                b.addStatic(Files.readString(k.file()), k.kid(), k.path());
+                // bounded, as the gateway reads it: a key file pointing at /dev/zero is a problem, not an OutOfMemoryError
+                b.addStatic(ConfigFiles.read(k.file(), k.path() + ".file"), k.kid(), k.path());
                 any = true;
-            } catch (IOException e) {
-                return List.of(k.path() + ".file: cannot read " + k.file() + ": " + e.getMessage());
+            } catch (ConfigException e) {
+                return e.problems();
             }
         }
         if (!any) {

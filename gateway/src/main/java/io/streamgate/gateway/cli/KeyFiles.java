@@ -1,6 +1,5 @@
 package io.streamgate.gateway.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;
 
@@ -19,12 +18,7 @@ final class KeyFiles {
 
     /** Reads a PKCS#8 private key of any supported type. */
     static PrivateKey readPrivateKey(Path file) {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (java.io.IOException e) {
-            throw new ConfigException("--key", "cannot read " + file + ": " + KeygenCommand.why(e));
-        }
+        String text = io.streamgate.gateway.config.ConfigFiles.read(file, "--key");
         try {
             return KeyPairs.readPrivateKeyPem(text);
         } catch (IllegalArgumentException e) {

@@ -105,16 +105,7 @@ final class KeygenCommand implements Callable<Integer> {
     }
 
     static String why(IOException e) {
-        if (e instanceof java.nio.file.AccessDeniedException) {
-            return "permission denied";
-        }
-        if (e instanceof java.nio.file.NoSuchFileException) {
-            return "no such file or directory";
-        }
-        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
-            return f.getReason(); // e.g. "Is a directory", "No space left on device", "Read-only file system"
-        }
-        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        return io.streamgate.gateway.config.ConfigFiles.why(e);
     }
 
     static KeyPair generate(String alg) {

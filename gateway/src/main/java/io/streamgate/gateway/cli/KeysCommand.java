@@ -4,7 +4,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.security.MessageDigest;
 import java.security.PublicKey;
 import java.security.interfaces.EdECPublicKey;
@@ -121,12 +120,7 @@ final class KeysCommand implements Callable<Integer> {
         int failed = 0;
         for (GatewayConfig.KeySource k : c.keys()) {
             if (k.file() != null) {
-                String text;
-                try {
-                    text = Files.readString(k.file());
-                } catch (java.io.IOException e) {
-                    throw new ConfigException(k.path() + ".file", "cannot read " + k.file() + ": " + KeygenCommand.why(e));
-                }
+                String text = io.streamgate.gateway.config.ConfigFiles.read(k.file(), k.path() + ".file");
                 for (VerificationKey key : parser.parse(text, k.kid(), k.path()).keys()) {
                     rows.add(row(key, k.path() + " file " + k.file()));
                 }

@@ -22,6 +22,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import io.streamgate.filters.core.ClientAddress;
 import io.streamgate.filters.core.ConfigException;
+import io.streamgate.filters.core.Redaction;
 import io.streamgate.filters.crypto.CryptoProvider;
 import io.streamgate.filters.crypto.JwsAlgorithm;
 import io.streamgate.filters.replay.ReplayMode;
@@ -52,9 +53,9 @@ public final class ConfigLoader {
     public GatewayConfig load(Path file) {
         String text;
         try {
-            text = Files.readString(file);
+            text = ConfigFiles.readText(file); // bounded: a config file is never near 1 MiB
         } catch (IOException e) {
-            throw new ConfigException(List.of(file + ": cannot read: " + e.getMessage()));
+            throw new ConfigException(List.of(unreadable(file, e)));
         }
         Path base = file.toAbsolutePath().getParent();
         return parse(text, base);
@@ -72,15 +73,19 @@ public final class ConfigLoader {
     public Checked check(Path file) {
         String text;
         try {
-            text = Files.readString(file);
+            text = ConfigFiles.readText(file);
         } catch (IOException e) {
-            return new Checked(null, List.of(), List.of(file + ": cannot read: " + e.getMessage()));
+            return new Checked(null, List.of(), List.of(unreadable(file, e)));
         }
         try {
             return parseAll(text, file.toAbsolutePath().getParent());
         } catch (ConfigException e) {
             return new Checked(null, List.of(), e.problems());
         }
+    }
+
+    private static String unreadable(Path file, IOException e) {
+        return e instanceof ConfigFiles.TooLargeException ? e.getMessage() : file + ": cannot read: " + ConfigFiles.why(e);
     }
 
     /** Parses YAML text; relative paths resolve against {@code baseDir}. */
@@ -190,7 +195,7 @@ public final class ConfigLoader {
     }
 
     private GatewayConfig.Admin admin(ConfigNode n) {
-        n.expectObject(Set.of("enabled", "host", "port", "token"));
+        n.expectObject(Set.of("enabled", "host", "port", "token", "hosts"));
         boolean enabledWritten = n.has("enabled");
         boolean enabled = n.bool("enabled", true);
         String host = n.string("host", "127.0.0.1");
@@ -204,7 +209,53 @@ public final class ConfigLoader {
                     + (port == 0 && !enabledWritten
                             ? " (admin.port: 0 no longer turns the admin listener off: admin.enabled: false does)" : ""));
         }
-        return new GatewayConfig.Admin(host, port, token, enabled, enabledWritten);
+        return new GatewayConfig.Admin(host, port, token, enabled, enabledWritten, adminHosts(n.child("hosts")));
+    }
+
+    private static final java.util.regex.Pattern HOST_NAME = java.util.regex.Pattern.compile(
+            "[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*");
+    private static final java.util.regex.Pattern IP_LITERAL = java.util.regex.Pattern.compile("[0-9a-f:.]+");
+
+    /** True for an IPv6 literal; in brackets, {@code InetAddress} never asks DNS. */
+    private static boolean isIpv6Literal(String h) {
+        try {
+            return java.net.InetAddress.getByName("[" + h + "]") instanceof java.net.Inet6Address
+                    || h.startsWith("::ffff:");
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /**
+     * {@code admin.hosts}: the {@code Host} names the admin listener answers to besides its
+     * address and loopback (e.g. a Kubernetes Service name Prometheus scrapes by). Each a name
+     * or an IP address, without scheme or port; kept lower case, without a trailing dot or
+     * IPv6 brackets.
+     */
+    private static List<String> adminHosts(ConfigNode list) {
+        List<String> out = new ArrayList<>();
+        for (ConfigNode e : list.elements()) {
+            String v = e.text();
+            if (v == null) {
+                continue;
+            }
+            String h = v.strip().toLowerCase(Locale.ROOT);
+            if (h.startsWith("[") && h.endsWith("]")) {
+                h = h.substring(1, h.length() - 1);
+            }
+            if (h.endsWith(".")) {
+                h = h.substring(0, h.length() - 1);
+            }
+            boolean ok = h.length() <= 253 && (HOST_NAME.matcher(h).matches()
+                    || (h.contains(":") && IP_LITERAL.matcher(h).matches() && isIpv6Literal(h)));
+            if (!ok) {
+                e.problem("a host name or IP address, without scheme, port or wildcard (e.g. streamgate-admin.monitoring.svc), was \""
+                        + v + "\"");
+            } else if (!out.contains(h)) {
+                out.add(h);
+            }
+        }
+        return out;
     }
 
     /** True for a loopback literal or name ({@code 127.0.0.0/8}, {@code ::1}, {@code localhost}); no DNS lookup. */
@@ -347,13 +398,14 @@ public final class ConfigLoader {
         URI redisUri = null;
         // checked with Lettuce's own parser: multi-host forms (sentinels, cluster seeds) have no single host
         String redisProblem = io.streamgate.filters.redis.RedisReplayStore.problem(redis);
+        // the value is shown without its password (nor the parser's words with it): errors reach logs and terminals
         if (redisProblem != null) {
-            n.problem("redis", redisProblem + ": \"" + redis + "\"");
+            n.problem("redis", Redaction.scrub(redisProblem, redis) + ": \"" + Redaction.url(redis) + "\"");
         } else {
             try {
                 redisUri = new URI(redis);
             } catch (URISyntaxException e) {
-                n.problem("redis", "not a URI: \"" + redis + "\"");
+                n.problem("redis", "not a URI: \"" + Redaction.url(redis) + "\"");
             }
         }
         String onError = n.string("onStoreError", "deny");
@@ -538,12 +590,13 @@ public final class ConfigLoader {
             URI u = new URI(value);
             if (u.getScheme() == null || !schemes.contains(u.getScheme().toLowerCase(Locale.ROOT))
                     || u.getHost() == null) {
-                n.problem(key, "not a URL: \"" + value + "\" (expected " + String.join("/", new java.util.TreeSet<>(schemes)) + ")");
+                n.problem(key, "not a URL: \"" + Redaction.url(value) + "\" (expected "
+                        + String.join("/", new java.util.TreeSet<>(schemes)) + ")");
                 return null;
             }
             return u;
         } catch (URISyntaxException e) {
-            n.problem(key, "not a URL: \"" + value + "\"");
+            n.problem(key, "not a URL: \"" + Redaction.url(value) + "\"");
             return null;
         }
     }

@@ -99,7 +99,7 @@ public record GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, Ve
                 || !java.util.Objects.equals(replay.redis(), running.replay.redis())
                 || !java.util.Objects.equals(replay.keyPrefix(), running.replay.keyPrefix());
         return new GatewayConfig(running.listen, new Admin(running.admin.host(), running.admin.port(), admin.token(),
-                        running.admin.enabled(), running.admin.enabledWritten()),
+                        running.admin.enabled(), running.admin.enabledWritten(), admin.hosts()),
                 keys, verify, tokens, storeChanged ? running.replay : replay, trustedProxies, crypto, hls,
                 running.proxy, routes, running.warmup,
                 new Log(running.log.level(), running.log.format(), log.access())); // access lines follow a reload
@@ -126,6 +126,11 @@ public record GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, Ve
     }
 
     public record Tls(Path keystore, String password) {
+        /** Never the password: records print their components. */
+        @Override
+        public String toString() {
+            return "Tls[keystore=" + keystore + ", password=" + (password.isEmpty() ? "none" : "set") + "]";
+        }
     }
 
     /**
@@ -134,13 +139,25 @@ public record GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, Ve
      * none) is the bearer token every admin endpoint but {@code /metrics}, {@code /healthz} and
      * {@code /readyz} requires. {@code enabledWritten} tells whether the file said
      * {@code admin.enabled} (port 0 used to turn the listener off: {@link ConfigWarnings}).
+     * {@code hosts}: further {@code Host} names (or addresses) the listener answers to besides
+     * its own address and loopback ({@code admin.hosts}; lower case, no port, no brackets).
      */
-    public record Admin(String host, int port, String token, boolean enabled, boolean enabledWritten) {
+    public record Admin(String host, int port, String token, boolean enabled, boolean enabledWritten,
+                        List<String> hosts) {
+        public Admin {
+            hosts = List.copyOf(hosts);
+        }
+
+        /** Without {@code admin.hosts}. */
+        public Admin(String host, int port, String token, boolean enabled, boolean enabledWritten) {
+            this(host, port, token, enabled, enabledWritten, List.of());
+        }
+
         /** Never the token itself: records print their components. */
         @Override
         public String toString() {
             return "Admin[enabled=" + enabled + ", host=" + host + ", port=" + port + ", token="
-                    + (token.isEmpty() ? "none" : "set") + "]";
+                    + (token.isEmpty() ? "none" : "set") + ", hosts=" + hosts + "]";
         }
     }
 
@@ -161,6 +178,15 @@ public record GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, Ve
                          Duration timeout, String keyPrefix, Duration lease,
                          io.streamgate.filters.replay.ReplayGuard.Options options) {
         public enum Store { MEMORY, REDIS }
+
+        /** Never the Redis password: records print their components. */
+        @Override
+        public String toString() {
+            return "Replay[mode=" + mode + ", maxSessions=" + maxSessions + ", store=" + store + ", redis="
+                    + (redis == null ? null : io.streamgate.filters.core.Redaction.url(redis.toString()))
+                    + ", allowOnStoreError=" + allowOnStoreError + ", timeout=" + timeout + ", keyPrefix=" + keyPrefix
+                    + ", lease=" + lease + ", options=" + options + "]";
+        }
     }
 
     /**
@@ -170,6 +196,13 @@ public record GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, Ve
      */
     public record Hls(String sessionSecret, Duration sessionTtl, int maxPlaylistBytes, Duration shieldMaxAge,
                       Duration sessionMaxAge) {
+        /** Never the session secret: records print their components. */
+        @Override
+        public String toString() {
+            return "Hls[sessionSecret=" + (sessionSecret.isEmpty() ? "random" : "set") + ", sessionTtl=" + sessionTtl
+                    + ", maxPlaylistBytes=" + maxPlaylistBytes + ", shieldMaxAge=" + shieldMaxAge + ", sessionMaxAge="
+                    + sessionMaxAge + "]";
+        }
     }
 
     /**

@@ -1,12 +1,11 @@
 package io.streamgate.gateway.runtime;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Clock;
 
 import io.streamgate.filters.Authorizer;
 import io.streamgate.filters.core.ClientAddress;
 import io.streamgate.filters.core.ConfigException;
+import io.streamgate.filters.core.Redaction;
 import io.streamgate.filters.crypto.SignatureVerifier;
 import io.streamgate.filters.keys.KeyRegistry;
 import io.streamgate.filters.metrics.StreamGateMetrics;
@@ -16,6 +15,7 @@ import io.streamgate.filters.replay.ReplayGuard;
 import io.streamgate.filters.replay.ReplayStore;
 import io.streamgate.filters.session.MemorySessionStore;
 import io.streamgate.filters.session.Sessions;
+import io.streamgate.gateway.config.ConfigFiles;
 import io.streamgate.gateway.config.GatewayConfig;
 
 /**
@@ -67,11 +67,8 @@ public final class AuthSetup {
         }
         for (GatewayConfig.KeySource k : config.keys()) {
             if (k.file() != null) {
-                try {
-                    kb.addStatic(Files.readString(k.file()), k.kid(), k.path(), k.file().toString());
-                } catch (IOException e) {
-                    throw new ConfigException(k.path() + ".file", "cannot read " + k.file() + ": " + e.getMessage());
-                }
+                // bounded: a key file pointing at /dev/zero is a problem naming keys[i].file, not an OutOfMemoryError
+                kb.addStatic(ConfigFiles.read(k.file(), k.path() + ".file"), k.kid(), k.path(), k.file().toString());
             } else {
                 kb.addRemote(k.jwks(), k.path(), k.refresh(), k.minRefetch(), k.timeout());
             }
@@ -133,8 +130,10 @@ public final class AuthSetup {
                 return RedisReplayStore.connect(config.replay().redis(), config.replay().keyPrefix(),
                         config.replay().timeout(), clock);
             } catch (RuntimeException e) {
-                throw new ConfigException("replay.redis", "cannot connect to " + config.replay().redis() + ": "
-                        + e.getMessage());
+                // never the password: this line reaches the log, the terminal and POST /reload's answer
+                String url = config.replay().redis().toString();
+                throw new ConfigException("replay.redis", "cannot connect to " + Redaction.url(url) + ": "
+                        + Redaction.scrub(String.valueOf(e.getMessage()), url));
             }
         }
         return new MemoryReplayStore(clock, 2_000_000);

@@ -1,7 +1,6 @@
 package io.streamgate.gateway.runtime;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,6 +30,7 @@ import org.slf4j.LoggerFactory;
 import io.streamgate.filters.core.ConfigException;
 import io.streamgate.filters.keys.KeyRegistry;
 import io.streamgate.filters.keys.VerificationKey;
+import io.streamgate.gateway.config.ConfigFiles;
 import io.streamgate.gateway.config.GatewayConfig;
 
 /**
@@ -57,8 +57,6 @@ import io.streamgate.gateway.config.GatewayConfig;
  */
 public final class ConfigReloader implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigReloader.class);
-    /** A key file larger than this is not read (no key file is anywhere near it). */
-    static final int MAX_KEY_FILE_BYTES = 1 << 20;
     /** After a watch event, how long to wait for more before checking (writes come in bursts). */
     private static final long SETTLE_MILLIS = 200;
 
@@ -165,7 +163,10 @@ public final class ConfigReloader implements AutoCloseable {
             }
             String text;
             try {
-                text = read(k.file());
+                text = ConfigFiles.readText(k.file());
+            } catch (ConfigFiles.TooLargeException e) {
+                // does not parse: refused and reported (once), the previous keys stay
+                text = "(" + e.getMessage() + ")";
             } catch (IOException e) {
                 continue; // e.g. between the two steps of a replacement: checked again on the next event or poll
             }
@@ -190,16 +191,6 @@ public final class ConfigReloader implements AutoCloseable {
                 LOG.warn("key file {} ({}) changed ({}) but is not usable; keeping its previous keys: {}", k.path(),
                         k.file(), trigger, String.join("; ", e.problems()));
             }
-        }
-    }
-
-    private static String read(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] b = in.readNBytes(MAX_KEY_FILE_BYTES + 1);
-            if (b.length > MAX_KEY_FILE_BYTES) {
-                return "(larger than " + MAX_KEY_FILE_BYTES + " bytes)"; // does not parse: refused and reported
-            }
-            return new String(b, StandardCharsets.UTF_8);
         }
     }
 

@@ -196,7 +196,7 @@ public final class GatewayServer implements AutoCloseable {
                 Map.of(Renewal.PATH, new Renewal(runtime::get, sessions, pool, clock)));
         java.util.concurrent.CompletableFuture<Void> warm = new java.util.concurrent.CompletableFuture<>();
         AdminHandler admins = admin == null ? null : new AdminHandler(registry, () -> runtime.get().authorizer(),
-                warm::isDone, () -> runtime.get().config().admin().token());
+                warm::isDone, () -> runtime.get().config().admin());
         if (admins != null) {
             // each a one-liner behind admin.token: admins.secured(path, handler)
             admins.secured("/reload", AdminHandler.json("POST", () -> reloader.reload("POST /reload")

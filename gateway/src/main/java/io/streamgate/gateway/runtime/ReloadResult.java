@@ -33,6 +33,7 @@ public record ReloadResult(boolean applied, List<String> problems, List<String> 
         GatewayConfig b = after.config();
         List<String> changed = new ArrayList<>();
         section(changed, "admin.token", a.admin().token(), b.admin().token());
+        section(changed, "admin.hosts", a.admin().hosts(), b.admin().hosts());
         section(changed, "verify", a.verify(), b.verify());
         section(changed, "tokens", a.tokens(), b.tokens());
         section(changed, "replay", a.replay(), b.replay());

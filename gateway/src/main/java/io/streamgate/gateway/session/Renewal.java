@@ -1,6 +1,5 @@
 package io.streamgate.gateway.session;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -64,8 +63,9 @@ import io.streamgate.gateway.edge.RouteTable;
  * 2026-12-07T21:13:18Z}); {@code 403 forbidden} when the token
  * grants none of the playable ones; {@code 401} with the reason when none can play.
  *
- * <p>Bad input changes nothing and is answered 4xx: a body that is not a JSON object of
- * exactly these fields, larger than 16 KiB, or not UTF-8 is {@code 400 malformed_request};
+ * <p>Bad input changes nothing and is answered 4xx: a body that is not one JSON object of
+ * exactly these fields (a field twice, or anything after the object, included), larger than
+ * 16 KiB, or not UTF-8 is {@code 400 malformed_request};
  * a bad {@code previous} or {@code session} is {@code 401} with its reason; no live session
  * is {@code 404 session_not_found}; another subject's token is {@code 403 forbidden}.
  */
@@ -162,8 +162,9 @@ public final class Renewal implements Endpoint {
     /** Exactly the known fields, all strings; {@code token} and one of {@code previous}/{@code session}. */
     static Body parse(byte[] bytes) {
         try {
-            JsonNode o = JSON.readTree(new String(bytes, StandardCharsets.UTF_8));
-            if (o == null || !o.isObject()) {
+            // strict: a field twice ("token" twice: which one?) or anything after the object is malformed
+            JsonNode o = io.streamgate.gateway.edge.StrictJson.parse(bytes);
+            if (!o.isObject()) {
                 return null;
             }
             for (Iterator<String> it = o.fieldNames(); it.hasNext(); ) {

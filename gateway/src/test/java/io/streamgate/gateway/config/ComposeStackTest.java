@@ -153,6 +153,8 @@ class ComposeStackTest {
             }
         }
         assertThat(targets).contains("gateway-1:" + admin, "gateway-2:" + admin);
+        // the admin listener answers only Host names of its own: the names Prometheus scrapes by are listed
+        assertThat(replicaConfig().admin().hosts()).contains("gateway-1", "gateway-2");
     }
 
     @Test

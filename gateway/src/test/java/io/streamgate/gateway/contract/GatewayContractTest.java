@@ -67,6 +67,7 @@ class GatewayContractTest extends AdapterContract {
     protected void revoke(String field, String value) throws Exception {
         java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
                 java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/revocations"))
+                        .header("Content-Type", "application/json")
                         .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"" + field + "\":\"" + value + "\"}"))
                         .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 201) {
