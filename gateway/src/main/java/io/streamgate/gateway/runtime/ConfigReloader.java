@@ -118,7 +118,10 @@ public final class ConfigReloader implements AutoCloseable {
             result = ReloadResult.rejected(e.problems());
         } catch (RuntimeException e) {
             LOG.error("config reload ({}) failed", trigger, e);
-            result = ReloadResult.rejected(List.of("(reload): " + e));
+            // the exception's text may quote a value of the config (a URL with its password): the
+            // answer names only its type, the log has the rest
+            result = ReloadResult.rejected(List.of("(reload): unexpected " + e.getClass().getSimpleName()
+                    + ", details in the gateway log"));
         }
         services.gwMetrics().configReload(result.applied());
         if (result.applied()) {
