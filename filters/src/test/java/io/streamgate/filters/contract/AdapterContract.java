@@ -505,6 +505,23 @@ public abstract class AdapterContract {
         assertThat(s.header("Referer")).allSatisfy(v -> assertThat(v).doesNotContain("token="));
     }
 
+    @Test
+    void methodOverrideHeadersNeverReachTheOrigin() throws Exception {
+        // an origin framework honouring one of these would run a DELETE the route never allowed
+        HttpResponse<String> r = get("/live/ev1/index.m3u8?token=" + token().sign(), "X-HTTP-Method-Override",
+                "DELETE", "X-HTTP-Method", "PUT", "x-method-override", "PATCH", "X-Other", "kept");
+        assertThat(r.statusCode()).isEqualTo(200);
+        RecordingBackend.Seen s = backend.last();
+        assertThat(s.method()).isEqualTo("GET");
+        for (String h : List.of("X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override")) {
+            assertThat(s.header(h)).as(h).isEmpty();
+        }
+        assertThat(s.headers()).as("header names the backend can list").doesNotContainKeys(
+                "x-http-method-override", "x-http-method", "x-method-override");
+        assertThat(s.everything()).doesNotContain("DELETE").doesNotContain("PUT").doesNotContain("PATCH");
+        assertThat(s.header("X-Other")).containsExactly("kept");
+    }
+
     // ---- one-time use is transactional ----
 
     @Test
