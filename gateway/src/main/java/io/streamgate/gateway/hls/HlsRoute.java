@@ -106,8 +106,18 @@ public final class HlsRoute implements RouteHandler {
             return;
         }
         String target = upstream.target(ex.path(), request.getHttpURI().getQuery());
-        // viewers share a fetch only when the origin would see the same request from each
+        // viewers share a fetch only when the origin would see the same request from each: the
+        // same view of the gateway, and the same values of the headers its answer varied by
         String key = target + '\n' + upstream.forwardedView(request);
+        java.util.List<String> varies = shield.varies(target);
+        if (!varies.isEmpty()) {
+            HttpFields sent = shieldHeaders(ex, request);
+            StringBuilder k = new StringBuilder(key);
+            for (String name : varies) {
+                k.append('\n').append(name).append(':').append(sent.getValuesList(name));
+            }
+            key = k.toString();
+        }
         PlaylistShield.Lookup lookup = shield.get(key, () -> fetch(ex, request, target));
         meters.shield(lookup.outcome().ordinal());
         boolean initiator = lookup.outcome() == PlaylistShield.Outcome.FETCHED;
@@ -123,23 +133,34 @@ public final class HlsRoute implements RouteHandler {
     private static final HttpHeader[] CONDITIONAL = {HttpHeader.IF_NONE_MATCH, HttpHeader.IF_MODIFIED_SINCE,
         HttpHeader.IF_MATCH, HttpHeader.IF_UNMODIFIED_SINCE, HttpHeader.IF_RANGE, HttpHeader.RANGE};
 
+    /**
+     * The headers the shield's upstream request carries for this viewer: its own (stripped), the
+     * claim and session headers, and no conditional one (one answer for everybody, not the first
+     * viewer's 304). Also what a viewer who joined a fetch is compared by when the answer varies.
+     */
+    private HttpFields shieldHeaders(Exchange ex, Request request) {
+        HttpFields.Mutable h = HttpFields.build();
+        upstream.copyHeaders(request, h, false);
+        if (ex.verdict() != null) {
+            upstream.claimHeaders(ex.verdict().token().claims(), h);
+        }
+        hooks.addHeaders(ex, request, h);
+        for (HttpHeader c : CONDITIONAL) {
+            h.remove(c);
+        }
+        return h;
+    }
+
     /** The one upstream request for a playlist, sent with the first viewer's (stripped) headers. */
     private java.util.concurrent.CompletableFuture<PlaylistShield.Fetched> fetch(Exchange ex, Request request,
                                                                                  String target) {
         long start = System.nanoTime();
         org.eclipse.jetty.client.Request up = client.newRequest(target).method("GET")
                 .idleTimeout(idleTimeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        HttpFields sent = shieldHeaders(ex, request);
         up.headers(h -> {
             h.clear();
-            upstream.copyHeaders(request, h, false);
-            if (ex.verdict() != null) {
-                upstream.claimHeaders(ex.verdict().token().claims(), h);
-            }
-            hooks.addHeaders(ex, request, h);
-            // one answer for everybody: not the first viewer's conditional one
-            for (HttpHeader c : CONDITIONAL) {
-                h.remove(c);
-            }
+            h.add(sent);
         });
         // the size cap, ours to detect: the answer is refused by its Content-Length, or once its
         // body passes the cap (chunked); the buffer behind it allows twice the cap, so it never
@@ -163,7 +184,8 @@ public final class HlsRoute implements RouteHandler {
                         throw failure instanceof java.util.concurrent.CompletionException c ? c
                                 : new java.util.concurrent.CompletionException(failure);
                     }
-                    return PlaylistShield.fetched(r);
+                    shield.answered(target, r.getHeaders());
+                    return PlaylistShield.fetched(r, sent);
                 });
     }
 
@@ -187,8 +209,9 @@ public final class HlsRoute implements RouteHandler {
             Answers.deny(request, response, callback, reason, ex.requestId());
             return;
         }
-        if (!initiator && !fetched.shareable()) {
-            // the origin marked it private or no-store: whoever joined gets a fetch of its own
+        if (!initiator && !fetched.sharedWith(() -> shieldHeaders(ex, request))) {
+            // the origin marked it private, or it varies by a header this viewer's request differs
+            // in (Vary): whoever joined gets a fetch of its own
             proxy.forward(ex, request, response, callback);
             return;
         }

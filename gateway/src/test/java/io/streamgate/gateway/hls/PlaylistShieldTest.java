@@ -82,6 +82,12 @@ class PlaylistShieldTest {
                     resp.setStatus(304);
                     return;
                 }
+                if (req.getRequestURI().contains("vary")) {
+                    // an origin answering each X-Who its own playlist, and saying so
+                    resp.setHeader("Vary", req.getRequestURI().contains("varystar") ? "*" : "Accept-Encoding, X-Who");
+                    resp.getWriter().write("#EXTM3U\n#EXTINF:2,\nseg-" + req.getHeader("X-Who") + ".ts\n");
+                    return;
+                }
                 if (req.getRequestURI().contains("abs")) {
                     // an origin that builds absolute URIs from what the proxy says the viewer used
                     resp.getWriter().write("#EXTM3U\n#EXTINF:2,\nhttp://" + req.getHeader("X-Forwarded-Host")
@@ -201,6 +207,95 @@ class PlaylistShieldTest {
                 + t)).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
         assertThat(head.statusCode()).isEqualTo(200);
         assertThat(head.headers().firstValue("Content-Length")).as("regression: was 0").isNotEqualTo(java.util.Optional.of("0"));
+    }
+
+    private CompletableFuture<HttpResponse<String>> viewerAs(String path, String who) {
+        String t = Tokens.signedBy(key, System.currentTimeMillis() / 1000).sign();
+        return http.sendAsync(HttpRequest.newBuilder(gateway.uri().resolve(path + "?token=" + t)).header("X-Who", who)
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private void awaitShield(String outcome, double count) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (shield(outcome) < count && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(shield(outcome)).as(outcome).isEqualTo(count);
+    }
+
+    private void awaitOriginRequests(int count) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (originRequests.get() < count && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(originRequests.get()).as("requests at the origin").isEqualTo(count);
+    }
+
+    @Test
+    void shieldNeverSharesAResponseAcrossVaryingHeaders() throws Exception {
+        hold = new CountDownLatch(1);
+        // the attacker's request is the one fetch; the victim's and a second attacker's join it
+        CompletableFuture<HttpResponse<String>> attacker = viewerAs("/live/ev1/vary.m3u8", "attacker");
+        awaitOriginRequests(1); // held there
+        CompletableFuture<HttpResponse<String>> victim = viewerAs("/live/ev1/vary.m3u8", "victim");
+        CompletableFuture<HttpResponse<String>> accomplice = viewerAs("/live/ev1/vary.m3u8", "attacker");
+        awaitShield("coalesced", 2);
+        assertThat(originRequests.get()).isEqualTo(1);
+        hold.countDown();
+        assertThat(attacker.get(20, TimeUnit.SECONDS).body()).contains("seg-attacker.ts?sg_session=");
+        HttpResponse<String> v = victim.get(20, TimeUnit.SECONDS);
+        assertThat(v.statusCode()).isEqualTo(200);
+        // regression: the victim got the attacker's playlist (seg-attacker.ts)
+        assertThat(v.body()).contains("seg-victim.ts?sg_session=").doesNotContain("attacker");
+        assertThat(accomplice.get(20, TimeUnit.SECONDS).body()).as("same varied values: shared")
+                .contains("seg-attacker.ts?sg_session=");
+        assertThat(originRequests.get()).as("the victim fetched its own; the same X-Who shared").isEqualTo(2);
+
+        // the shield learned the playlist varies by X-Who: from now on viewers are coalesced by it
+        hold = new CountDownLatch(1);
+        attacker = viewerAs("/live/ev1/vary.m3u8", "attacker");
+        awaitOriginRequests(3);
+        victim = viewerAs("/live/ev1/vary.m3u8", "victim");
+        awaitOriginRequests(4); // a fetch of its own from the start, not a wait on the attacker's
+        accomplice = viewerAs("/live/ev1/vary.m3u8", "attacker");
+        awaitShield("coalesced", 3);
+        hold.countDown();
+        assertThat(victim.get(20, TimeUnit.SECONDS).body()).contains("seg-victim.ts?sg_session=");
+        assertThat(attacker.get(20, TimeUnit.SECONDS).body()).contains("seg-attacker.ts?sg_session=");
+        assertThat(accomplice.get(20, TimeUnit.SECONDS).body()).contains("seg-attacker.ts?sg_session=");
+        assertThat(shield("fetched")).isEqualTo(3);
+        assertThat(originRequests.get()).isEqualTo(4);
+
+        // Vary: * is shared with nobody, not even with identical requests
+        hold = new CountDownLatch(1);
+        CompletableFuture<HttpResponse<String>> first = viewerAs("/live/ev1/varystar.m3u8", "same");
+        awaitOriginRequests(5);
+        CompletableFuture<HttpResponse<String>> second = viewerAs("/live/ev1/varystar.m3u8", "same");
+        awaitShield("coalesced", 4);
+        hold.countDown();
+        assertThat(first.get(20, TimeUnit.SECONDS).body()).contains("seg-same.ts");
+        assertThat(second.get(20, TimeUnit.SECONDS).body()).contains("seg-same.ts");
+        assertThat(originRequests.get()).as("Vary: *: the second viewer fetched its own").isEqualTo(6);
+    }
+
+    @Test
+    void aVaryingResponseIsSharedOnlyWhenEveryVariedHeaderAgrees() {
+        HttpFields response = HttpFields.build().put(HttpHeader.VARY, "Accept-Encoding, X-Who");
+        HttpFields sent = HttpFields.build().put("X-Who", "a");
+        PlaylistShield.Fetched f = new PlaylistShield.Fetched(200, response, new byte[0], 0, true, sent);
+        assertThat(f.sharedWith(() -> HttpFields.build().put("x-who", "a"))).isTrue();
+        assertThat(f.sharedWith(() -> HttpFields.build().put("X-Who", "b"))).isFalse();
+        assertThat(f.sharedWith(HttpFields::build)).as("absent in one").isFalse();
+        assertThat(f.sharedWith(() -> HttpFields.build().put("X-Who", "a").put(HttpHeader.ACCEPT_ENCODING, "gzip")))
+                .isFalse();
+        PlaylistShield.Fetched plain = new PlaylistShield.Fetched(200, HttpFields.EMPTY, new byte[0], 0, true, sent);
+        assertThat(plain.sharedWith(() -> {
+            throw new AssertionError("no Vary: the viewer's headers are not even built");
+        })).isTrue();
+        assertThat(new PlaylistShield.Fetched(200, HttpFields.build().put(HttpHeader.VARY, "*"), new byte[0], 0, true,
+                sent).sharedWith(() -> sent)).isFalse();
+        assertThat(new PlaylistShield.Fetched(200, HttpFields.EMPTY, new byte[0], 0, false, sent)
+                .sharedWith(() -> sent)).as("private").isFalse();
     }
 
     @Test
