@@ -248,6 +248,9 @@ public final class HlsRoute implements RouteHandler {
                 out.add(kept);
             }
         }
+        if (t != null) {
+            t.headers(out);
+        }
         out.put(HttpHeader.CONTENT_LENGTH, body.length);
         if (!hooks.keepsAdmission(ex) || fetched.status() / 100 != 2) {
             // a request-long lease ends here, and so does the lease of an answer that opened no
@@ -422,6 +425,11 @@ public final class HlsRoute implements RouteHandler {
             }
 
             @Override
+            public void headers(HttpFields.Mutable response) {
+                privateCaching(response);
+            }
+
+            @Override
             public byte[] apply(byte[] body, int length) {
                 if (mpd) {
                     return mpd(body, length, path, mpdQuery, host, param);
@@ -442,6 +450,39 @@ public final class HlsRoute implements RouteHandler {
                     "route {}: DASH manifest passed on without credentials ({})", route.name(), r.outcome());
         }
         return r.body();
+    }
+
+    /** Caching headers aimed at shared caches (CDNs) alone, which a rewritten answer must not keep. */
+    private static final String[] SHARED_CACHE_CONTROLS = {"Surrogate-Control", "CDN-Cache-Control",
+        "Cloudflare-CDN-Cache-Control", "Edge-Control"};
+
+    /**
+     * A rewritten playlist or manifest carries its viewer's credential in its body: no shared
+     * cache (a CDN in front of the gateway) may store it and hand it to another viewer. Its
+     * {@code Cache-Control} becomes {@code private} with the origin's other directives
+     * ({@code max-age}, {@code no-store}, {@code no-cache}...), without {@code public},
+     * {@code s-maxage}, {@code proxy-revalidate} and any {@code private} of the origin's own; the
+     * CDN-only controls ({@code Surrogate-Control}, {@code CDN-Cache-Control}...) are dropped, as
+     * they override {@code Cache-Control} at the CDNs that read them. The origin's validators
+     * ({@code ETag}, {@code Last-Modified}) are gone already: they describe another body
+     * ({@link UpstreamProxy#REWRITTEN_AWAY}), so no revalidation can answer one viewer's copy
+     * for another.
+     */
+    static void privateCaching(HttpFields.Mutable h) {
+        StringBuilder cc = new StringBuilder("private");
+        for (String directive : h.getCSV(HttpHeader.CACHE_CONTROL, false)) {
+            String d = directive.trim();
+            String lower = d.toLowerCase(Locale.ROOT);
+            if (d.isEmpty() || lower.equals("public") || lower.equals("private") || lower.startsWith("private=")
+                    || lower.startsWith("s-maxage") || lower.equals("proxy-revalidate")) {
+                continue;
+            }
+            cc.append(", ").append(d);
+        }
+        h.put(HttpHeader.CACHE_CONTROL, cc.toString());
+        for (String name : SHARED_CACHE_CONTROLS) {
+            h.remove(name);
+        }
     }
 
     /** A credential for this response's session: a new one for a token, a renewed one for a session. */

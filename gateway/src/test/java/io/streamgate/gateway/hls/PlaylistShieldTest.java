@@ -82,6 +82,21 @@ class PlaylistShieldTest {
                     resp.setStatus(304);
                     return;
                 }
+                if (req.getRequestURI().endsWith(".ts")) {
+                    resp.setContentType("video/mp2t");
+                    resp.getWriter().write("segment");
+                    return;
+                }
+                if (req.getRequestURI().endsWith(".mpd")) {
+                    resp.setContentType("application/dash+xml");
+                    resp.setHeader("Surrogate-Control", "max-age=60");
+                    resp.setHeader("CDN-Cache-Control", "max-age=60");
+                    resp.getWriter().write("<?xml version=\"1.0\"?>\n<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\" "
+                            + "type=\"static\"><Period><AdaptationSet><Representation id=\"v\" bandwidth=\"1\">"
+                            + "<SegmentTemplate media=\"seg-$Number$.m4s\" initialization=\"init.m4s\"/>"
+                            + "</Representation></AdaptationSet></Period></MPD>\n");
+                    return;
+                }
                 if (req.getRequestURI().contains("vary")) {
                     // an origin answering each X-Who its own playlist, and saying so
                     resp.setHeader("Vary", req.getRequestURI().contains("varystar") ? "*" : "Accept-Encoding, X-Who");
@@ -296,6 +311,47 @@ class PlaylistShieldTest {
                 sent).sharedWith(() -> sent)).isFalse();
         assertThat(new PlaylistShield.Fetched(200, HttpFields.EMPTY, new byte[0], 0, false, sent)
                 .sharedWith(() -> sent)).as("private").isFalse();
+    }
+
+    @Test
+    void rewrittenPlaylistsArePrivateKeepingMaxAge() throws Exception {
+        // a shared cache (a CDN) in front of the gateway must not hand one viewer's credential to others
+        int version = 0; // another playlist each time: not one the shield may reuse
+        for (String path : List.of("/live/ev1/index.m3u8", "/live/ev1/manifest.mpd")) {
+            // through the shield, and proxied (a request with a cookie of its own is never coalesced)
+            for (String[] headers : List.of(new String[] {"X-Via", "shield"}, new String[] {"Cookie", "lang=de"})) {
+                String what = path + " " + headers[1];
+                cacheControl.set("public, max-age=1, s-maxage=10, proxy-revalidate");
+                String t = Tokens.signedBy(key, System.currentTimeMillis() / 1000).sign();
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(gateway.uri().resolve(path + "?v=" + (++version) + "&token=" + t))
+                        .headers(headers).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(what).isEqualTo(200);
+                assertThat(r.body()).as(what).contains("sg_session=");
+                assertThat(r.headers().allValues("Cache-Control")).as(what).containsExactly("private, max-age=1");
+                assertThat(r.headers().firstValue("ETag")).as(what + ": the origin's validator").isEmpty();
+                assertThat(r.headers().firstValue("Surrogate-Control")).as(what).isEmpty();
+                assertThat(r.headers().firstValue("CDN-Cache-Control")).as(what).isEmpty();
+
+                cacheControl.set("no-store");
+                t = Tokens.signedBy(key, System.currentTimeMillis() / 1000).sign();
+                r = http.send(HttpRequest.newBuilder(gateway.uri().resolve(path + "?v=" + (++version) + "&token=" + t)).headers(headers)
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(r.headers().allValues("Cache-Control")).as(what).containsExactly("private, no-store");
+
+                cacheControl.set(null);
+                t = Tokens.signedBy(key, System.currentTimeMillis() / 1000).sign();
+                r = http.send(HttpRequest.newBuilder(gateway.uri().resolve(path + "?v=" + (++version) + "&token=" + t)).headers(headers)
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(r.headers().allValues("Cache-Control")).as(what + ": none from the origin")
+                        .containsExactly("private");
+            }
+        }
+        // a segment carries no credential: the origin's caching stands
+        cacheControl.set("public, max-age=1");
+        HttpResponse<String> seg = http.send(HttpRequest.newBuilder(gateway.uri().resolve("/live/ev1/seg1.ts?token="
+                + Tokens.signedBy(key, System.currentTimeMillis() / 1000).sign())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(seg.headers().allValues("Cache-Control")).containsExactly("public, max-age=1");
     }
 
     @Test
