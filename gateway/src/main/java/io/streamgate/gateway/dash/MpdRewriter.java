@@ -306,7 +306,8 @@ public final class MpdRewriter {
         if (ref.indexOf(':') >= 0) {
             ref = "./" + ref; // not a scheme
         }
-        String value = ref + "?" + (mpdQuery == null || mpdQuery.isEmpty() ? "" : mpdQuery + "&") + param;
+        String query = mpdQuery == null ? null : withoutParam("?" + mpdQuery, param).substring(1);
+        String value = ref + "?" + (query == null || query.isEmpty() ? "" : query + "&") + param;
         String qname = mpdNode.prefix.isEmpty() ? "Location" : mpdNode.prefix + ":Location";
         int ws = mpdNode.locationAt;
         while (ws > 0 && isSpace(mpd.charAt(ws - 1))) {
@@ -377,10 +378,21 @@ public final class MpdRewriter {
             }
         }
         int hash = url.indexOf('#');
-        String body = hash < 0 ? url : url.substring(0, hash);
+        String body = withoutParam(hash < 0 ? url : url.substring(0, hash), cx.param);
         String fragment = hash < 0 ? "" : url.substring(hash);
         String sep = body.indexOf('?') < 0 ? "?" : (body.endsWith("?") || body.endsWith("&") ? "" : "&");
         return body + sep + cx.param + fragment;
+    }
+
+    /**
+     * Without any parameter named like {@code param}'s (any case or encoding): an
+     * origin-supplied {@code sg_session=...} would come first and shadow the gateway's
+     * credential appended after it, so exactly one remains, the gateway's.
+     */
+    static String withoutParam(String url, String param) {
+        int eq = param.indexOf('=');
+        return io.streamgate.filters.core.QueryString.removeFromUrlIgnoringCase(url,
+                eq < 0 ? param : param.substring(0, eq));
     }
 
     /**

@@ -483,4 +483,20 @@ class MpdRewriterTest {
             assertThat(texts(d, "Location")).containsExactly("manifest.mpd?sg_session=CRED");
         }
     }
+
+    @Test
+    void originSuppliedSessionParameterNeverShadowsTheGatewaysCredential() throws Exception {
+        String in = """
+                <MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="dynamic" minimumUpdatePeriod="PT2S">
+                  <Period><AdaptationSet><Representation id="v" bandwidth="1">
+                    <SegmentTemplate media="seg-$Number$.m4s?sg_session=ORIGIN" initialization="init.m4s?a=1&amp;SG_SESSION=x"/>
+                  </Representation></AdaptationSet></Period>
+                </MPD>
+                """;
+        Document d = parse(MpdRewriter.rewrite(in, "/live/ev1/m.mpd", "x=1&sg%5Fsession=viewer", HOST, "/live/", P)
+                .manifest());
+        assertThat(attrs(d, "SegmentTemplate", "media")).containsExactly("seg-$Number$.m4s?sg_session=CRED");
+        assertThat(attrs(d, "SegmentTemplate", "initialization")).containsExactly("init.m4s?a=1&sg_session=CRED");
+        assertThat(texts(d, "Location")).containsExactly("m.mpd?x=1&sg_session=CRED");
+    }
 }

@@ -97,6 +97,12 @@ class PlaylistShieldTest {
                             + "</Representation></AdaptationSet></Period></MPD>\n");
                     return;
                 }
+                if (req.getRequestURI().contains("shadow")) {
+                    // an origin (or whoever wrote its playlists) putting a credential of its own on a URI
+                    resp.getWriter().write("#EXTM3U\n#EXT-X-KEY:METHOD=AES-128,URI=\"key.bin?sg_session=ORIGIN\"\n"
+                            + "#EXTINF:2,\nseg1.ts?SG_SESSION=x&sg%5Fsession=y\n");
+                    return;
+                }
                 if (req.getRequestURI().contains("vary")) {
                     // an origin answering each X-Who its own playlist, and saying so
                     resp.setHeader("Vary", req.getRequestURI().contains("varystar") ? "*" : "Accept-Encoding, X-Who");
@@ -352,6 +358,26 @@ class PlaylistShieldTest {
                 + Tokens.signedBy(key, System.currentTimeMillis() / 1000).sign())).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(seg.headers().allValues("Cache-Control")).containsExactly("public, max-age=1");
+    }
+
+    @Test
+    void originSuppliedSessionParameterNeverShadowsTheGatewaysCredential() throws Exception {
+        HttpResponse<String> playlist = http.send(HttpRequest.newBuilder(gateway.uri().resolve("/live/ev1/shadow.m3u8?token="
+                + Tokens.signedBy(key, System.currentTimeMillis() / 1000).sign())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(playlist.statusCode()).isEqualTo(200);
+        java.util.regex.Matcher key = java.util.regex.Pattern.compile("URI=\"(key\\.bin\\?[^\"]*)\"")
+                .matcher(playlist.body());
+        assertThat(key.find()).as(playlist.body()).isTrue();
+        String segment = playlist.body().lines().filter(l -> l.startsWith("seg1.ts")).findFirst().orElseThrow();
+        for (String uri : List.of(key.group(1), segment)) {
+            assertThat(uri.split("(?i)sg(_|%5F)session=", -1)).as(uri + ": exactly one credential").hasSize(2);
+            assertThat(uri).doesNotContain("ORIGIN");
+            // regression: the gateway read the origin's value, the first, and refused the viewer
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(gateway.uri().resolve("/live/ev1/" + uri))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(uri).isEqualTo(200);
+        }
     }
 
     @Test
