@@ -535,6 +535,25 @@ public abstract class AdapterContract {
     }
 
     @Test
+    void headNeverConsumesAOneTimeToken() throws Exception {
+        // a HEAD delivers no body (a player's or a link checker's probe): it must not use the viewer's token
+        String t = token().sign();
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<String> head = send("HEAD", "/live/ev1/index.m3u8?token=" + t, "Origin", PLAYER);
+            assertThat(head.statusCode()).as("HEAD " + i).isEqualTo(200);
+            assertThat(backend.last().method()).isEqualTo("HEAD");
+        }
+        // regression: the HEAD consumed the one-time token and the viewer's GET was refused as replayed
+        assertThat(get("/live/ev1/index.m3u8?token=" + t).statusCode()).as("the GET plays").isEqualTo(200);
+        HttpResponse<String> used = send("HEAD", "/live/ev1/index.m3u8?token=" + t, "Origin", PLAYER);
+        assertThat(used.statusCode()).as("a used token is still refused on a HEAD").isEqualTo(401);
+        assertThat(used.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v)
+                .contains("replayed"));
+        assertDenied(get("/live/ev1/index.m3u8?token=" + t), DenialReason.REPLAYED);
+        assertThat(backend.seen()).hasSize(3);
+    }
+
+    @Test
     void aClientErrorOfTheBackendConsumesTheToken() throws Exception {
         String t = token().sign();
         assertThat(get("/live/ev1/status/404?token=" + t).statusCode()).isEqualTo(404);

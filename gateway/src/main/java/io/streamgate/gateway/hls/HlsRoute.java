@@ -408,7 +408,7 @@ public final class HlsRoute implements RouteHandler {
         if (!isPlaylist(ex.path(), contentType)) {
             return null;
         }
-        String credential = credentialFor(ex);
+        String credential = credentialFor(ex, "HEAD".equals(request.getMethod()));
         if (credential == null) {
             return null;
         }
@@ -485,20 +485,28 @@ public final class HlsRoute implements RouteHandler {
         }
     }
 
-    /** A credential for this response's session: a new one for a token, a renewed one for a session. */
-    private String credentialFor(Exchange ex) {
+    /**
+     * A credential for this response's session: a new one for a token, a renewed one for a
+     * session. A {@code HEAD} (fetched upstream as a GET for the rewritten length) gets one that
+     * opens nothing: no session recorded, none counted live or issued, and it never leaves the
+     * gateway, as a HEAD answer has no body.
+     */
+    private String credentialFor(Exchange ex, boolean head) {
         if (ex.verdict() != null) {
             Claims c = ex.verdict().token().claims();
             String prefix = SessionCredentials.prefixFor(route.path(), ex.path());
             io.streamgate.filters.replay.Admission admission = ex.verdict().admission();
             String lease = admission.leaseId();
-            if (lease == null && replay.mode() == ReplayMode.LIMIT) {
+            if (lease == null && replay.mode() == ReplayMode.LIMIT && !head) {
                 return null; // under limit, no session without a lease: the children must carry the token
             }
             String sid = lease != null ? lease : sessions.newSid();
             long now = credentials.nowMillis() / 1000;
             long cap = c.exp() == Claims.ABSENT ? Long.MAX_VALUE : c.exp();
             long iat = c.iat() == Claims.ABSENT ? -1 : c.iat();
+            if (head) {
+                return credentials.issue(route.name(), prefix, c.iss(), c.sub(), c.jti(), sid, iat, cap, "", "");
+            }
             metrics.hlsSession(route.name(), "issued");
             String tokenKey = replay.tokenKey(c);
             io.streamgate.filters.session.SessionRecord opened = io.streamgate.filters.session.SessionRecord.opened(sid,
