@@ -69,8 +69,8 @@ public final class PlaylistShield {
             HttpFields viewer = null;
             for (String name : headers.getCSV(HttpHeader.VARY, false)) {
                 String n = name.trim();
-                if (n.isEmpty()) {
-                    continue;
+                if (n.isEmpty() || n.equalsIgnoreCase("Accept-Encoding")) {
+                    continue; // never forwarded for a playlist (see the class comment): alike for all
                 }
                 if (n.equals("*")) {
                     return false;
@@ -148,7 +148,8 @@ public final class PlaylistShield {
         List<String> names = new ArrayList<>(2);
         for (String name : responseHeaders.getCSV(HttpHeader.VARY, false)) {
             String n = name.trim().toLowerCase(Locale.ROOT);
-            if (!n.isEmpty() && !n.equals("*") && !names.contains(n) && names.size() < 16) {
+            if (!n.isEmpty() && !n.equals("*") && !n.equals("accept-encoding") && !names.contains(n)
+                    && names.size() < 16) {
                 names.add(n);
             }
         }
