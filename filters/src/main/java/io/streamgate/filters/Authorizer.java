@@ -38,7 +38,9 @@ import io.streamgate.filters.verify.VerifyPolicy;
  * <p>An allowed {@link Verdict} carries the {@link io.streamgate.filters.replay.Admission}
  * of replay protection (a one-time reservation or a session lease): whoever forwards the
  * request commits it when the origin accepted the request (status &lt; 500, or {@code 101})
- * and releases it otherwise.
+ * and releases it otherwise. A {@code HEAD} ({@link RequestView#method()}) takes nothing: a
+ * one-time token is checked but not used ({@code replayed} once it was), and no lease is
+ * held ({@link ReplayGuard#peek}).
  *
  * <p>The result is usually complete on return (no thread switch, no blocking); it completes
  * later only when an unknown kid triggers a JWKS refetch or a remote replay store answers,
@@ -250,7 +252,9 @@ public final class Authorizer implements AutoCloseable {
         if (!admit) {
             return done(meters, Verdict.allow(token, extracted));
         }
-        CompletableFuture<ReplayDecision> f = replay.admit(token.claims(), now).toCompletableFuture();
+        // a HEAD delivers no body: verified as usual, it uses nothing (a used token is still refused)
+        CompletableFuture<ReplayDecision> f = ("HEAD".equals(request.method()) ? replay.peek(token.claims())
+                : replay.admit(token.claims(), now)).toCompletableFuture();
         if (f.isDone()) {
             return done(meters, verdict(f.join(), token, extracted));
         }

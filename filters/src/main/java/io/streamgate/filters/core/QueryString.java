@@ -70,6 +70,60 @@ public final class QueryString {
         return sb.length() == 0 ? null : sb.toString();
     }
 
+    /**
+     * The raw query without any parameter whose name, percent-decoded, is {@code name} in any
+     * case ({@code SG_SESSION}, {@code sg%5Fsession}); the same string when there is none, null
+     * when nothing is left. For a parameter that must appear once, as the one who adds it wrote it.
+     */
+    public static String removeIgnoringCase(String rawQuery, String name) {
+        if (rawQuery == null || rawQuery.isEmpty()) {
+            return rawQuery;
+        }
+        StringBuilder sb = null;
+        int i = 0;
+        int n = rawQuery.length();
+        while (i <= n) {
+            int amp = rawQuery.indexOf('&', i);
+            int end = amp < 0 ? n : amp;
+            int eq = rawQuery.indexOf('=', i);
+            int nameEnd = eq >= 0 && eq < end ? eq : end;
+            boolean match = nameEnd - i >= name.length() // decoding only shortens
+                    && decode(rawQuery.substring(i, nameEnd)).equalsIgnoreCase(name);
+            if (match && sb == null) {
+                sb = new StringBuilder(rawQuery.length());
+                sb.append(rawQuery, 0, Math.max(0, i - 1)); // what came before, without the '&' that led here
+            } else if (!match && sb != null && end > i) {
+                if (sb.length() > 0) {
+                    sb.append('&');
+                }
+                sb.append(rawQuery, i, end);
+            }
+            if (amp < 0) {
+                break;
+            }
+            i = amp + 1;
+        }
+        if (sb == null) {
+            return rawQuery;
+        }
+        return sb.length() == 0 ? null : sb.toString();
+    }
+
+    /**
+     * A URL or relative reference (without fragment) whose query is without any parameter named
+     * {@code name} in any case or encoding ({@link #removeIgnoringCase}); the same string when
+     * there is none. A {@code ?} left with nothing after it stays.
+     */
+    public static String removeFromUrlIgnoringCase(String url, String name) {
+        int q = url.indexOf('?');
+        if (q < 0) {
+            return url;
+        }
+        String query = url.substring(q + 1);
+        String kept = removeIgnoringCase(query, name);
+        return kept == query ? url : url.substring(0, q + 1) + (kept == null ? "" : kept);
+    }
+
     private static boolean nameMatches(String q, int from, int to, String name) {
         int len = to - from;
         if (len == name.length() && q.regionMatches(from, name, 0, len)) {

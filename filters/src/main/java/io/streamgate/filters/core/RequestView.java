@@ -31,4 +31,13 @@ public interface RequestView {
 
     /** The address of the peer that connected to us (not X-Forwarded-For). */
     String remoteAddress();
+
+    /**
+     * The request method, upper case. A {@code HEAD} is verified like any request but takes
+     * nothing (no one-time use, no session lease): it delivers no body. A view that does not
+     * say is a {@code GET}.
+     */
+    default String method() {
+        return "GET";
+    }
 }

@@ -34,7 +34,7 @@ import io.streamgate.filters.core.DenialReason;
  *     <td>keys currently usable from a source (a JWKS URL or a key file, tagged with its config
  *     path, e.g. keys[0]; last good set kept on failure)</td></tr>
  * <tr><td>streamgate_replay_operations_total</td><td>counter</td><td>op, result</td>
- *     <td>replay store operations: op once (reserve; first|replayed|error), commit (ok|lost|error),
+ *     <td>replay store operations: op once (reserve; first|replayed|error), peek (a HEAD's read; unused|replayed|error), commit (ok|lost|error),
  *     release (ok|error), undo (a reservation or lease of unknown outcome deleted if ours; ok|error),
  *     acquire and renew (granted|limit|error)</td></tr>
  * <tr><td>streamgate_replay_store_errors_total</td><td>counter</td><td>action</td>

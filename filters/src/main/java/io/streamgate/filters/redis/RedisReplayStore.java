@@ -297,6 +297,11 @@ public final class RedisReplayStore implements ReplayStore {
     }
 
     @Override
+    public CompletionStage<Boolean> isTaken(String key) {
+        return guard(() -> redis.exists(onceKey(key)).thenApply(n -> n != null && n > 0));
+    }
+
+    @Override
     public CompletionStage<Boolean> commit(String key, String owner, long expiresAtMillis) {
         long ttl = Math.max(1, expiresAtMillis - clock.millis());
         return run(COMMIT, onceKey(key), owner, Long.toString(ttl)).thenApply(r -> r != null && r == 1L);

@@ -103,6 +103,11 @@ public final class MemoryReplayStore implements ReplayStore {
     }
 
     @Override
+    public CompletionStage<Boolean> isTaken(String key) {
+        return CompletableFuture.completedFuture(live(once.getIfPresent(key), clock.millis()) != null);
+    }
+
+    @Override
     public CompletionStage<Boolean> commit(String key, String owner, long expiresAtMillis) {
         long now = clock.millis();
         if (full(key)) {

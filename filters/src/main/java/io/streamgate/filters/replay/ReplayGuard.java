@@ -247,6 +247,47 @@ public final class ReplayGuard {
     }
 
     /**
+     * Checks the token as {@link #admit} would, taking nothing: for a {@code HEAD}, which
+     * delivers no body and so must not use a one-time token nor hold a session. Mode
+     * {@code once}: {@code replayed} when the jti is consumed (or reserved by a request under
+     * way), else admitted; mode {@code limit}: admitted without a lease (a HEAD opens no
+     * session, so the limit does not refuse it); {@code missing_claim} without the key either
+     * counts by. Always {@link Admission#NONE}; a store failure is what {@code onStoreError} says.
+     */
+    public CompletionStage<ReplayDecision> peek(Claims claims) {
+        if (mode == ReplayMode.OFF) {
+            return ADMIT;
+        }
+        String key = mode == ReplayMode.LIMIT ? limitKey(claims) : tokenKey(claims);
+        if (key == null) {
+            return CompletableFuture.completedFuture(ReplayDecision.deny(DenialReason.MISSING_CLAIM));
+        }
+        if (mode == ReplayMode.LIMIT) {
+            return ADMIT;
+        }
+        CompletableFuture<Boolean> f;
+        try {
+            f = store.isTaken(key).toCompletableFuture();
+        } catch (RuntimeException e) {
+            f = CompletableFuture.failedFuture(e);
+        }
+        Function<Boolean, ReplayDecision> answered = taken -> {
+            metrics.replay("peek", taken ? "replayed" : "unused");
+            return taken ? ReplayDecision.deny(DenialReason.REPLAYED) : ReplayDecision.ADMITTED;
+        };
+        if (f.isDone() && !f.isCompletedExceptionally()) {
+            return CompletableFuture.completedFuture(answered.apply(f.join()));
+        }
+        return f.copy().orTimeout(timeoutMillis, TimeUnit.MILLISECONDS).handle((taken, error) -> {
+            if (error != null) {
+                DenialReason r = storeError("peek", error);
+                return r == null ? ReplayDecision.ADMITTED : ReplayDecision.deny(r);
+            }
+            return answered.apply(taken);
+        });
+    }
+
+    /**
      * One bounded store call that takes something (a reservation or a lease). Answered at once:
      * decided at once. Failed at once (nothing was sent): nothing to undo. Timed out or failed
      * later: the outcome is unknown, so {@code undo} runs now and again should the call still

@@ -31,6 +31,18 @@ public interface ReplayStore extends AutoCloseable {
     CompletionStage<Boolean> commit(String key, String owner, long expiresAtMillis);
 
     /**
+     * Whether {@code key} is reserved or consumed, taking nothing: a {@code HEAD} is refused as
+     * replayed by a used token but does not use one. The default probes with a reservation of
+     * 1 ms that it frees at once; the stores here answer by a plain read.
+     */
+    default CompletionStage<Boolean> isTaken(String key) {
+        String probe = "probe-" + java.util.UUID.randomUUID();
+        return reserve(key, probe, 1, Long.MAX_VALUE / 2).thenCompose(took -> took
+                ? releaseIfOwner(key, probe).handle((x, e) -> false)
+                : java.util.concurrent.CompletableFuture.completedFuture(true));
+    }
+
+    /**
      * Frees {@code key} when it is still reserved (not consumed) by {@code owner}; completes with
      * true when something was freed. A consumed key or another owner's reservation is left alone.
      */

@@ -40,4 +40,9 @@ public final class ServletRequestView implements RequestView {
     public String remoteAddress() {
         return request.getRemoteAddr();
     }
+
+    @Override
+    public String method() {
+        return request.getMethod();
+    }
 }

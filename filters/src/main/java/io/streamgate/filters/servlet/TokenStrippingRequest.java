@@ -30,7 +30,9 @@ import io.streamgate.filters.token.TokenSource;
  *       {@link #getHeaderNames}, {@link #getIntHeader}, {@link #getDateHeader});</li>
  *   <li>cookie sources: gone from {@link #getCookies()} and from the {@code Cookie} header;</li>
  *   <li>every {@code Sec-WebSocket-Protocol} entry that is a JWS (the other entries stay);</li>
- *   <li>{@code Referer}: without the query-source parameters.</li>
+ *   <li>{@code Referer}: without the query-source parameters;</li>
+ *   <li>the method-override headers ({@link io.streamgate.filters.http.MethodOverride}): the
+ *       application must not run another method than the one the filter allowed.</li>
  * </ul>
  * {@link #getRequestURI()} and {@link #getRequestURL()} carry no query and are unchanged.
  */
@@ -47,6 +49,7 @@ final class TokenStrippingRequest extends HttpServletRequestWrapper {
     TokenStrippingRequest(HttpServletRequest request, List<TokenSource> sources) {
         super(request);
         this.sources = List.copyOf(sources);
+        hiddenHeaders.addAll(io.streamgate.filters.http.MethodOverride.HEADERS);
         for (TokenSource s : sources) {
             switch (s.kind()) {
                 case QUERY -> queryNames.add(s.name());

@@ -505,6 +505,23 @@ public abstract class AdapterContract {
         assertThat(s.header("Referer")).allSatisfy(v -> assertThat(v).doesNotContain("token="));
     }
 
+    @Test
+    void methodOverrideHeadersNeverReachTheOrigin() throws Exception {
+        // an origin framework honouring one of these would run a DELETE the route never allowed
+        HttpResponse<String> r = get("/live/ev1/index.m3u8?token=" + token().sign(), "X-HTTP-Method-Override",
+                "DELETE", "X-HTTP-Method", "PUT", "x-method-override", "PATCH", "X-Other", "kept");
+        assertThat(r.statusCode()).isEqualTo(200);
+        RecordingBackend.Seen s = backend.last();
+        assertThat(s.method()).isEqualTo("GET");
+        for (String h : List.of("X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override")) {
+            assertThat(s.header(h)).as(h).isEmpty();
+        }
+        assertThat(s.headers()).as("header names the backend can list").doesNotContainKeys(
+                "x-http-method-override", "x-http-method", "x-method-override");
+        assertThat(s.everything()).doesNotContain("DELETE").doesNotContain("PUT").doesNotContain("PATCH");
+        assertThat(s.header("X-Other")).containsExactly("kept");
+    }
+
     // ---- one-time use is transactional ----
 
     @Test
@@ -513,6 +530,25 @@ public abstract class AdapterContract {
         assertThat(get("/live/ev1/status/502?token=" + t).statusCode()).as("the backend failed").isEqualTo(502);
         assertThat(get("/live/ev1/status/503?token=" + t).statusCode()).as("still unused").isEqualTo(503);
         assertThat(get("/live/ev1/index.m3u8?token=" + t).statusCode()).as("the retry works").isEqualTo(200);
+        assertDenied(get("/live/ev1/index.m3u8?token=" + t), DenialReason.REPLAYED);
+        assertThat(backend.seen()).hasSize(3);
+    }
+
+    @Test
+    void headNeverConsumesAOneTimeToken() throws Exception {
+        // a HEAD delivers no body (a player's or a link checker's probe): it must not use the viewer's token
+        String t = token().sign();
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<String> head = send("HEAD", "/live/ev1/index.m3u8?token=" + t, "Origin", PLAYER);
+            assertThat(head.statusCode()).as("HEAD " + i).isEqualTo(200);
+            assertThat(backend.last().method()).isEqualTo("HEAD");
+        }
+        // regression: the HEAD consumed the one-time token and the viewer's GET was refused as replayed
+        assertThat(get("/live/ev1/index.m3u8?token=" + t).statusCode()).as("the GET plays").isEqualTo(200);
+        HttpResponse<String> used = send("HEAD", "/live/ev1/index.m3u8?token=" + t, "Origin", PLAYER);
+        assertThat(used.statusCode()).as("a used token is still refused on a HEAD").isEqualTo(401);
+        assertThat(used.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v)
+                .contains("replayed"));
         assertDenied(get("/live/ev1/index.m3u8?token=" + t), DenialReason.REPLAYED);
         assertThat(backend.seen()).hasSize(3);
     }

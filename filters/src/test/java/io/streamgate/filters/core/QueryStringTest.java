@@ -121,4 +121,15 @@ class QueryStringTest {
         assertThat(QueryString.decodePath("a%zz")).isEqualTo("a%zz");
         assertThat(QueryString.decodePath("plain")).isEqualTo("plain");
     }
+
+    @Test
+    void removeIgnoringCaseDropsEverySpellingAndKeepsTheRestAsSent() {
+        assertThat(QueryString.removeIgnoringCase("a=1&sg_session=x&SG_SESSION=y&sg%5Fsession=z&Sg_Session&b=2",
+                "sg_session")).isEqualTo("a=1&b=2");
+        assertThat(QueryString.removeIgnoringCase("sg_session=x", "sg_session")).isNull();
+        assertThat(QueryString.removeIgnoringCase("sg_session=x&a=1", "sg_session")).isEqualTo("a=1");
+        String untouched = "a=1&&sg_sessions=2&x_sg_session=3&";
+        assertThat(QueryString.removeIgnoringCase(untouched, "sg_session")).isSameAs(untouched);
+        assertThat(QueryString.removeIgnoringCase(null, "sg_session")).isNull();
+    }
 }

@@ -73,6 +73,18 @@ class RedisReplayStoreTest {
     }
 
     @Test
+    void isTakenReadsAReservationOrAUseAndTakesNothing() throws Exception {
+        String k = key();
+        String o = owner();
+        long exp = System.currentTimeMillis() + 600_000;
+        assertThat(get(store.isTaken(k))).isFalse();
+        assertThat(get(store.reserve(k, o, RESERVE, exp))).as("the probe held nothing").isTrue();
+        assertThat(get(store.isTaken(k))).as("reserved").isTrue();
+        assertThat(get(store.commit(k, o, exp))).isTrue();
+        assertThat(get(store.isTaken(k))).as("consumed").isTrue();
+    }
+
+    @Test
     void releaseThenRetryIsAdmittedAgain() throws Exception {
         String k = key();
         String o = owner();

@@ -88,6 +88,18 @@ class MemoryReplayStoreTest {
     }
 
     @Test
+    void isTakenReadsAReservationOrAUseAndTakesNothing() {
+        long exp = in(Duration.ofHours(1));
+        assertThat(done(store.isTaken("k"))).isFalse();
+        assertThat(done(store.reserve("k", "o1", RESERVE, exp))).as("the probe held nothing").isTrue();
+        assertThat(done(store.isTaken("k"))).as("reserved").isTrue();
+        assertThat(done(store.commit("k", "o1", exp))).isTrue();
+        assertThat(done(store.isTaken("k"))).as("consumed").isTrue();
+        clock.advance(Duration.ofHours(2));
+        assertThat(done(store.isTaken("k"))).as("lapsed with the token").isFalse();
+    }
+
+    @Test
     void releaseFreesTheKeyForARetry() {
         long exp = in(Duration.ofHours(1));
         assertThat(done(store.reserve("k", "o1", RESERVE, exp))).isTrue();

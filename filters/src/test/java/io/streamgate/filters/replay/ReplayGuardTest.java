@@ -266,6 +266,36 @@ class ReplayGuardTest {
         assertThat(count("streamgate.replay.operations", "op", "once", "result", "replayed")).isEqualTo(2);
     }
 
+    private DenialReason peek(ReplayGuard g, Claims c) throws Exception {
+        ReplayDecision d = g.peek(c).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(d.admission()).as("a peek holds nothing").isSameAs(Admission.NONE);
+        return d.denied();
+    }
+
+    @Test
+    void peekChecksAOneTimeTokenWithoutUsingIt() throws Exception {
+        ReplayGuard g = once(new MemoryReplayStore(clock, 1000));
+        Claims c = claims();
+        assertThat(peek(g, c)).isNull();
+        assertThat(peek(g, c)).isNull();
+        assertThat(use(g, c)).as("still unused").isNull();
+        assertThat(peek(g, c)).as("used").isEqualTo(DenialReason.REPLAYED);
+        assertThat(peek(g, claims("jti", null))).isEqualTo(DenialReason.MISSING_CLAIM);
+        assertThat(count("streamgate.replay.operations", "op", "peek", "result", "unused")).isEqualTo(2);
+        assertThat(count("streamgate.replay.operations", "op", "peek", "result", "replayed")).isEqualTo(1);
+        // a store that fails: onStoreError decides, as for a use
+        assertThat(peek(once(new BrokenStore(BrokenStore.How.FAILED_FUTURE)), c))
+                .isEqualTo(DenialReason.REPLAY_STORE_UNAVAILABLE);
+        assertThat(peek(guard(ReplayMode.ONCE, new BrokenStore(BrokenStore.How.FAILED_FUTURE), true,
+                Duration.ofSeconds(1)), c)).isNull();
+        // limit: no lease taken (a HEAD opens no session), so a full limit does not refuse it
+        ReplayGuard limit = new ReplayGuard(ReplayMode.LIMIT, new MemoryReplayStore(clock, 1000), false, LEEWAY,
+                Duration.ofSeconds(1), metrics, 1, Duration.ofSeconds(30));
+        assertThat(admit(limit, c)).isNull();
+        assertThat(peek(limit, c)).isNull();
+        assertThat(admit(limit, c)).as("the one lease is still the first session's").isEqualTo(DenialReason.SESSION_LIMIT);
+    }
+
     @Test
     void onceTellsDifferentJtisApart() throws Exception {
         ReplayGuard g = once(new MemoryReplayStore(clock, 1000));

@@ -41,6 +41,13 @@ import java.util.regex.Pattern;
  * lands inside the route on the gateway itself — never when one of them leads to another
  * host (alternative BaseURLs on a CDN), so the credential is not handed to other hosts.
  *
+ * <p>Namespaces: only elements in the DASH namespace are rewritten; a manifest whose root is
+ * not a DASH {@code MPD} (another namespace, or none) passes unchanged. Players that match
+ * element names and ignore namespaces exist (ffmpeg's), so an element named {@code BaseURL}
+ * of another namespace on a level counts as an alternative base not known to be ours, and
+ * nothing inside an element named like a level ({@code Period}...) of another namespace gets
+ * the credential: neither can lead such a player to carry the credential to another host.
+ *
  * <p>A {@code dynamic} MPD without a {@code Location} gets one, pointing back at the MPD with
  * the credential: players reload a live MPD every {@code minimumUpdatePeriod} from its
  * {@code Location}, so a one-time token's session reloads on its credential, as an HLS media
@@ -85,7 +92,9 @@ public final class MpdRewriter {
         /** Returned as it came: it has a DOCTYPE. */
         UNCHANGED_DOCTYPE,
         /** Returned as it came: not well-formed XML, or in an encoding it cannot read. */
-        UNCHANGED_MALFORMED
+        UNCHANGED_MALFORMED,
+        /** Returned as it came: its root is not an {@code MPD} in the DASH namespace. */
+        UNCHANGED_NOT_DASH
     }
 
     /** The outcome: the new text, how many URLs were given the parameter, and whether it was rewritten at all. */
@@ -174,6 +183,10 @@ public final class MpdRewriter {
         if (scanned != Outcome.REWRITTEN) {
             return new Result(mpd, 0, scanned);
         }
+        Node root = sc.nodes.get(0);
+        if (!root.dash || root.kind != Kind.MPD) {
+            return new Result(mpd, 0, Outcome.UNCHANGED_NOT_DASH); // no namespace, or another one
+        }
         URI doc;
         try {
             doc = new URI(null, null, mpdPath, null);
@@ -241,10 +254,7 @@ public final class MpdRewriter {
 
     private static void plan(Node n, Context cx, List<Edit> edits, String mpd, String mpdPath, String mpdQuery) {
         if (!n.dash) {
-            if (n.xlinkHref != null) {
-                attribute(n.xlinkHref, List.of(cx.doc), false, cx, edits);
-            }
-            return;
+            return; // another namespace: left as it is, an xlink:href on it too
         }
         switch (n.kind) {
             case SEGMENT_TEMPLATE, SEGMENT_URL, INITIALIZATION, REPRESENTATION_INDEX, BITSTREAM_SWITCHING -> {
@@ -255,7 +265,7 @@ public final class MpdRewriter {
             }
             case BASE_URL -> {
                 Node level = n.parent;
-                if (level != null && level.kind.level && n.textOnly()) {
+                if (level != null && level.kind.level && n.textOnly() && !n.foreignAncestry) {
                     text(n, mpd, parentBases(level, cx), true, cx, edits);
                 }
             }
@@ -296,7 +306,8 @@ public final class MpdRewriter {
         if (ref.indexOf(':') >= 0) {
             ref = "./" + ref; // not a scheme
         }
-        String value = ref + "?" + (mpdQuery == null || mpdQuery.isEmpty() ? "" : mpdQuery + "&") + param;
+        String query = mpdQuery == null ? null : withoutParam("?" + mpdQuery, param).substring(1);
+        String value = ref + "?" + (query == null || query.isEmpty() ? "" : query + "&") + param;
         String qname = mpdNode.prefix.isEmpty() ? "Location" : mpdNode.prefix + ":Location";
         int ws = mpdNode.locationAt;
         while (ws > 0 && isSpace(mpd.charAt(ws - 1))) {
@@ -367,10 +378,21 @@ public final class MpdRewriter {
             }
         }
         int hash = url.indexOf('#');
-        String body = hash < 0 ? url : url.substring(0, hash);
+        String body = withoutParam(hash < 0 ? url : url.substring(0, hash), cx.param);
         String fragment = hash < 0 ? "" : url.substring(hash);
         String sep = body.indexOf('?') < 0 ? "?" : (body.endsWith("?") || body.endsWith("&") ? "" : "&");
         return body + sep + cx.param + fragment;
+    }
+
+    /**
+     * Without any parameter named like {@code param}'s (any case or encoding): an
+     * origin-supplied {@code sg_session=...} would come first and shadow the gateway's
+     * credential appended after it, so exactly one remains, the gateway's.
+     */
+    static String withoutParam(String url, String param) {
+        int eq = param.indexOf('=');
+        return io.streamgate.filters.core.QueryString.removeFromUrlIgnoringCase(url,
+                eq < 0 ? param : param.substring(0, eq));
     }
 
     /**
@@ -439,6 +461,10 @@ public final class MpdRewriter {
         if (known != null) {
             return known;
         }
+        if (level.foreignAncestry) {
+            cx.bases.put(level, List.of(UNKNOWN)); // under a level of another namespace: not known
+            return List.of(UNKNOWN);
+        }
         List<URI> parents = parentBases(level, cx);
         List<URI> result;
         if (level.baseUrls.isEmpty()) {
@@ -456,8 +482,8 @@ public final class MpdRewriter {
     }
 
     private static URI baseOf(URI parent, Node baseUrl) {
-        if (!baseUrl.textOnly() || parent == UNKNOWN) {
-            return UNKNOWN;
+        if (!baseUrl.dash || !baseUrl.textOnly() || parent == UNKNOWN) {
+            return UNKNOWN; // a BaseURL outside the DASH namespace: where a player reading names only goes is not known to be ours
         }
         String v = decode(baseUrl.content);
         if (v == null) {
@@ -476,6 +502,9 @@ public final class MpdRewriter {
      * that can use it (its own, or all Representations under the level it is declared at).
      */
     private static List<URI> segmentBases(Node n, Context cx) {
+        if (n.foreignAncestry) {
+            return List.of(UNKNOWN);
+        }
         Node level = nearestLevel(n);
         if (level == null) {
             return List.of(cx.doc);
@@ -628,6 +657,14 @@ public final class MpdRewriter {
         Map<String, String> ns;
         boolean dash;
         Kind kind = Kind.OTHER;
+        /** The kind its local name would have in the DASH namespace, when it is in another one (or none). */
+        Kind foreignKind = Kind.OTHER;
+        /**
+         * Inside an element named like an MPD level ({@code Period}, {@code AdaptationSet}...) but
+         * outside the DASH namespace: a player matching names only takes it for a level, with
+         * whatever BaseURL it holds, so nothing below it can be known to resolve into the route.
+         */
+        boolean foreignAncestry;
         List<Attr> urls = List.of();
         Attr xlinkHref;
         String scheme;
@@ -845,11 +882,15 @@ public final class MpdRewriter {
                 }
             }
             i = p;
-            String nsUri = node.namespace(node.prefix);
-            node.dash = nsUri == null ? node.prefix.isEmpty() : nsUri.equals(DASH_NS);
+            // the DASH namespace only: an element named BaseURL (or SegmentTemplate...) in another
+            // one, or in none, is never given the credential
+            node.dash = DASH_NS.equals(node.namespace(node.prefix));
             if (node.dash) {
                 node.kind = Kind.of(node.local());
+            } else {
+                node.foreignKind = Kind.of(node.local());
             }
+            node.foreignAncestry = parent != null && (parent.foreignAncestry || parent.foreignKind.level);
             if (attrs != null) {
                 for (int k = 0; k < attrs.size(); k++) {
                     String name = attrNames.get(k);
@@ -904,6 +945,15 @@ public final class MpdRewriter {
 
         private void link(Node node, Node parent) {
             nodes.add(node);
+            if (!node.dash && node.foreignKind == Kind.BASE_URL && parent != null && parent.dash && parent.kind.level) {
+                // a BaseURL of another namespace on a level: a strict player ignores it, one matching
+                // names only takes it as an alternative base; counted as a base not known to be ours
+                if (parent.baseUrls.isEmpty()) {
+                    parent.baseUrls = new ArrayList<>(2);
+                }
+                parent.baseUrls.add(node);
+                return;
+            }
             if (!node.dash || parent == null) {
                 return;
             }

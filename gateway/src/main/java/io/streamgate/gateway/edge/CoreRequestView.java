@@ -46,4 +46,9 @@ public final class CoreRequestView implements RequestView {
     public String remoteAddress() {
         return Request.getRemoteAddr(request);
     }
+
+    @Override
+    public String method() {
+        return request.getMethod();
+    }
 }

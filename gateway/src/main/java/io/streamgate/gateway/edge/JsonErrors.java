@@ -15,7 +15,12 @@ import org.eclipse.jetty.util.Callback;
  * Jetty's error pages replaced by a small JSON body — {@code {"error": "...", "status": N}} —
  * with CORS headers. Jetty's own pages show the request URI, which carries the token on a
  * {@code ?token=} request (e.g. a 400 for an ambiguous path), and are HTML a player cannot
- * read. Never echoes the URI, the message or a stack.
+ * read. Never echoes the URI, the message or a stack, and logs nothing of the request.
+ *
+ * <p>Every method gets the JSON body: Jetty's {@link org.eclipse.jetty.server.handler.ErrorHandler}
+ * writes a body only for {@code GET}, {@code POST} and {@code HEAD} and answers any other
+ * (a malformed {@code CONNECT}, {@code PUT}, an unknown method) with an empty 400 and no CORS
+ * headers, which a player cannot read.
  */
 public final class JsonErrors {
     private JsonErrors() {
@@ -41,6 +46,11 @@ public final class JsonErrors {
         public ForServer() {
             setShowStacks(false);
             setShowMessageInTitle(false);
+        }
+
+        @Override
+        public boolean errorPageForMethod(String method) {
+            return true; // the JSON answer for every method (a HEAD still gets no body: Jetty drops it)
         }
 
         @Override

@@ -106,8 +106,18 @@ public final class HlsRoute implements RouteHandler {
             return;
         }
         String target = upstream.target(ex.path(), request.getHttpURI().getQuery());
-        // viewers share a fetch only when the origin would see the same request from each
+        // viewers share a fetch only when the origin would see the same request from each: the
+        // same view of the gateway, and the same values of the headers its answer varied by
         String key = target + '\n' + upstream.forwardedView(request);
+        java.util.List<String> varies = shield.varies(target);
+        if (!varies.isEmpty()) {
+            HttpFields sent = shieldHeaders(ex, request);
+            StringBuilder k = new StringBuilder(key);
+            for (String name : varies) {
+                k.append('\n').append(name).append(':').append(sent.getValuesList(name));
+            }
+            key = k.toString();
+        }
         PlaylistShield.Lookup lookup = shield.get(key, () -> fetch(ex, request, target));
         meters.shield(lookup.outcome().ordinal());
         boolean initiator = lookup.outcome() == PlaylistShield.Outcome.FETCHED;
@@ -123,23 +133,34 @@ public final class HlsRoute implements RouteHandler {
     private static final HttpHeader[] CONDITIONAL = {HttpHeader.IF_NONE_MATCH, HttpHeader.IF_MODIFIED_SINCE,
         HttpHeader.IF_MATCH, HttpHeader.IF_UNMODIFIED_SINCE, HttpHeader.IF_RANGE, HttpHeader.RANGE};
 
+    /**
+     * The headers the shield's upstream request carries for this viewer: its own (stripped), the
+     * claim and session headers, and no conditional one (one answer for everybody, not the first
+     * viewer's 304). Also what a viewer who joined a fetch is compared by when the answer varies.
+     */
+    private HttpFields shieldHeaders(Exchange ex, Request request) {
+        HttpFields.Mutable h = HttpFields.build();
+        upstream.copyHeaders(request, h, false);
+        if (ex.verdict() != null) {
+            upstream.claimHeaders(ex.verdict().token().claims(), h);
+        }
+        hooks.addHeaders(ex, request, h);
+        for (HttpHeader c : CONDITIONAL) {
+            h.remove(c);
+        }
+        return h;
+    }
+
     /** The one upstream request for a playlist, sent with the first viewer's (stripped) headers. */
     private java.util.concurrent.CompletableFuture<PlaylistShield.Fetched> fetch(Exchange ex, Request request,
                                                                                  String target) {
         long start = System.nanoTime();
         org.eclipse.jetty.client.Request up = client.newRequest(target).method("GET")
                 .idleTimeout(idleTimeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        HttpFields sent = shieldHeaders(ex, request);
         up.headers(h -> {
             h.clear();
-            upstream.copyHeaders(request, h, false);
-            if (ex.verdict() != null) {
-                upstream.claimHeaders(ex.verdict().token().claims(), h);
-            }
-            hooks.addHeaders(ex, request, h);
-            // one answer for everybody: not the first viewer's conditional one
-            for (HttpHeader c : CONDITIONAL) {
-                h.remove(c);
-            }
+            h.add(sent);
         });
         // the size cap, ours to detect: the answer is refused by its Content-Length, or once its
         // body passes the cap (chunked); the buffer behind it allows twice the cap, so it never
@@ -163,7 +184,8 @@ public final class HlsRoute implements RouteHandler {
                         throw failure instanceof java.util.concurrent.CompletionException c ? c
                                 : new java.util.concurrent.CompletionException(failure);
                     }
-                    return PlaylistShield.fetched(r);
+                    shield.answered(target, r.getHeaders());
+                    return PlaylistShield.fetched(r, sent);
                 });
     }
 
@@ -187,8 +209,9 @@ public final class HlsRoute implements RouteHandler {
             Answers.deny(request, response, callback, reason, ex.requestId());
             return;
         }
-        if (!initiator && !fetched.shareable()) {
-            // the origin marked it private or no-store: whoever joined gets a fetch of its own
+        if (!initiator && !fetched.sharedWith(() -> shieldHeaders(ex, request))) {
+            // the origin marked it private, or it varies by a header this viewer's request differs
+            // in (Vary): whoever joined gets a fetch of its own
             proxy.forward(ex, request, response, callback);
             return;
         }
@@ -224,6 +247,9 @@ public final class HlsRoute implements RouteHandler {
                     && (initiator || PlaylistShield.sharedHeader(kept))) {
                 out.add(kept);
             }
+        }
+        if (t != null) {
+            t.headers(out);
         }
         out.put(HttpHeader.CONTENT_LENGTH, body.length);
         if (!hooks.keepsAdmission(ex) || fetched.status() / 100 != 2) {
@@ -382,7 +408,7 @@ public final class HlsRoute implements RouteHandler {
         if (!isPlaylist(ex.path(), contentType)) {
             return null;
         }
-        String credential = credentialFor(ex);
+        String credential = credentialFor(ex, "HEAD".equals(request.getMethod()));
         if (credential == null) {
             return null;
         }
@@ -396,6 +422,11 @@ public final class HlsRoute implements RouteHandler {
             @Override
             public int maxBytes() {
                 return maxPlaylistBytes;
+            }
+
+            @Override
+            public void headers(HttpFields.Mutable response) {
+                privateCaching(response);
             }
 
             @Override
@@ -421,20 +452,61 @@ public final class HlsRoute implements RouteHandler {
         return r.body();
     }
 
-    /** A credential for this response's session: a new one for a token, a renewed one for a session. */
-    private String credentialFor(Exchange ex) {
+    /** Caching headers aimed at shared caches (CDNs) alone, which a rewritten answer must not keep. */
+    private static final String[] SHARED_CACHE_CONTROLS = {"Surrogate-Control", "CDN-Cache-Control",
+        "Cloudflare-CDN-Cache-Control", "Edge-Control"};
+
+    /**
+     * A rewritten playlist or manifest carries its viewer's credential in its body: no shared
+     * cache (a CDN in front of the gateway) may store it and hand it to another viewer. Its
+     * {@code Cache-Control} becomes {@code private} with the origin's other directives
+     * ({@code max-age}, {@code no-store}, {@code no-cache}...), without {@code public},
+     * {@code s-maxage}, {@code proxy-revalidate} and any {@code private} of the origin's own; the
+     * CDN-only controls ({@code Surrogate-Control}, {@code CDN-Cache-Control}...) are dropped, as
+     * they override {@code Cache-Control} at the CDNs that read them. The origin's validators
+     * ({@code ETag}, {@code Last-Modified}) are gone already: they describe another body
+     * ({@link UpstreamProxy#REWRITTEN_AWAY}), so no revalidation can answer one viewer's copy
+     * for another.
+     */
+    static void privateCaching(HttpFields.Mutable h) {
+        StringBuilder cc = new StringBuilder("private");
+        for (String directive : h.getCSV(HttpHeader.CACHE_CONTROL, false)) {
+            String d = directive.trim();
+            String lower = d.toLowerCase(Locale.ROOT);
+            if (d.isEmpty() || lower.equals("public") || lower.equals("private") || lower.startsWith("private=")
+                    || lower.startsWith("s-maxage") || lower.equals("proxy-revalidate")) {
+                continue;
+            }
+            cc.append(", ").append(d);
+        }
+        h.put(HttpHeader.CACHE_CONTROL, cc.toString());
+        for (String name : SHARED_CACHE_CONTROLS) {
+            h.remove(name);
+        }
+    }
+
+    /**
+     * A credential for this response's session: a new one for a token, a renewed one for a
+     * session. A {@code HEAD} (fetched upstream as a GET for the rewritten length) gets one that
+     * opens nothing: no session recorded, none counted live or issued, and it never leaves the
+     * gateway, as a HEAD answer has no body.
+     */
+    private String credentialFor(Exchange ex, boolean head) {
         if (ex.verdict() != null) {
             Claims c = ex.verdict().token().claims();
             String prefix = SessionCredentials.prefixFor(route.path(), ex.path());
             io.streamgate.filters.replay.Admission admission = ex.verdict().admission();
             String lease = admission.leaseId();
-            if (lease == null && replay.mode() == ReplayMode.LIMIT) {
+            if (lease == null && replay.mode() == ReplayMode.LIMIT && !head) {
                 return null; // under limit, no session without a lease: the children must carry the token
             }
             String sid = lease != null ? lease : sessions.newSid();
             long now = credentials.nowMillis() / 1000;
             long cap = c.exp() == Claims.ABSENT ? Long.MAX_VALUE : c.exp();
             long iat = c.iat() == Claims.ABSENT ? -1 : c.iat();
+            if (head) {
+                return credentials.issue(route.name(), prefix, c.iss(), c.sub(), c.jti(), sid, iat, cap, "", "");
+            }
             metrics.hlsSession(route.name(), "issued");
             String tokenKey = replay.tokenKey(c);
             io.streamgate.filters.session.SessionRecord opened = io.streamgate.filters.session.SessionRecord.opened(sid,

@@ -15,7 +15,9 @@ import java.util.regex.Pattern;
  * {@code EXT-X-MEDIA}, {@code EXT-X-I-FRAME-STREAM-INF}, {@code EXT-X-PART},
  * {@code EXT-X-PRELOAD-HINT} and {@code EXT-X-RENDITION-REPORT}. URIs are resolved against
  * the playlist's own path; relative ones stay relative, existing query parameters are kept,
- * URIs to other hosts or outside the route are not touched. CRLF line endings and a
+ * URIs to other hosts or outside the route are not touched; a parameter of the credential's
+ * name the origin put on a URI (any case or encoding) is removed first, so the only one is the
+ * gateway's. CRLF line endings and a
  * leading BOM are preserved. A pure function: no I/O, no state.
  */
 public final class PlaylistRewriter {
@@ -120,9 +122,20 @@ public final class PlaylistRewriter {
             return null; // leaves the route: not ours
         }
         int hash = uri.indexOf('#');
-        String body = hash < 0 ? uri : uri.substring(0, hash);
+        String body = withoutParam(hash < 0 ? uri : uri.substring(0, hash), param);
         String fragment = hash < 0 ? "" : uri.substring(hash);
         String sep = body.indexOf('?') < 0 ? "?" : (body.endsWith("?") || body.endsWith("&") ? "" : "&");
         return body + sep + param + fragment;
+    }
+
+    /**
+     * Without any parameter named like {@code param}'s (any case or encoding): an
+     * origin-supplied {@code sg_session=...} would come first and shadow the gateway's
+     * credential appended after it, so exactly one remains, the gateway's.
+     */
+    static String withoutParam(String uri, String param) {
+        int eq = param.indexOf('=');
+        return io.streamgate.filters.core.QueryString.removeFromUrlIgnoringCase(uri,
+                eq < 0 ? param : param.substring(0, eq));
     }
 }

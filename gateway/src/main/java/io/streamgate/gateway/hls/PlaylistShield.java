@@ -1,5 +1,7 @@
 package io.streamgate.gateway.hls;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -27,13 +29,60 @@ import com.github.benmanes.caffeine.cache.Ticker;
  * Every viewer still gets its own rewritten copy, with its own credential. At an event
  * start, 10,000 viewers then cost the origin one request per playlist version.
  *
+ * <p>{@code Vary}: the key is made before the origin's answer is known, so requests that will
+ * turn out to differ in a varied header may wait on one fetch. The answer then goes only to
+ * those whose own request would have carried the same values of every header {@code Vary}
+ * names ({@link Fetched#sharedWith}); the others fetch for themselves, as for a
+ * {@code private} answer. {@code Vary: *} is never shared, and no varying answer is reused.
+ * Once an upstream URI answered with {@code Vary}, its later requests are keyed by the varied
+ * headers' values as well ({@link #varies}), so such viewers are coalesced apart from the start.
+ *
  * <p>Bounded: at most {@code maxEntries} playlists, each at most {@code hls.maxPlaylistBytes}.
  */
 public final class PlaylistShield {
-    /** A fetched playlist response, shared read-only by every viewer who waited for it. */
-    public record Fetched(int status, HttpFields headers, byte[] body, long reuseNanos, boolean shareable) {
+    /**
+     * A fetched playlist response, shared read-only by every viewer who waited for it.
+     *
+     * @param sent the request headers the one upstream request carried: a response that varies
+     *             ({@code Vary}) is shared only with viewers whose request would have carried the
+     *             same values of every varied header ({@link #sharedWith})
+     */
+    public record Fetched(int status, HttpFields headers, byte[] body, long reuseNanos, boolean shareable,
+                          HttpFields sent) {
         public Fetched(int status, HttpFields headers, byte[] body, long reuseNanos) {
-            this(status, headers, body, reuseNanos, true);
+            this(status, headers, body, reuseNanos, true, HttpFields.EMPTY);
+        }
+
+        /**
+         * Whether this response may go to a viewer who joined the fetch, given the headers that
+         * viewer's own request would have sent upstream (asked for only when the response varies).
+         * No when the origin said it is its requester's alone ({@code private}, a cookie), or
+         * {@code Vary: *}; otherwise yes when every header {@code Vary} names has the same values
+         * (in order, absent alike) in both requests: the origin would have answered the viewer
+         * the same way. A response varying by something the viewers differ in (an
+         * {@code X-Who}, an {@code Origin}) is never handed across them.
+         */
+        public boolean sharedWith(Supplier<HttpFields> viewerSent) {
+            if (!shareable) {
+                return false;
+            }
+            HttpFields viewer = null;
+            for (String name : headers.getCSV(HttpHeader.VARY, false)) {
+                String n = name.trim();
+                if (n.isEmpty() || n.equalsIgnoreCase("Accept-Encoding")) {
+                    continue; // never forwarded for a playlist (see the class comment): alike for all
+                }
+                if (n.equals("*")) {
+                    return false;
+                }
+                if (viewer == null) {
+                    viewer = viewerSent.get();
+                }
+                if (!sent.getValuesList(n).equals(viewer.getValuesList(n))) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 
@@ -49,6 +98,8 @@ public final class PlaylistShield {
     private final long maxReuseNanos;
     private final Ticker ticker;
     private final Cache<String, Entry> entries;
+    /** The header names the last answer for an upstream URI varied by ({@link #varies}), bounded like the entries. */
+    private final Cache<String, List<String>> varied;
 
     public PlaylistShield(java.time.Duration maxReuse, int maxEntries, Ticker ticker) {
         this.maxReuseNanos = maxReuse.toNanos();
@@ -76,6 +127,37 @@ public final class PlaylistShield {
                     }
                 })
                 .build();
+        this.varied = Caffeine.newBuilder().maximumSize(maxEntries).ticker(ticker).executor(Runnable::run)
+                .expireAfterWrite(java.time.Duration.ofMinutes(10)).build();
+    }
+
+    /**
+     * The headers the last answer for {@code target} named in its {@code Vary} (empty when it
+     * varied by none): requests for it are then keyed by those headers' values too, so viewers
+     * who differ in them never wait on one fetch (a {@code Vary: Origin} origin still costs one
+     * request per player origin, not one per viewer). Only a hint for the key: a viewer who did
+     * wait on an answer it may not have is refused it anyway ({@link Fetched#sharedWith}).
+     */
+    public List<String> varies(String target) {
+        List<String> v = varied.getIfPresent(target);
+        return v == null ? List.of() : v;
+    }
+
+    /** Remembers which headers an answer for {@code target} varied by (see {@link #varies}). */
+    public void answered(String target, HttpFields responseHeaders) {
+        List<String> names = new ArrayList<>(2);
+        for (String name : responseHeaders.getCSV(HttpHeader.VARY, false)) {
+            String n = name.trim().toLowerCase(Locale.ROOT);
+            if (!n.isEmpty() && !n.equals("*") && !n.equals("accept-encoding") && !names.contains(n)
+                    && names.size() < 16) {
+                names.add(n);
+            }
+        }
+        if (names.isEmpty()) {
+            varied.invalidate(target);
+        } else if (!names.equals(varied.getIfPresent(target))) {
+            varied.put(target, List.copyOf(names));
+        }
     }
 
     private static final class Entry {
@@ -129,10 +211,14 @@ public final class PlaylistShield {
         return entries.estimatedSize();
     }
 
-    /** A response as the shield keeps it, with how long it may be reused (0: not at all). */
-    public static Fetched fetched(ContentResponse response) {
+    /**
+     * A response as the shield keeps it, with how long it may be reused (0: not at all) and the
+     * request headers it answered ({@code sent}).
+     */
+    public static Fetched fetched(ContentResponse response, HttpFields sent) {
         return new Fetched(response.getStatus(), response.getHeaders().asImmutable(), response.getContent(),
-                reuseNanos(response.getStatus(), response.getHeaders()), shareable(response.getHeaders()));
+                reuseNanos(response.getStatus(), response.getHeaders()), shareable(response.getHeaders()),
+                sent.asImmutable());
     }
 
     /**

@@ -62,6 +62,10 @@ public final class UpstreamProxy {
         int maxBytes();
 
         byte[] apply(byte[] body, int length);
+
+        /** The response headers of a rewritten answer, once the origin's are copied: e.g. its caching. */
+        default void headers(HttpFields.Mutable response) {
+        }
     }
 
     /** What a route type adds to the plain reverse proxy; every default is the plain proxy's. */
@@ -202,6 +206,7 @@ public final class UpstreamProxy {
                 out.add(kept);
             }
             if (transform != null) {
+                transform.headers(out);
                 long length = serverResponse.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
                 if (length > transform.maxBytes()) {
                     tooLarge = true;

@@ -22,7 +22,8 @@ import io.streamgate.filters.verify.Claims;
  * What the origin gets of a viewer's request, shared by the HTTP proxy and the WebSocket
  * relay: the target URI (route prefix replaced by the upstream, every token parameter and
  * the session credential removed), and the headers — hop-by-hop headers, every token
- * header, cookie and {@code Sec-WebSocket-Protocol} JWS entry dropped; forwarding headers a
+ * header, cookie and {@code Sec-WebSocket-Protocol} JWS entry dropped, and the method-override
+ * headers ({@link io.streamgate.filters.http.MethodOverride}); forwarding headers a
  * viewer could forge dropped unless the peer is a trusted proxy; {@code Referer} without
  * token parameters; {@code X-Forwarded-*} and the verified {@code claimHeaders} set.
  */
@@ -63,6 +64,8 @@ public final class UpstreamRequest {
         dropped.add("host");
         dropped.add("content-length");
         claimHeaders.values().forEach(h -> dropped.add(h.toLowerCase(Locale.ROOT))); // a viewer must not set X-Viewer-Id
+        // an origin honouring X-HTTP-Method-Override & co. would run a method the route never allowed
+        dropped.addAll(io.streamgate.filters.http.MethodOverride.HEADERS);
         for (TokenSource s : strip) {
             if (s.kind() == TokenSource.Kind.HEADER) {
                 dropped.add(s.name().toLowerCase(Locale.ROOT));

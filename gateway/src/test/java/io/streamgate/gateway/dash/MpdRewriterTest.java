@@ -332,7 +332,46 @@ class MpdRewriterTest {
     void aDefaultNamespaceOtherThanDashIsNotRewritten() {
         String in = "<MPD xmlns=\"urn:example:not-dash\"><Period><AdaptationSet><Representation id=\"v\">"
                 + "<SegmentTemplate media=\"s.m4s\"/></Representation></AdaptationSet></Period></MPD>";
-        assertThat(rw(in, "/live/ev1/m.mpd")).isEqualTo(in);
+        MpdRewriter.Result r = result(in, "/live/ev1/m.mpd");
+        assertThat(r.manifest()).isEqualTo(in);
+        assertThat(r.outcome()).isEqualTo(MpdRewriter.Outcome.UNCHANGED_NOT_DASH);
+    }
+
+    @Test
+    void aBaseUrlOutsideTheDashNamespaceNeverGetsTheCredential() throws Exception {
+        String dash = "xmlns=\"urn:mpeg:dash:schema:mpd:2011\"";
+        // regression: a manifest without the DASH namespace had its BaseURL given the credential
+        String none = "<MPD><Period><AdaptationSet><Representation id=\"v\"><BaseURL>file.mp4</BaseURL>"
+                + "<SegmentBase/></Representation></AdaptationSet></Period></MPD>";
+        assertThat(result(none, "/live/ev1/m.mpd").manifest()).isEqualTo(none);
+        assertThat(result(none, "/live/ev1/m.mpd").outcome()).isEqualTo(MpdRewriter.Outcome.UNCHANGED_NOT_DASH);
+        // a BaseURL of another namespace (or none) in a DASH manifest is left alone
+        for (String foreign : List.of("<BaseURL xmlns=\"urn:other\">file.mp4</BaseURL>",
+                "<o:BaseURL xmlns:o=\"urn:other\">file.mp4</o:BaseURL>", "<BaseURL xmlns=\"\">file.mp4</BaseURL>",
+                "<x:BaseURL>file.mp4</x:BaseURL>")) {
+            String in = "<MPD " + dash + "><Period><AdaptationSet><Representation id=\"v\">" + foreign
+                    + "<SegmentBase/></Representation></AdaptationSet></Period></MPD>";
+            assertThat(rw(in, "/live/ev1/m.mpd")).as(foreign).isEqualTo(in);
+        }
+        // a player matching names only would take it as a base on another host: nothing below is
+        // given the credential (a strict player then fails to play; the credential stays home)
+        String alternative = "<MPD " + dash + "><Period><BaseURL xmlns=\"urn:other\">https://evil.example/</BaseURL>"
+                + "<AdaptationSet><Representation id=\"v\"><SegmentTemplate media=\"s-$Number$.m4s\"/>"
+                + "</Representation></AdaptationSet></Period></MPD>";
+        assertThat(rw(alternative, "/live/ev1/m.mpd")).isEqualTo(alternative);
+        // a level of another namespace could hold such a base: nothing inside it gets the credential
+        String level = "<MPD " + dash + "><Period><o:AdaptationSet xmlns:o=\"urn:other\"><o:BaseURL>"
+                + "https://evil.example/</o:BaseURL><Representation id=\"v\"><BaseURL>file.mp4</BaseURL>"
+                + "<SegmentTemplate media=\"s-$Number$.m4s\"/></Representation></o:AdaptationSet></Period></MPD>";
+        assertThat(rw(level, "/live/ev1/m.mpd")).isEqualTo(level);
+        // nor does an xlink:href on an element of another namespace
+        String xlink = "<MPD " + dash + " xmlns:xl=\"http://www.w3.org/1999/xlink\"><ex:Remote xmlns:ex=\"urn:other\""
+                + " xl:href=\"remote.xml\"/><Period xl:href=\"p1.xml\"/></MPD>";
+        assertThat(rw(xlink, "/live/ev1/m.mpd")).isEqualTo(xlink.replace("p1.xml", "p1.xml?sg_session=CRED"));
+        // the DASH BaseURL beside them still gets it
+        String ok = "<MPD " + dash + "><Period><AdaptationSet><Representation id=\"v\"><BaseURL>file.mp4</BaseURL>"
+                + "<SegmentBase/></Representation></AdaptationSet></Period></MPD>";
+        assertThat(texts(parse(rw(ok, "/live/ev1/m.mpd")), "BaseURL")).containsExactly("file.mp4?sg_session=CRED");
     }
 
     @Test
@@ -443,5 +482,21 @@ class MpdRewriterTest {
                     .allMatch(m -> m.equals("seg-$RepresentationID$-$Number$.m4s?sg_session=CRED"));
             assertThat(texts(d, "Location")).containsExactly("manifest.mpd?sg_session=CRED");
         }
+    }
+
+    @Test
+    void originSuppliedSessionParameterNeverShadowsTheGatewaysCredential() throws Exception {
+        String in = """
+                <MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="dynamic" minimumUpdatePeriod="PT2S">
+                  <Period><AdaptationSet><Representation id="v" bandwidth="1">
+                    <SegmentTemplate media="seg-$Number$.m4s?sg_session=ORIGIN" initialization="init.m4s?a=1&amp;SG_SESSION=x"/>
+                  </Representation></AdaptationSet></Period>
+                </MPD>
+                """;
+        Document d = parse(MpdRewriter.rewrite(in, "/live/ev1/m.mpd", "x=1&sg%5Fsession=viewer", HOST, "/live/", P)
+                .manifest());
+        assertThat(attrs(d, "SegmentTemplate", "media")).containsExactly("seg-$Number$.m4s?sg_session=CRED");
+        assertThat(attrs(d, "SegmentTemplate", "initialization")).containsExactly("init.m4s?a=1&sg_session=CRED");
+        assertThat(texts(d, "Location")).containsExactly("m.mpd?x=1&sg_session=CRED");
     }
 }

@@ -261,4 +261,36 @@ class EdgeRulesTest {
             assertThat(get("/live/event42/x?token=" + token()).statusCode()).as("still serving").isEqualTo(200);
         }
     }
+
+    @Test
+    void malformedConnectGetsJson400() throws Exception {
+        // Jetty refuses these before any handler of ours; its error handler wrote a body only for
+        // GET, POST and HEAD: a malformed CONNECT (or PUT...) got an empty 400 without CORS
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+                new ch.qos.logback.core.read.ListAppender<>();
+        lines.start();
+        root.addAppender(lines);
+        try {
+            for (String request : List.of(
+                    "CONNECT marker-one.example:80 HTTP/1.1\r\n", // no Host
+                    "CONNECT marker-two.example:80 HTTP/1.1\r\nHost: marker-three.example:80\r\n", // Host disagrees
+                    "PUT /live/marker-four HTTP/1.1\r\nContent-Length: 0\r\n")) { // another method, no Host
+                String resp = RawHttp.exchange(gateway.port(), request + "Origin: " + ORIGIN
+                        + "\r\nConnection: close\r\n\r\n");
+                assertThat(RawHttp.status(resp)).as(request).isEqualTo(400);
+                assertThat(resp).as(request).containsIgnoringCase("Content-Type: application/json")
+                        .containsIgnoringCase("Access-Control-Allow-Origin: ")
+                        .containsIgnoringCase("Access-Control-Expose-Headers: WWW-Authenticate");
+                assertThat(RawHttp.body(resp)).as(request).isEqualTo("{\"error\":\"bad_request\",\"status\":400}");
+            }
+        } finally {
+            root.detachAppender(lines);
+        }
+        assertThat(lines.list).extracting(e -> e.getFormattedMessage() + " " + e.getThrowableProxy())
+                .as("nothing of the request text is logged").noneMatch(l -> l.contains("marker-"));
+        assertThat(origin.drain()).isEmpty();
+        assertThat(get("/live/event42/x?token=" + token()).statusCode()).as("still serving").isEqualTo(200);
+    }
 }

@@ -106,6 +106,37 @@ class HlsEndToEndTest {
         assertThat(reason(second)).isEqualTo("replayed");
     }
 
+    private double meter(String name, String... tags) {
+        var m = gateway.registry().find(name).tags(tags).meter();
+        return m == null ? 0 : m.measure().iterator().next().getValue();
+    }
+
+    @Test
+    void headNeverConsumesAOneTimeToken() throws Exception {
+        String t = token();
+        HttpResponse<String> head = http.send(HttpRequest.newBuilder(gateway.uri().resolve("/live/ev1/master.m3u8?token="
+                + t)).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.body()).isEmpty();
+        assertThat(head.headers().firstValue("Content-Length")).as("the rewritten playlist's length")
+                .hasValueSatisfying(n -> assertThat(Long.parseLong(n)).isPositive());
+        // no session opened: nothing delivered, nothing issued, nothing live
+        assertThat(meter("streamgate.hls.sessions", "route", "hls", "result", "issued")).isZero();
+        assertThat(meter("streamgate.sessions.active", "route", "hls", "kind", "hls")).isZero();
+
+        // regression: the HEAD consumed the token, and the player's GET was refused as replayed
+        HttpResponse<String> master = get("/live/ev1/master.m3u8?token=" + t);
+        assertThat(master.statusCode()).isEqualTo(200);
+        assertThat(firstUri(master.body())).startsWith("media.m3u8?sg_session=");
+        assertThat(meter("streamgate.hls.sessions", "route", "hls", "result", "issued")).isEqualTo(1);
+
+        HttpResponse<String> again = http.send(HttpRequest.newBuilder(gateway.uri().resolve("/live/ev1/master.m3u8?token="
+                + t)).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(again.statusCode()).as("a used token is refused on a HEAD too").isEqualTo(401);
+        assertThat(again.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v)
+                .contains("replayed"));
+    }
+
     @Test
     void childWithoutTokenOrCredentialIsMissingToken() throws Exception {
         HttpResponse<String> r = get("/live/ev1/seg-1.ts");

@@ -157,4 +157,31 @@ class PlaylistRewriterTest {
         assertThat(PlaylistRewriter.rewrite("#EXTM3U\nseg.ts\n", "/hls/ev1/i.m3u8", null, "/hls", P).playlist())
                 .isEqualTo("#EXTM3U\nseg.ts?sg_session=CRED\n");
     }
+
+    @Test
+    void originSuppliedSessionParameterNeverShadowsTheGatewaysCredential() {
+        // the gateway reads the first sg_session: one the origin put there would win over its own
+        String in = """
+                #EXTM3U
+                #EXT-X-KEY:METHOD=AES-128,URI="key.bin?sg_session=ORIGIN",IV=0x1
+                #EXT-X-MAP:URI="init.mp4?a=1&SG_SESSION=x&b=2"
+                #EXTINF:2,
+                seg1.ts?sg%5Fsession=evil
+                #EXTINF:2,
+                seg2.ts?Sg_Session=1&sg_session=2#t=1
+                #EXTINF:2,
+                seg3.ts?sg_sessions=kept
+                """;
+        assertThat(rw(in, "/live/ev1/index.m3u8")).isEqualTo("""
+                #EXTM3U
+                #EXT-X-KEY:METHOD=AES-128,URI="key.bin?sg_session=CRED",IV=0x1
+                #EXT-X-MAP:URI="init.mp4?a=1&b=2&sg_session=CRED"
+                #EXTINF:2,
+                seg1.ts?sg_session=CRED
+                #EXTINF:2,
+                seg2.ts?sg_session=CRED#t=1
+                #EXTINF:2,
+                seg3.ts?sg_sessions=kept&sg_session=CRED
+                """);
+    }
 }

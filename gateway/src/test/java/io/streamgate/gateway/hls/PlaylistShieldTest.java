@@ -82,6 +82,33 @@ class PlaylistShieldTest {
                     resp.setStatus(304);
                     return;
                 }
+                if (req.getRequestURI().endsWith(".ts")) {
+                    resp.setContentType("video/mp2t");
+                    resp.getWriter().write("segment");
+                    return;
+                }
+                if (req.getRequestURI().endsWith(".mpd")) {
+                    resp.setContentType("application/dash+xml");
+                    resp.setHeader("Surrogate-Control", "max-age=60");
+                    resp.setHeader("CDN-Cache-Control", "max-age=60");
+                    resp.getWriter().write("<?xml version=\"1.0\"?>\n<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\" "
+                            + "type=\"static\"><Period><AdaptationSet><Representation id=\"v\" bandwidth=\"1\">"
+                            + "<SegmentTemplate media=\"seg-$Number$.m4s\" initialization=\"init.m4s\"/>"
+                            + "</Representation></AdaptationSet></Period></MPD>\n");
+                    return;
+                }
+                if (req.getRequestURI().contains("shadow")) {
+                    // an origin (or whoever wrote its playlists) putting a credential of its own on a URI
+                    resp.getWriter().write("#EXTM3U\n#EXT-X-KEY:METHOD=AES-128,URI=\"key.bin?sg_session=ORIGIN\"\n"
+                            + "#EXTINF:2,\nseg1.ts?SG_SESSION=x&sg%5Fsession=y\n");
+                    return;
+                }
+                if (req.getRequestURI().contains("vary")) {
+                    // an origin answering each X-Who its own playlist, and saying so
+                    resp.setHeader("Vary", req.getRequestURI().contains("varystar") ? "*" : "Accept-Encoding, X-Who");
+                    resp.getWriter().write("#EXTM3U\n#EXTINF:2,\nseg-" + req.getHeader("X-Who") + ".ts\n");
+                    return;
+                }
                 if (req.getRequestURI().contains("abs")) {
                     // an origin that builds absolute URIs from what the proxy says the viewer used
                     resp.getWriter().write("#EXTM3U\n#EXTINF:2,\nhttp://" + req.getHeader("X-Forwarded-Host")
@@ -201,6 +228,159 @@ class PlaylistShieldTest {
                 + t)).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
         assertThat(head.statusCode()).isEqualTo(200);
         assertThat(head.headers().firstValue("Content-Length")).as("regression: was 0").isNotEqualTo(java.util.Optional.of("0"));
+    }
+
+    private CompletableFuture<HttpResponse<String>> viewerAs(String path, String who) {
+        String t = Tokens.signedBy(key, System.currentTimeMillis() / 1000).sign();
+        return http.sendAsync(HttpRequest.newBuilder(gateway.uri().resolve(path + "?token=" + t)).header("X-Who", who)
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private void awaitShield(String outcome, double count) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (shield(outcome) < count && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(shield(outcome)).as(outcome).isEqualTo(count);
+    }
+
+    private void awaitOriginRequests(int count) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (originRequests.get() < count && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(originRequests.get()).as("requests at the origin").isEqualTo(count);
+    }
+
+    @Test
+    void shieldNeverSharesAResponseAcrossVaryingHeaders() throws Exception {
+        hold = new CountDownLatch(1);
+        // the attacker's request is the one fetch; the victim's and a second attacker's join it
+        CompletableFuture<HttpResponse<String>> attacker = viewerAs("/live/ev1/vary.m3u8", "attacker");
+        awaitOriginRequests(1); // held there
+        CompletableFuture<HttpResponse<String>> victim = viewerAs("/live/ev1/vary.m3u8", "victim");
+        CompletableFuture<HttpResponse<String>> accomplice = viewerAs("/live/ev1/vary.m3u8", "attacker");
+        awaitShield("coalesced", 2);
+        assertThat(originRequests.get()).isEqualTo(1);
+        hold.countDown();
+        assertThat(attacker.get(20, TimeUnit.SECONDS).body()).contains("seg-attacker.ts?sg_session=");
+        HttpResponse<String> v = victim.get(20, TimeUnit.SECONDS);
+        assertThat(v.statusCode()).isEqualTo(200);
+        // regression: the victim got the attacker's playlist (seg-attacker.ts)
+        assertThat(v.body()).contains("seg-victim.ts?sg_session=").doesNotContain("attacker");
+        assertThat(accomplice.get(20, TimeUnit.SECONDS).body()).as("same varied values: shared")
+                .contains("seg-attacker.ts?sg_session=");
+        assertThat(originRequests.get()).as("the victim fetched its own; the same X-Who shared").isEqualTo(2);
+
+        // the shield learned the playlist varies by X-Who: from now on viewers are coalesced by it
+        hold = new CountDownLatch(1);
+        attacker = viewerAs("/live/ev1/vary.m3u8", "attacker");
+        awaitOriginRequests(3);
+        victim = viewerAs("/live/ev1/vary.m3u8", "victim");
+        awaitOriginRequests(4); // a fetch of its own from the start, not a wait on the attacker's
+        accomplice = viewerAs("/live/ev1/vary.m3u8", "attacker");
+        awaitShield("coalesced", 3);
+        hold.countDown();
+        assertThat(victim.get(20, TimeUnit.SECONDS).body()).contains("seg-victim.ts?sg_session=");
+        assertThat(attacker.get(20, TimeUnit.SECONDS).body()).contains("seg-attacker.ts?sg_session=");
+        assertThat(accomplice.get(20, TimeUnit.SECONDS).body()).contains("seg-attacker.ts?sg_session=");
+        assertThat(shield("fetched")).isEqualTo(3);
+        assertThat(originRequests.get()).isEqualTo(4);
+
+        // Vary: * is shared with nobody, not even with identical requests
+        hold = new CountDownLatch(1);
+        CompletableFuture<HttpResponse<String>> first = viewerAs("/live/ev1/varystar.m3u8", "same");
+        awaitOriginRequests(5);
+        CompletableFuture<HttpResponse<String>> second = viewerAs("/live/ev1/varystar.m3u8", "same");
+        awaitShield("coalesced", 4);
+        hold.countDown();
+        assertThat(first.get(20, TimeUnit.SECONDS).body()).contains("seg-same.ts");
+        assertThat(second.get(20, TimeUnit.SECONDS).body()).contains("seg-same.ts");
+        assertThat(originRequests.get()).as("Vary: *: the second viewer fetched its own").isEqualTo(6);
+    }
+
+    @Test
+    void aVaryingResponseIsSharedOnlyWhenEveryVariedHeaderAgrees() {
+        HttpFields response = HttpFields.build().put(HttpHeader.VARY, "Accept-Encoding, X-Who");
+        HttpFields sent = HttpFields.build().put("X-Who", "a");
+        PlaylistShield.Fetched f = new PlaylistShield.Fetched(200, response, new byte[0], 0, true, sent);
+        assertThat(f.sharedWith(() -> HttpFields.build().put("x-who", "a"))).isTrue();
+        assertThat(f.sharedWith(() -> HttpFields.build().put("X-Who", "b"))).isFalse();
+        assertThat(f.sharedWith(HttpFields::build)).as("absent in one").isFalse();
+        PlaylistShield.Fetched encoding = new PlaylistShield.Fetched(200, HttpFields.build().put(HttpHeader.VARY,
+                "Accept-Encoding"), new byte[0], 0, true, sent);
+        assertThat(encoding.sharedWith(() -> {
+            throw new AssertionError("Accept-Encoding is never forwarded for a playlist: nothing to compare");
+        })).isTrue();
+        PlaylistShield.Fetched plain = new PlaylistShield.Fetched(200, HttpFields.EMPTY, new byte[0], 0, true, sent);
+        assertThat(plain.sharedWith(() -> {
+            throw new AssertionError("no Vary: the viewer's headers are not even built");
+        })).isTrue();
+        assertThat(new PlaylistShield.Fetched(200, HttpFields.build().put(HttpHeader.VARY, "*"), new byte[0], 0, true,
+                sent).sharedWith(() -> sent)).isFalse();
+        assertThat(new PlaylistShield.Fetched(200, HttpFields.EMPTY, new byte[0], 0, false, sent)
+                .sharedWith(() -> sent)).as("private").isFalse();
+    }
+
+    @Test
+    void rewrittenPlaylistsArePrivateKeepingMaxAge() throws Exception {
+        // a shared cache (a CDN) in front of the gateway must not hand one viewer's credential to others
+        int version = 0; // another playlist each time: not one the shield may reuse
+        for (String path : List.of("/live/ev1/index.m3u8", "/live/ev1/manifest.mpd")) {
+            // through the shield, and proxied (a request with a cookie of its own is never coalesced)
+            for (String[] headers : List.of(new String[] {"X-Via", "shield"}, new String[] {"Cookie", "lang=de"})) {
+                String what = path + " " + headers[1];
+                cacheControl.set("public, max-age=1, s-maxage=10, proxy-revalidate");
+                String t = Tokens.signedBy(key, System.currentTimeMillis() / 1000).sign();
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(gateway.uri().resolve(path + "?v=" + (++version) + "&token=" + t))
+                        .headers(headers).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(what).isEqualTo(200);
+                assertThat(r.body()).as(what).contains("sg_session=");
+                assertThat(r.headers().allValues("Cache-Control")).as(what).containsExactly("private, max-age=1");
+                assertThat(r.headers().firstValue("ETag")).as(what + ": the origin's validator").isEmpty();
+                assertThat(r.headers().firstValue("Surrogate-Control")).as(what).isEmpty();
+                assertThat(r.headers().firstValue("CDN-Cache-Control")).as(what).isEmpty();
+
+                cacheControl.set("no-store");
+                t = Tokens.signedBy(key, System.currentTimeMillis() / 1000).sign();
+                r = http.send(HttpRequest.newBuilder(gateway.uri().resolve(path + "?v=" + (++version) + "&token=" + t)).headers(headers)
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(r.headers().allValues("Cache-Control")).as(what).containsExactly("private, no-store");
+
+                cacheControl.set(null);
+                t = Tokens.signedBy(key, System.currentTimeMillis() / 1000).sign();
+                r = http.send(HttpRequest.newBuilder(gateway.uri().resolve(path + "?v=" + (++version) + "&token=" + t)).headers(headers)
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(r.headers().allValues("Cache-Control")).as(what + ": none from the origin")
+                        .containsExactly("private");
+            }
+        }
+        // a segment carries no credential: the origin's caching stands
+        cacheControl.set("public, max-age=1");
+        HttpResponse<String> seg = http.send(HttpRequest.newBuilder(gateway.uri().resolve("/live/ev1/seg1.ts?token="
+                + Tokens.signedBy(key, System.currentTimeMillis() / 1000).sign())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(seg.headers().allValues("Cache-Control")).containsExactly("public, max-age=1");
+    }
+
+    @Test
+    void originSuppliedSessionParameterNeverShadowsTheGatewaysCredential() throws Exception {
+        HttpResponse<String> playlist = http.send(HttpRequest.newBuilder(gateway.uri().resolve("/live/ev1/shadow.m3u8?token="
+                + Tokens.signedBy(key, System.currentTimeMillis() / 1000).sign())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(playlist.statusCode()).isEqualTo(200);
+        java.util.regex.Matcher key = java.util.regex.Pattern.compile("URI=\"(key\\.bin\\?[^\"]*)\"")
+                .matcher(playlist.body());
+        assertThat(key.find()).as(playlist.body()).isTrue();
+        String segment = playlist.body().lines().filter(l -> l.startsWith("seg1.ts")).findFirst().orElseThrow();
+        for (String uri : List.of(key.group(1), segment)) {
+            assertThat(uri.split("(?i)sg(_|%5F)session=", -1)).as(uri + ": exactly one credential").hasSize(2);
+            assertThat(uri).doesNotContain("ORIGIN");
+            // regression: the gateway read the origin's value, the first, and refused the viewer
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(gateway.uri().resolve("/live/ev1/" + uri))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(uri).isEqualTo(200);
+        }
     }
 
     @Test

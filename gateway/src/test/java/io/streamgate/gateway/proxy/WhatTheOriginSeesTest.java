@@ -144,6 +144,35 @@ class WhatTheOriginSeesTest {
         }
     }
 
+    @Test
+    void methodOverrideHeadersNeverReachTheOrigin() throws Exception {
+        gateway("");
+        String[] overrides = {"X-HTTP-Method-Override", "DELETE", "X-HTTP-Method", "PUT", "X-Method-Override", "PATCH"};
+        // http, an hls segment (streamed), an hls playlist (through the origin shield)
+        for (String path : List.of("/media/a", "/live/ev/seg0.ts", "/live/ev/index.m3u8")) {
+            assertThat(get(path + "?token=" + token(), overrides).statusCode()).as(path).isEqualTo(200);
+            RecordingOrigin.Seen s = origin.next();
+            assertThat(s.method()).as(path).isEqualTo("GET");
+            assertThat(s.headers()).as(path).doesNotContainKeys("x-http-method-override", "x-http-method",
+                    "x-method-override");
+        }
+        ClientUpgradeRequest req = new ClientUpgradeRequest();
+        for (int i = 0; i < overrides.length; i += 2) {
+            req.setHeader(overrides[i], overrides[i + 1]);
+        }
+        Session session = ws.connect(new Session.Listener.AutoDemanding() { },
+                URI.create("ws://127.0.0.1:" + gateway.port() + "/ws/live?token=" + token()), req)
+                .get(10, TimeUnit.SECONDS);
+        try {
+            RecordingOrigin.Seen s = origin.next();
+            assertThat(s.method()).isEqualTo("UPGRADE");
+            assertThat(s.headers()).as("websocket upgrade").doesNotContainKeys("x-http-method-override",
+                    "x-http-method", "x-method-override");
+        } finally {
+            session.close();
+        }
+    }
+
     // 6. Referer and client-address headers
 
     @Test

@@ -89,6 +89,42 @@ class SighupReloadTest {
         }
     }
 
+    /**
+     * Regression: a gateway started with SIGHUP ignored (nohup) logged "SIGHUP reloads the
+     * configuration", yet a {@code kill -HUP} did nothing (the JVM keeps an ignored signal
+     * ignored). It now says it cannot reload there, and names {@code POST /reload}.
+     */
+    @Test
+    void aGatewayStartedWithSighupIgnoredSaysItCannotReloadOnIt() throws Exception {
+        Path bash = Files.isExecutable(Path.of("/bin/bash")) ? Path.of("/bin/bash") : Path.of("/usr/bin/bash");
+        assumeTrue(Files.isExecutable(bash), "no bash to start a child with SIGHUP ignored");
+        TestKeys k1 = TestKeys.es256("k1");
+        Files.writeString(dir.resolve("k1.pem"), k1.publicPem());
+        Path config = dir.resolve("gateway.yaml");
+        Files.writeString(config, "listen: {host: 127.0.0.1, port: 0}\nwarmup: {verifications: 0}\n"
+                + "admin: {enabled: true, host: 127.0.0.1, port: 0}\nkeys: [{kid: k1, file: k1.pem}]\n"
+                + "routes: [{name: r, path: /r/, type: http, upstream: 'http://127.0.0.1:1/'}]\n");
+        Path log = dir.resolve("gateway.log");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        // as nohup does: the shell ignores SIGHUP, and exec hands that disposition to the JVM
+        ProcessBuilder pb = new ProcessBuilder(bash.toString(), "-c", "trap '' HUP; exec \"$0\" -cp \"$1\" "
+                + "io.streamgate.gateway.cli.Main run --config \"$2\"", java, System.getProperty("java.class.path"),
+                config.toString());
+        Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            assertThat(ConfigReloadTest.eventually(Duration.ofSeconds(60), () -> read(log).contains("SIGHUP")))
+                    .as("child gateway up; log:\n%s", read(log)).isTrue();
+            assertThat(read(log)).contains("SIGHUP cannot reload here (this process was started with SIGHUP ignored")
+                    .contains("use POST /reload").doesNotContain("SIGHUP reloads the configuration");
+            assertThat(p.isAlive()).isTrue();
+        } finally {
+            p.destroy();
+            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
     private int status(int port, String path) {
         try {
             return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
