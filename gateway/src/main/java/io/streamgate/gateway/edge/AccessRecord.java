@@ -1,6 +1,7 @@
 package io.streamgate.gateway.edge;
 
 import java.util.List;
+import java.util.Locale;
 
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -11,7 +12,7 @@ import io.streamgate.filters.core.DenialReason;
 import io.streamgate.filters.core.QueryString;
 import io.streamgate.filters.http.Denial;
 import io.streamgate.gateway.logging.AccessLog;
-import io.streamgate.gateway.logging.CredentialFilter;
+import io.streamgate.gateway.logging.Redactor;
 
 /**
  * One public request from the edge to its end: the request the route handlers see (a
@@ -25,9 +26,14 @@ import io.streamgate.gateway.logging.CredentialFilter;
  * Nothing here decides anything: it only observes.
  */
 public final class AccessRecord extends Request.Wrapper implements Callback {
-    /** What an edge needs to write lines: the log, the query parameters that are credentials, the client rule. */
+    /**
+     * What an edge needs to write lines: the log, the query parameters that are credentials
+     * (compared decoded and in any letter case), the client rule.
+     */
     public record Settings(AccessLog log, List<String> credentialParams, ClientAddress clientAddress) {
-        static final Settings QUIET = new Settings(new AccessLog(false), List.of(), ClientAddress.trustingNone());
+        public Settings {
+            credentialParams = credentialParams.stream().map(n -> n.toLowerCase(Locale.ROOT)).distinct().toList();
+        }
     }
 
     private final Response response;
@@ -122,8 +128,10 @@ public final class AccessRecord extends Request.Wrapper implements Callback {
 
     /**
      * The canonical path with the query minus every credential parameter (the configured
-     * token parameters and {@code sg_session}); a query that cannot be parsed, or that still
-     * looks like it carries a token under another name, is left out whole.
+     * token parameters and {@code sg_session}, whatever the letter case or percent-encoding
+     * of their names: {@code SG_SESSION}, {@code sg%5Fsession}); a query that cannot be
+     * parsed, or that still looks like it carries a token under another name, is left out
+     * whole.
      */
     String loggedPath() {
         if (path == null) {
@@ -133,15 +141,46 @@ public final class AccessRecord extends Request.Wrapper implements Callback {
         if (query == null || query.isEmpty() || !QueryString.isWellFormed(query)) {
             return path;
         }
-        for (String name : settings.credentialParams()) {
-            query = QueryString.remove(query, name);
-            if (query == null) {
-                return path;
+        StringBuilder kept = new StringBuilder(query.length());
+        int i = 0;
+        int n = query.length();
+        while (i <= n) {
+            int amp = query.indexOf('&', i);
+            int end = amp < 0 ? n : amp;
+            int eq = query.indexOf('=', i);
+            int nameEnd = eq >= 0 && eq < end ? eq : end;
+            if (end > i && !isCredential(query.substring(i, nameEnd))) {
+                if (kept.length() > 0) {
+                    kept.append('&');
+                }
+                kept.append(query, i, end);
             }
+            if (amp < 0) {
+                break;
+            }
+            i = amp + 1;
         }
-        if (CredentialFilter.carriesCredential(query)) {
+        if (kept.length() == 0) {
+            return path;
+        }
+        if (Redactor.carriesCredential(kept)) {
             return path + "?(redacted)";
         }
-        return path + "?" + query;
+        return path + "?" + kept;
+    }
+
+    private boolean isCredential(String rawName) {
+        List<String> names = settings.credentialParams();
+        if (names.isEmpty()) {
+            return false;
+        }
+        String name = rawName.indexOf('%') >= 0 || rawName.indexOf('+') >= 0
+                ? QueryString.decodePath(rawName.replace('+', ' ')) : rawName;
+        for (String c : names) {
+            if (c.equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -16,10 +16,11 @@ import io.streamgate.filters.core.DenialReason;
  *   <li>with {@code log.access: true}, on the {@value #LOGGER} logger at INFO, one line per
  *       request or WebSocket upgrade ({@link #request}) and one per ended WebSocket session
  *       ({@link #sessionEnded}). The fields are SLF4J 2 key/value pairs: {@code key="value"}
- *       after the message in text, {@code kvpList} in JSON. Values are never taken from a
- *       token or a credential: the path is the canonical one and its query has every
- *       configured token parameter and {@code sg_session} removed (the caller's job, see
- *       {@code AccessRecord}), the rest are ids, codes and numbers;</li>
+ *       after the message in text, top-level fields in JSON (numbers as numbers). Values are
+ *       never taken from a token or a credential: the path is the canonical one and its query
+ *       has every configured token parameter and {@code sg_session} removed, under any
+ *       spelling (the caller's job, see {@code AccessRecord}), the rest are ids, codes and
+ *       numbers;</li>
  *   <li>always, denials and upstream failures at the default level, rate-limited: at most
  *       one line per denial reason per {@link #DENIAL_INTERVAL}, with the count of lines held
  *       back ({@link Throttle}); INFO for a viewer's denial (4xx), WARN for the gateway's or

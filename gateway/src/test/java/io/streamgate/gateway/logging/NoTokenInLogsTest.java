@@ -155,12 +155,14 @@ class NoTokenInLogsTest {
         return all.lines().filter(l -> !l.isBlank()).toList();
     }
 
-    /** The key/value pairs of a JSON line ({@code kvpList: [{k: v}, ...]}). */
-    private static Map<String, String> kvp(JsonNode line) {
+    /** The fields of a flat JSON line besides timestamp, level, logger, thread and message, as text. */
+    static Map<String, String> kvp(JsonNode line) {
         Map<String, String> out = new LinkedHashMap<>();
-        for (JsonNode pair : line.path("kvpList")) {
-            pair.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
-        }
+        line.fields().forEachRemaining(e -> {
+            if (!List.of("timestamp", "level", "logger", "thread", "message").contains(e.getKey())) {
+                out.put(e.getKey(), e.getValue().asText());
+            }
+        });
         return out;
     }
 
@@ -265,17 +267,17 @@ class NoTokenInLogsTest {
         List<Map<String, String>> requests = new ArrayList<>();
         List<Map<String, String>> sessions = new ArrayList<>();
         for (JsonNode n : parsed) {
-            if (n.path("loggerName").asText().equals(AccessLog.LOGGER)) {
+            if (n.path("logger").asText().equals(AccessLog.LOGGER)) {
                 assertThat(n.path("level").asText()).isEqualTo("INFO");
                 Map<String, String> f = kvp(n);
-                if (n.path("formattedMessage").asText().equals("request")) {
+                if (n.path("message").asText().equals("request")) {
                     assertThat(f).containsKeys("requestId", "route", "method", "path", "status", "reason", "client",
                             "durationMs", "bytes");
                     assertThat(f.get("path")).doesNotContain("token").doesNotContain("sg_session");
                     assertThat(Long.parseLong(f.get("durationMs"))).isNotNegative();
                     requests.add(f);
                 } else {
-                    assertThat(n.path("formattedMessage").asText()).isEqualTo("session ended");
+                    assertThat(n.path("message").asText()).isEqualTo("session ended");
                     assertThat(f).containsKeys("sid", "route", "sub", "start", "durationMs", "bytes", "end");
                     sessions.add(f);
                 }
@@ -307,19 +309,19 @@ class NoTokenInLogsTest {
                 .as("the frame both ways").isEqualTo(2L * ("hello " + tokens.get(0)).length());
 
         // denials and upstream failures at the default levels, rate-limited per reason
-        List<JsonNode> denials = parsed.stream().filter(n -> n.path("loggerName").asText().equals(AccessLog.DENIALS))
+        List<JsonNode> denials = parsed.stream().filter(n -> n.path("logger").asText().equals(AccessLog.DENIALS))
                 .toList();
         assertThat(denials).anySatisfy(n -> {
             assertThat(n.path("level").asText()).isEqualTo("INFO");
-            assertThat(n.path("formattedMessage").asText()).contains("401 expired on route api");
+            assertThat(n.path("message").asText()).contains("401 expired on route api");
         });
         assertThat(denials).anySatisfy(n -> {
             assertThat(n.path("level").asText()).isEqualTo("WARN");
-            assertThat(n.path("formattedMessage").asText()).contains("502 upstream_unavailable on route down");
+            assertThat(n.path("message").asText()).contains("502 upstream_unavailable on route down");
         });
-        assertThat(denials).anySatisfy(n -> assertThat(n.path("formattedMessage").asText())
+        assertThat(denials).anySatisfy(n -> assertThat(n.path("message").asText())
                 .contains("504 upstream_timeout on route slow"));
-        assertThat(denials.stream().filter(n -> n.path("formattedMessage").asText().contains(" missing_token ")))
+        assertThat(denials.stream().filter(n -> n.path("message").asText().contains(" missing_token ")))
                 .as("one line per reason per interval").hasSize(1);
     }
 
