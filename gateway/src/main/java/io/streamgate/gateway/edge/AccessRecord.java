@@ -10,7 +10,7 @@ import org.eclipse.jetty.util.Callback;
 import io.streamgate.filters.core.ClientAddress;
 import io.streamgate.filters.core.DenialReason;
 import io.streamgate.filters.core.QueryString;
-import io.streamgate.filters.http.Denial;
+import io.streamgate.filters.metrics.StreamGateMetrics;
 import io.streamgate.gateway.logging.AccessLog;
 import io.streamgate.gateway.logging.Redactor;
 
@@ -19,18 +19,27 @@ import io.streamgate.gateway.logging.Redactor;
  * {@link Request.Wrapper}, so that {@link Answers#deny} finds it with
  * {@link Request#as(Request, Class)} and records the denial reason) and the callback they
  * complete — the one place where every request finishes, whichever route, denial or relay
- * answered it. There it writes the access line (when enabled) and the rate-limited denial
- * line, then completes Jetty's callback.
+ * answered it. There it counts a denial in {@code streamgate_decisions_total} (unless the
+ * {@code Authorizer} counted it already), writes the access line (when enabled) and the
+ * rate-limited denial line, then completes Jetty's callback.
  *
- * <p>One object per request; the line's fields are computed only when access lines are on.
- * Nothing here decides anything: it only observes.
+ * <p>What one request carries for its lines, decided once here: its id (the
+ * {@code X-Request-Id} of its answer, whatever answered it, and {@code requestId} on its
+ * lines), the session it belongs to ({@code sid}) and the token's {@code sub} when known. The gateway's own warm-up requests
+ * are {@link #quiet()}: no line, no count.
+ *
+ * <p>One object per request; the line's fields are computed only when a line is written.
  */
 public final class AccessRecord extends Request.Wrapper implements Callback {
+    /** The header naming a request, on every answer. */
+    public static final String REQUEST_ID = "X-Request-Id";
+
     /**
-     * What an edge needs to write lines: the log, the query parameters that are credentials
-     * (compared decoded and in any letter case), the client rule.
+     * What an edge needs to write lines and count denials: the log, the query parameters that
+     * are credentials (compared in lower case, decoded), the client rule, the decision meters.
      */
-    public record Settings(AccessLog log, List<String> credentialParams, ClientAddress clientAddress) {
+    public record Settings(AccessLog log, List<String> credentialParams, ClientAddress clientAddress,
+                           StreamGateMetrics decisions) {
         public Settings {
             credentialParams = credentialParams.stream().map(n -> n.toLowerCase(Locale.ROOT)).distinct().toList();
         }
@@ -40,11 +49,15 @@ public final class AccessRecord extends Request.Wrapper implements Callback {
     private final Callback callback;
     private final Settings settings;
     private final long startNanos = System.nanoTime();
-    private String requestId;
+    private final String requestId = Ids.requestId();
     private RouteEntry route;
     private String path; // canonical, or null when the request's path was malformed
     private DenialReason reason;
     private boolean serverError;
+    private boolean decisionCounted;
+    private boolean quiet;
+    private String sid;
+    private String sub;
 
     AccessRecord(Request request, Response response, Callback callback, Settings settings) {
         super(request);
@@ -58,12 +71,38 @@ public final class AccessRecord extends Request.Wrapper implements Callback {
         return Request.as(request, AccessRecord.class);
     }
 
-    /** This request's id, made on first use: the denial's {@code X-Request-Id} and the access line's. */
+    /** This request's id: its answer's {@code X-Request-Id} and its lines' {@code requestId}. */
     public String requestId() {
-        if (requestId == null) {
-            requestId = Denial.newRequestId();
-        }
         return requestId;
+    }
+
+    /**
+     * The request belongs to a known session (an HLS session credential, a session a token
+     * opened, a relayed WebSocket session): {@code sid} on its access line, {@code sub} on its
+     * denial line. Nulls leave what is known.
+     */
+    public void session(String sid, String sub) {
+        if (sid != null) {
+            this.sid = sid;
+        }
+        subject(sub);
+    }
+
+    /** The verified token's subject: named on a denial line (an upstream failure after the decision). */
+    void subject(String sub) {
+        if (sub != null) {
+            this.sub = sub;
+        }
+    }
+
+    /** The denial about to be answered was counted in {@code streamgate_decisions_total} by the decision itself. */
+    public void decisionCounted() {
+        this.decisionCounted = true;
+    }
+
+    /** The gateway's own request (warm-up): no access line, no denial line, not counted. */
+    void quiet() {
+        this.quiet = true;
     }
 
     long startNanos() {
@@ -105,20 +144,43 @@ public final class AccessRecord extends Request.Wrapper implements Callback {
 
     /** Before Jetty's callback completes: the request and response are still this request's. */
     private void finish(Throwable failure) {
+        if (quiet) {
+            return;
+        }
         String routeName = route == null ? "-" : route.name();
         try {
+            String client = null;
+            String logged = null;
             if (reason != null) {
-                settings.log().denied(reason, routeName, requestId());
+                if (!decisionCounted && isDecision(reason)) {
+                    settings.decisions().route(routeName).denied(reason);
+                }
+                client = client();
+                long held = settings.log().admitDenial(reason, client);
+                if (held >= 0) {
+                    logged = loggedPath();
+                    settings.log().denied(reason, routeName, requestId, logged, client, sub, held);
+                }
             }
             if (settings.log().enabled()) {
                 String why = reason != null ? reason.code() : serverError ? "internal"
                         : failure != null ? "aborted" : AccessLog.NO_REASON;
-                settings.log().request(requestId(), routeName, getMethod(), loggedPath(), response.getStatus(), why,
-                        client(), (System.nanoTime() - startNanos) / 1_000_000, Response.getContentBytesWritten(response));
+                settings.log().request(requestId, routeName, getMethod(), logged != null ? logged : loggedPath(),
+                        response.getStatus(), why, client != null ? client : client(),
+                        (System.nanoTime() - startNanos) / 1_000_000, Response.getContentBytesWritten(response), sid);
             }
         } catch (RuntimeException e) {
             // a line that cannot be written never fails the request
         }
+    }
+
+    /**
+     * Whether a denial is an authorisation decision: every one but the origin's failures
+     * (502, 504, a full upstream queue), which the upstream meters count.
+     */
+    private static boolean isDecision(DenialReason r) {
+        return r != DenialReason.UPSTREAM_UNAVAILABLE && r != DenialReason.UPSTREAM_TIMEOUT
+                && r != DenialReason.UPSTREAM_OVERLOADED;
     }
 
     private String client() {
@@ -129,9 +191,8 @@ public final class AccessRecord extends Request.Wrapper implements Callback {
     /**
      * The canonical path with the query minus every credential parameter (the configured
      * token parameters and {@code sg_session}, whatever the letter case or percent-encoding
-     * of their names: {@code SG_SESSION}, {@code sg%5Fsession}); a query that cannot be
-     * parsed, or that still looks like it carries a token under another name, is left out
-     * whole.
+     * of their names); a query that cannot be parsed, or that still looks like it carries a
+     * token under another name, is left out whole.
      */
     String loggedPath() {
         if (path == null) {

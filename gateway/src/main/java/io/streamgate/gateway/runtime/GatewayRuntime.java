@@ -137,7 +137,8 @@ public final class GatewayRuntime implements Renewal.Context {
                     r.path(), r.upstream(), r.authRequired() ? "" : " (auth: none)");
         }
         return new GatewayRuntime(config, authorizer, routes, credentials, shields,
-                new AccessRecord.Settings(accessLog, credentialParams(config), authorizer.clientAddress()));
+                new AccessRecord.Settings(accessLog, credentialParams(config), authorizer.clientAddress(),
+                        s.sgMetrics()));
     }
 
     /** The query parameters an access line leaves out: every configured token parameter and {@code sg_session}. */
