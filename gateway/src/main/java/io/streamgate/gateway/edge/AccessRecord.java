@@ -25,7 +25,8 @@ import io.streamgate.gateway.logging.Redactor;
  *
  * <p>What one request carries for its lines, decided once here: its id (the
  * {@code X-Request-Id} of its answer, whatever answered it, and {@code requestId} on its
- * lines), the session it belongs to ({@code sid}) and the token's {@code sub} when known. The gateway's own warm-up requests
+ * lines), its W3C {@code traceparent} (see {@link TraceContext}), the session it belongs to
+ * ({@code sid}) and the token's {@code sub} when known. The gateway's own warm-up requests
  * are {@link #quiet()}: no line, no count.
  *
  * <p>One object per request; the line's fields are computed only when a line is written.
@@ -56,6 +57,8 @@ public final class AccessRecord extends Request.Wrapper implements Callback {
     private boolean serverError;
     private boolean decisionCounted;
     private boolean quiet;
+    private String traceparent;
+    private boolean traceContinued;
     private String sid;
     private String sub;
 
@@ -74,6 +77,24 @@ public final class AccessRecord extends Request.Wrapper implements Callback {
     /** This request's id: its answer's {@code X-Request-Id} and its lines' {@code requestId}. */
     public String requestId() {
         return requestId;
+    }
+
+    /**
+     * The {@code traceparent} the origin receives: the viewer's when valid, else a new one;
+     * decided on first use, the same for every upstream request this request makes.
+     */
+    public String traceparent() {
+        if (traceparent == null) {
+            String viewers = TraceContext.accept(getHeaders());
+            traceContinued = viewers != null;
+            traceparent = traceContinued ? viewers : TraceContext.make();
+        }
+        return traceparent;
+    }
+
+    /** True when {@link #traceparent()} is the viewer's own (its {@code tracestate} goes along). */
+    boolean traceContinued() {
+        return traceContinued;
     }
 
     /**
@@ -167,7 +188,8 @@ public final class AccessRecord extends Request.Wrapper implements Callback {
                         : failure != null ? "aborted" : AccessLog.NO_REASON;
                 settings.log().request(requestId, routeName, getMethod(), logged != null ? logged : loggedPath(),
                         response.getStatus(), why, client != null ? client : client(),
-                        (System.nanoTime() - startNanos) / 1_000_000, Response.getContentBytesWritten(response), sid);
+                        (System.nanoTime() - startNanos) / 1_000_000, Response.getContentBytesWritten(response), sid,
+                        traceId());
             }
         } catch (RuntimeException e) {
             // a line that cannot be written never fails the request
@@ -181,6 +203,12 @@ public final class AccessRecord extends Request.Wrapper implements Callback {
     private static boolean isDecision(DenialReason r) {
         return r != DenialReason.UPSTREAM_UNAVAILABLE && r != DenialReason.UPSTREAM_TIMEOUT
                 && r != DenialReason.UPSTREAM_OVERLOADED;
+    }
+
+    /** The trace id the origin received, or the viewer's (valid) one on an answer that went nowhere; else null. */
+    private String traceId() {
+        String tp = traceparent != null ? traceparent : TraceContext.accept(getHeaders());
+        return tp == null ? null : TraceContext.traceId(tp);
     }
 
     private String client() {

@@ -64,10 +64,11 @@ public final class AccessLog {
 
     /**
      * One request or upgrade finished; {@code reason} is the denial code or {@link #NO_REASON};
-     * {@code sid} (the session it belongs to) is left out when null.
+     * {@code sid} (the session it belongs to) and {@code traceId} (its W3C trace) are left out
+     * when null.
      */
     public void request(String requestId, String route, String method, String path, int status, String reason,
-                        String client, long durationMs, long bytes, String sid) {
+                        String client, long durationMs, long bytes, String sid, String traceId) {
         LoggingEventBuilder b = ACCESS.atInfo().setMessage("request")
                 .addKeyValue("requestId", requestId)
                 .addKeyValue("route", route)
@@ -80,6 +81,9 @@ public final class AccessLog {
                 .addKeyValue("bytes", bytes);
         if (sid != null) {
             b = b.addKeyValue("sid", sid);
+        }
+        if (traceId != null) {
+            b = b.addKeyValue("traceId", traceId);
         }
         b.log();
     }

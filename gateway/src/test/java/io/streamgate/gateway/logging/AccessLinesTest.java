@@ -44,12 +44,13 @@ import io.streamgate.origin.DemoOrigin;
 /**
  * The issue's log items through a real gateway, real origins and real clients, with the lines
  * read as the configured encoder wrote them: flat JSON access lines with typed numbers; one
- * request id per answer, on the answer and on its line; warm-up requests neither logged nor
- * counted; every denial counted;
+ * request id per answer, on the answer and on its line; a {@code traceparent} to the origin and
+ * its trace id on the line; warm-up requests neither logged nor counted; every denial counted;
  * denial lines per reason and client.
  */
 class AccessLinesTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String VIEWER_TRACE = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
     @TempDir
     Path dir;
@@ -253,6 +254,51 @@ class AccessLinesTest {
                 .isEqualTo(segmentLine.path("sid").asText());
         assertThat(line(lines, upgradeId).path("sid").asText()).as("the WebSocket session's sid").isNotBlank();
         assertThat(line(lines, id(answers.get(0))).has("sid")).as("no session, no sid").isFalse();
+    }
+
+    @Test
+    void originReceivesTraceparent() throws Exception {
+        start("");
+        // the viewer's valid one passes, its tracestate with it
+        HttpResponse<String> passed = get("/api/a?token=" + token(), "traceparent", VIEWER_TRACE, "tracestate",
+                "rojo=00f067aa0ba902b7");
+        RecordingOrigin.Seen a = origin.next();
+        assertThat(a.header("traceparent")).isEqualTo(VIEWER_TRACE);
+        assertThat(a.header("tracestate")).isEqualTo("rojo=00f067aa0ba902b7");
+        // none: one made here, not sampled
+        HttpResponse<String> made = get("/api/b?token=" + token());
+        RecordingOrigin.Seen b = origin.next();
+        assertThat(b.header("traceparent")).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-00");
+        // a malformed one is replaced, and the tracestate that came with it dropped
+        HttpResponse<String> replaced = get("/api/c?token=" + token(), "traceparent", VIEWER_TRACE.toUpperCase(),
+                "tracestate", "rojo=1");
+        RecordingOrigin.Seen c = origin.next();
+        assertThat(c.header("traceparent")).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-00")
+                .doesNotContain("4bf92f3577b34da6a3ce929d0e0e4736");
+        assertThat(c.header("tracestate")).isNull();
+        // a playlist fetched by the origin shield, and a WebSocket upgrade
+        assertThat(get("/rec/x/index.m3u8?token=" + token(), "traceparent", VIEWER_TRACE).statusCode()).isEqualTo(200);
+        assertThat(origin.next().header("traceparent")).isEqualTo(VIEWER_TRACE);
+        ws = new WebSocketClient();
+        ws.start();
+        org.eclipse.jetty.websocket.client.ClientUpgradeRequest up = new org.eclipse.jetty.websocket.client.ClientUpgradeRequest();
+        up.setHeader("traceparent", VIEWER_TRACE);
+        Session session = ws.connect(new Viewer(), URI.create("ws://127.0.0.1:" + gateway.port() + "/ws/r?token="
+                + token()), up).get(10, TimeUnit.SECONDS);
+        RecordingOrigin.Seen upgrade = origin.next();
+        assertThat(upgrade.method()).isEqualTo("UPGRADE");
+        assertThat(upgrade.header("traceparent")).isEqualTo(VIEWER_TRACE);
+        session.close();
+        // a denial that went nowhere: the viewer's trace id is still on its line
+        HttpResponse<String> denied = get("/api/d", "traceparent", VIEWER_TRACE);
+        HttpResponse<String> plain = get("/nowhere");
+
+        List<JsonNode> lines = lines();
+        assertThat(line(lines, id(passed)).path("traceId").asText()).isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
+        assertThat(line(lines, id(made)).path("traceId").asText()).isEqualTo(b.header("traceparent").substring(3, 35));
+        assertThat(line(lines, id(replaced)).path("traceId").asText()).isEqualTo(c.header("traceparent").substring(3, 35));
+        assertThat(line(lines, id(denied)).path("traceId").asText()).isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
+        assertThat(line(lines, id(plain)).has("traceId")).as("no traceparent, nothing proxied: none").isFalse();
     }
 
     @Test
