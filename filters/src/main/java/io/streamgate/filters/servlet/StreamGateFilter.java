@@ -45,7 +45,9 @@ import io.streamgate.filters.token.TokenSource;
  * ({@code OPTIONS} with {@code Origin} and {@code Access-Control-Request-Method}) is answered
  * {@code 204} without a token, allowing the filter's methods; any other method than those
  * (default {@code GET, HEAD}) is answered {@code 405 method_not_allowed} with {@code Allow}
- * — nothing consumed, the chain never called.
+ * — nothing consumed, the chain never called. Each of these denials is counted in
+ * {@code streamgate_decisions_total}, as the {@link Authorizer}'s own are ({@code route="-"}
+ * for a malformed path, which is refused before any route is chosen).
  *
  * <p><b>The token never reaches the application.</b> The chain gets the request wrapped so that
  * every token source the {@link Authorizer} is configured with is hidden, not only the one
@@ -77,6 +79,8 @@ public final class StreamGateFilter implements Filter {
     /** Request attribute holding the {@link RoutePolicy} the request was checked against. */
     public static final String ROUTE_ATTRIBUTE = "io.streamgate.route";
     private static final String PENDING_ATTRIBUTE = "io.streamgate.pending";
+    /** The {@code route} tag of a denial made before any route was chosen (as the gateway's). */
+    private static final String NO_ROUTE = "-";
     private static final Logger LOG = LoggerFactory.getLogger(StreamGateFilter.class);
 
     private final Authorizer authorizer;
@@ -165,6 +169,7 @@ public final class StreamGateFilter implements Filter {
             return;
         }
         if (!io.streamgate.filters.core.PathSafety.isCanonical(request.getRequestURI())) {
+            authorizer.metrics().route(NO_ROUTE).denied(DenialReason.MALFORMED_PATH); // before any route is chosen
             DenialResponse.writeMalformedPath(request, response);
             return;
         }
@@ -179,6 +184,7 @@ public final class StreamGateFilter implements Filter {
             return;
         }
         if (!methods.contains(request.getMethod())) {
+            authorizer.metrics().route(route.name()).denied(DenialReason.METHOD_NOT_ALLOWED);
             DenialResponse.write(request, response, DenialReason.METHOD_NOT_ALLOWED, methods);
             return;
         }

@@ -226,6 +226,20 @@ class StreamGateFilterTest {
     }
 
     @Test
+    void methodNotAllowedAndMalformedPathAreCounted() throws Exception {
+        serveDefault(b -> { });
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/live/x"))
+                .timeout(Duration.ofSeconds(10)).header("Origin", "https://player.example")
+                .method("DELETE", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertDenied(r, DenialReason.METHOD_NOT_ALLOWED); // with its metric, on the route
+        HttpResponse<String> path = get("/live/x;v=1?token=" + token().sign());
+        assertThat(path.statusCode()).isEqualTo(400);
+        assertThat(path.body()).contains("\"reason\":\"malformed_path\"");
+        assertThat(Fixture.decisions(registry, "-", "denied", "malformed_path"))
+                .as("refused before any route is chosen: route \"-\", as the gateway counts it").isEqualTo(1.0);
+    }
+
+    @Test
     void missingToken() throws Exception {
         serveDefault(b -> { });
         assertDenied(get("/live/a"), DenialReason.MISSING_TOKEN);

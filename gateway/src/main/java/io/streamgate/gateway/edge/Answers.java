@@ -56,7 +56,7 @@ public final class Answers {
         }
         response.setStatus(reason.status());
         HttpFields.Mutable h = response.getHeaders();
-        h.put("X-Request-Id", requestId);
+        h.put(AccessRecord.REQUEST_ID, requestId);
         String challenge = Denial.challenge(reason);
         if (challenge != null) {
             h.put(HttpHeader.WWW_AUTHENTICATE, challenge);
@@ -118,7 +118,7 @@ public final class Answers {
         }
         response.setStatus(500);
         HttpFields.Mutable h = response.getHeaders();
-        h.put("X-Request-Id", requestId);
+        h.put(AccessRecord.REQUEST_ID, requestId);
         h.put(HttpHeader.CACHE_CONTROL, "no-store");
         h.put(HttpHeader.CONTENT_TYPE, "application/json");
         byte[] body = ("{\"error\":\"server_error\",\"reason\":\"internal\",\"requestId\":\"" + requestId + "\"}")

@@ -78,6 +78,10 @@ public final class Authorization {
             return;
         }
         if (!verdict.allowed()) {
+            AccessRecord record = AccessRecord.of(request);
+            if (record != null) {
+                record.decisionCounted(); // the Authorizer counts its own verdicts
+            }
             Answers.deny(request, response, callback, verdict.reason(), ex.requestId());
             return;
         }

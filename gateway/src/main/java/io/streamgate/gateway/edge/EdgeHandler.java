@@ -1,5 +1,7 @@
 package io.streamgate.gateway.edge;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -32,14 +34,21 @@ import io.streamgate.filters.http.CorsPolicy;
  * and headers.
  *
  * <p>Every request is wrapped in an {@link AccessRecord}, which the route handlers get as
- * both request and callback: where the request finishes, the access line and the
- * rate-limited denial line are written (see {@link io.streamgate.gateway.logging.AccessLog}).
+ * both request and callback: where the request finishes, a denial is counted and the access
+ * line and the rate-limited denial line are written (see
+ * {@link io.streamgate.gateway.logging.AccessLog}). Every answer carries
+ * {@code X-Request-Id}, set here before anything else is written.
  */
 public final class EdgeHandler extends Handler.Abstract.NonBlocking {
+    /** The header that marks the gateway's own warm-up requests (with {@link #warmupKey()} as value). */
+    public static final String WARMUP_HEADER = "X-StreamGate-Warmup";
     /** The configuration in force, read once per request: a reload swaps it, a request sees one. */
     private final Supplier<? extends RouteTable> runtime;
     private final Handler fallback;
     private final Map<String, Endpoint> endpoints;
+    /** A secret of this process: only the gateway's own warm-up knows it, so no viewer can hide a request from the log. */
+    private final byte[] warmupKey = Ids.requestId().concat(Ids.requestId())
+            .getBytes(StandardCharsets.US_ASCII);
 
     /**
      * @param runtime the configuration in force
@@ -55,11 +64,26 @@ public final class EdgeHandler extends Handler.Abstract.NonBlocking {
         }
     }
 
+    /**
+     * The value of {@link #WARMUP_HEADER} that marks a request as the gateway's own warm-up:
+     * its {@code 404 no_route} answer then writes no access or denial line and counts nothing.
+     */
+    public String warmupKey() {
+        return new String(warmupKey, StandardCharsets.US_ASCII);
+    }
+
+    private boolean isWarmup(Request request) {
+        String v = request.getHeaders().get(WARMUP_HEADER);
+        return v != null && MessageDigest.isEqual(warmupKey, v.getBytes(StandardCharsets.US_ASCII));
+    }
+
     @Override
     public boolean handle(Request plain, Response response, Callback done) throws Exception {
         RouteTable rt = runtime.get();
         AccessRecord request = new AccessRecord(plain, response, done, rt.access());
         Callback callback = request; // where every request finishes
+        // every answer names its request, whatever writes it: the access line carries the same id
+        response.getHeaders().put(AccessRecord.REQUEST_ID, request.requestId());
         Answers.cors(request, response);
         String path = PathSafety.canonical(request.getHttpURI().getPath());
         if (path == null) {
@@ -81,6 +105,9 @@ public final class EdgeHandler extends Handler.Abstract.NonBlocking {
         if (route == null) {
             if (fallback != null && fallback.handle(request, response, callback)) {
                 return true;
+            }
+            if (isWarmup(request)) {
+                request.quiet(); // the gateway's own warm-up: answered like any other, neither logged nor counted
             }
             Answers.deny(request, response, callback, DenialReason.NO_ROUTE, request.requestId());
             return true;

@@ -72,6 +72,19 @@ public final class Exchange {
 
     public void verdict(Verdict v) {
         this.verdict = v;
+        if (record != null && v != null && v.token() != null) {
+            record.subject(v.token().claims().sub());
+        }
+    }
+
+    /**
+     * This request belongs to a known session: {@code sid} goes on its access line, {@code
+     * sub} on its denial line (see {@link AccessRecord#session}).
+     */
+    public void belongsTo(String sid, String sub) {
+        if (record != null) {
+            record.session(sid, sub);
+        }
     }
 
     /** The route type's session state that admitted the request (an HLS session), or null. */

@@ -272,6 +272,9 @@ public final class HlsRoute implements RouteHandler {
             return;
         }
         SessionCredentials.Check check = credentials.check(credential, route.name(), ex.path());
+        if (check.session() != null) {
+            ex.belongsTo(check.session().sid(), check.session().sub()); // sid on the access line
+        }
         if (check.capReached() && sessions != null) {
             // Past the cap it was issued with: admitted if a renewal (at any replica) moved the cap.
             SessionCredentials.Session lapsed = check.session();
@@ -309,8 +312,7 @@ public final class HlsRoute implements RouteHandler {
 
     private void refuse(Exchange ex, Request request, Response response, Callback callback, DenialReason r) {
         metrics.hlsSession(route.name(), "rejected");
-        decisions.denied(r);
-        Answers.deny(request, response, callback, r, ex.requestId());
+        Answers.deny(request, response, callback, r, ex.requestId()); // counted in decisions where it finishes (AccessRecord)
     }
 
     /**
@@ -513,6 +515,7 @@ public final class HlsRoute implements RouteHandler {
                     "hls", route.name(), prefix, c.iss(), c.sub(), c.jti(), sessions.cap(c.exp(), now), now, iat);
             // the session opens only if this answer goes out 2xx: then it is live and recorded
             ex.whenAccepted(() -> {
+                ex.belongsTo(sid, c.sub());
                 live.put(sid, Boolean.TRUE);
                 sessions.opened(opened, tokenKey);
             });

@@ -7,14 +7,23 @@ import org.slf4j.LoggerFactory;
 import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.JsonEncoder;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.util.ContextInitializer;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.encoder.Encoder;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.joran.spi.JoranException;
+import net.logstash.logback.composite.loggingevent.KeyValuePairsJsonProvider;
+import net.logstash.logback.composite.loggingevent.LogLevelJsonProvider;
+import net.logstash.logback.composite.loggingevent.LoggerNameJsonProvider;
+import net.logstash.logback.composite.loggingevent.LoggingEventFormattedTimestampJsonProvider;
+import net.logstash.logback.composite.loggingevent.LoggingEventJsonProviders;
+import net.logstash.logback.composite.loggingevent.LoggingEventThreadNameJsonProvider;
+import net.logstash.logback.composite.loggingevent.MessageJsonProvider;
+import net.logstash.logback.composite.loggingevent.StackTraceJsonProvider;
+import net.logstash.logback.encoder.LoggingEventCompositeJsonEncoder;
+import net.logstash.logback.mask.MaskingJsonGeneratorDecorator;
 
 import io.streamgate.gateway.config.GatewayConfig;
 
@@ -31,21 +40,38 @@ import io.streamgate.gateway.config.GatewayConfig;
  *       HttpConnection, ProxyHandler, websocket-core) prints request lines, headers and
  *       frames, the token with them. {@code org.eclipse.jetty.util.HostPort} is off (it warns
  *       with a malformed authority written whole).</li>
- *   <li>{@code format: text}: {@code time level [thread] logger - message key="value"...};
- *       {@code json}: Logback's {@link JsonEncoder}, one JSON object per line, with
- *       {@code formattedMessage} (never the raw {@code arguments}), and the access lines'
- *       fields as {@code kvpList}.</li>
+ *   <li>{@code format: text}: {@link TextLayout}, {@code time level [thread] logger - message
+ *       key="value"...}, values escaped so that none can forge a line or a field;
+ *       {@code json}: one flat JSON object per line (logstash-logback-encoder's composite
+ *       encoder, providers chosen here): {@code timestamp} (ISO-8601 UTC), {@code level},
+ *       {@code logger}, {@code thread}, {@code message}, then each SLF4J key/value pair as a
+ *       top-level field with its type (numbers stay numbers), and {@code stack_trace} (a
+ *       string) for an exception. Never the raw arguments.</li>
  *   <li>{@code access}: the {@link AccessLog#LOGGER} logger at {@code INFO}, else off.</li>
- *   <li>Every event passes the {@link CredentialFilter} first.</li>
+ *   <li>Every value written — message, fields, stack trace — passes the {@link Redactor}:
+ *       a token or a credential is masked, the line kept.</li>
  * </ul>
- * Lines go to standard error through a bounded {@link AsyncAppender} that never blocks the
+ * Lines go to standard error through a bounded asynchronous appender that never blocks the
  * logging thread (Jetty's selector threads log too): when its 8,192-event queue is full,
- * events are dropped rather than stalling the server. {@link #stop()} flushes it.
+ * events are dropped rather than stalling the server, and counted
+ * ({@link LogCounters#linesDropped()}). {@link #stop()} flushes it.
  */
 public final class Logging {
     static final int QUEUE = 8192;
 
     private Logging() {
+    }
+
+    /** The asynchronous appender, counting what it drops when its queue is full. */
+    private static final class CountingAsyncAppender extends AsyncAppender {
+        @Override
+        protected void append(ILoggingEvent event) {
+            if (getRemainingCapacity() == 0) {
+                LogCounters.dropped(); // the queue would refuse it (never-block): counted, not written
+                return;
+            }
+            super.append(event);
+        }
     }
 
     /** Configures logging for a server command; lines go to standard error. */
@@ -57,13 +83,14 @@ public final class Logging {
      * Configures logging; {@code out}, when not null, receives the encoded lines instead of
      * standard error (tests read exactly what an operator would).
      */
-    public static synchronized void configure(GatewayConfig.Log log, OutputStream out) {
+    public static void configure(GatewayConfig.Log log, OutputStream out) {
+        configure(log, out, QUEUE);
+    }
+
+    /** As {@link #configure(GatewayConfig.Log, OutputStream)}, with the asynchronous queue's size (tests fill it). */
+    static synchronized void configure(GatewayConfig.Log log, OutputStream out, int queue) {
         LoggerContext ctx = context();
         ctx.reset(); // drops the classpath configuration, its appenders and filters
-        CredentialFilter filter = new CredentialFilter();
-        filter.setContext(ctx);
-        filter.start();
-        ctx.addTurboFilter(filter);
 
         OutputStreamAppender<ILoggingEvent> sink;
         if (out == null) {
@@ -79,10 +106,10 @@ public final class Logging {
         sink.setEncoder(encoder(log.format(), ctx));
         sink.start();
 
-        AsyncAppender async = new AsyncAppender();
+        AsyncAppender async = new CountingAsyncAppender();
         async.setName("async");
         async.setContext(ctx);
-        async.setQueueSize(QUEUE);
+        async.setQueueSize(queue);
         async.setDiscardingThreshold(0); // keep INFO lines (access lines) until the queue is full
         async.setNeverBlock(true);
         async.setMaxFlushTime(2000);
@@ -103,22 +130,55 @@ public final class Logging {
 
     private static Encoder<ILoggingEvent> encoder(GatewayConfig.LogFormat format, LoggerContext ctx) {
         if (format == GatewayConfig.LogFormat.JSON) {
-            JsonEncoder json = new JsonEncoder();
-            json.setContext(ctx);
-            json.setWithContext(false);
-            json.setWithSequenceNumber(false);
-            json.setWithNanoseconds(false);
-            json.setWithArguments(false); // raw arguments never: the formatted message is what was checked
-            json.setWithMessage(false);
-            json.setWithFormattedMessage(true);
-            json.start();
-            return json;
+            return json(ctx);
         }
-        PatternLayoutEncoder text = new PatternLayoutEncoder();
+        LayoutWrappingEncoder<ILoggingEvent> text = new LayoutWrappingEncoder<>();
         text.setContext(ctx);
-        text.setPattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{36} - %msg %kvp%n%ex");
+        TextLayout layout = new TextLayout();
+        layout.setContext(ctx);
+        layout.start();
+        text.setLayout(layout);
+        text.setCharset(java.nio.charset.StandardCharsets.UTF_8);
         text.start();
         return text;
+    }
+
+    /** One flat JSON object per line; every string value through the {@link Redactor}. */
+    static Encoder<ILoggingEvent> json(LoggerContext ctx) {
+        LoggingEventJsonProviders providers = new LoggingEventJsonProviders();
+        LoggingEventFormattedTimestampJsonProvider timestamp = new LoggingEventFormattedTimestampJsonProvider();
+        timestamp.setFieldName("timestamp");
+        timestamp.setPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"); // ISO-8601, UTC, milliseconds
+        timestamp.setTimeZone("UTC");
+        providers.addTimestamp(timestamp);
+        providers.addLogLevel(new LogLevelJsonProvider());
+        LoggerNameJsonProvider logger = new LoggerNameJsonProvider();
+        logger.setFieldName("logger");
+        providers.addLoggerName(logger);
+        LoggingEventThreadNameJsonProvider thread = new LoggingEventThreadNameJsonProvider();
+        thread.setFieldName("thread");
+        providers.addThreadName(thread);
+        providers.addMessage(new MessageJsonProvider());
+        providers.addKeyValuePairs(new KeyValuePairsJsonProvider()); // top level, typed
+        providers.addStackTrace(new StackTraceJsonProvider());
+
+        MaskingJsonGeneratorDecorator masking = new MaskingJsonGeneratorDecorator();
+        masking.addValueMasker((context, value) -> {
+            if (value instanceof CharSequence text) {
+                String s = text.toString();
+                String redacted = Redactor.redact(s);
+                return redacted == s ? null : redacted;
+            }
+            return null;
+        });
+        masking.start();
+
+        LoggingEventCompositeJsonEncoder json = new LoggingEventCompositeJsonEncoder();
+        json.setContext(ctx);
+        json.setProviders(providers);
+        json.setJsonGeneratorDecorator(masking);
+        json.start();
+        return json;
     }
 
     static Level level(GatewayConfig.LogLevel l) {

@@ -6,9 +6,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.streamgate.gateway.logging.LogCounters;
 
 /**
  * The gateway's own meters (the verification library's are in
@@ -37,6 +39,11 @@ import io.micrometer.core.instrument.Timer;
  * <tr><td>streamgate_config_reloads_total</td><td>counter</td><td>result</td>
  *     <td>configuration reloads (SIGHUP, POST /reload): applied|rejected (an invalid config
  *     changes nothing)</td></tr>
+ * <tr><td>streamgate_log_lines_dropped_total</td><td>counter</td><td>reason</td>
+ *     <td>log lines lost: queue_full (the asynchronous appender's queue was full; it never
+ *     blocks)</td></tr>
+ * <tr><td>streamgate_log_values_redacted_total</td><td>counter</td><td></td>
+ *     <td>token- or credential-shaped runs masked in log lines (the line is kept)</td></tr>
  * </table>
  */
 public final class GatewayMetrics {
@@ -51,6 +58,12 @@ public final class GatewayMetrics {
         this.registry = registry;
         configReloads("applied");
         configReloads("rejected");
+        // logging's own losses, process-wide (Logback's context is one per process)
+        FunctionCounter.builder("streamgate.log.lines.dropped", LogCounters.class, c -> LogCounters.linesDropped())
+                .description("Log lines dropped: the asynchronous appender's queue was full")
+                .tag("reason", "queue_full").register(registry);
+        FunctionCounter.builder("streamgate.log.values.redacted", LogCounters.class, c -> LogCounters.valuesRedacted())
+                .description("Token- or credential-shaped values masked in log lines").register(registry);
     }
 
     private Counter configReloads(String result) {

@@ -156,8 +156,8 @@ public final class UpstreamProxy {
     public static HttpField filterResponseField(HttpField f) {
         String lower = f.getLowerCaseName();
         if (UpstreamRequest.HOP_BY_HOP.contains(lower) || lower.startsWith("access-control-")
-                || lower.equals("date") || lower.equals("server")) {
-            return null; // our CORS headers stand; the gateway's own Date is sent
+                || lower.equals("date") || lower.equals("server") || lower.equals("x-request-id")) {
+            return null; // our CORS headers stand; the gateway's own Date and X-Request-Id are sent
         }
         return f;
     }

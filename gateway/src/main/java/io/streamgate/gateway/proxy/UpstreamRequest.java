@@ -17,6 +17,7 @@ import io.streamgate.filters.core.QueryString;
 import io.streamgate.filters.token.TokenExtractor;
 import io.streamgate.filters.token.TokenSource;
 import io.streamgate.filters.verify.Claims;
+import io.streamgate.gateway.edge.TraceContext;
 
 /**
  * What the origin gets of a viewer's request, shared by the HTTP proxy and the WebSocket
@@ -25,7 +26,8 @@ import io.streamgate.filters.verify.Claims;
  * header, cookie and {@code Sec-WebSocket-Protocol} JWS entry dropped, and the method-override
  * headers ({@link io.streamgate.filters.http.MethodOverride}); forwarding headers a
  * viewer could forge dropped unless the peer is a trusted proxy; {@code Referer} without
- * token parameters; {@code X-Forwarded-*} and the verified {@code claimHeaders} set.
+ * token parameters; {@code X-Forwarded-*}, the verified {@code claimHeaders} and a W3C
+ * {@code traceparent} ({@link TraceContext}) set.
  */
 public final class UpstreamRequest {
     /** Headers that describe one hop and must not be forwarded (RFC 9110 §7.6.1), plus proxy-only ones. */
@@ -171,6 +173,7 @@ public final class UpstreamRequest {
         if (host != null) {
             out.put(HttpHeader.X_FORWARDED_HOST, host);
         }
+        TraceContext.forward(request, out); // the viewer's valid traceparent, else this request's own
     }
 
     /**

@@ -28,6 +28,7 @@ import io.streamgate.gateway.edge.RouteEntry;
 import io.streamgate.gateway.hls.HlsRoute;
 import io.streamgate.gateway.hls.PlaylistShield;
 import io.streamgate.gateway.logging.AccessLog;
+import io.streamgate.gateway.logging.Redactor;
 import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.gateway.proxy.HttpRoute;
 import io.streamgate.gateway.proxy.UpstreamProxy;
@@ -104,6 +105,7 @@ public final class GatewayRuntime implements Renewal.Context {
                 ? previous.credentials : sessionCredentials(config, s.clock());
         List<TokenSource> strip = config.tokens().stripBeforeUpstream() ? config.tokens().from() : List.of();
         AccessLog accessLog = new AccessLog(config.log().access());
+        Redactor.credentialParameters(config.tokens().from()); // their values are masked in every line, any spelling
         List<RouteEntry> routes = new ArrayList<>();
         Map<String, PlaylistShield> shields = new HashMap<>();
         for (GatewayConfig.Route r : config.routes()) {
@@ -135,7 +137,8 @@ public final class GatewayRuntime implements Renewal.Context {
                     r.path(), r.upstream(), r.authRequired() ? "" : " (auth: none)");
         }
         return new GatewayRuntime(config, authorizer, routes, credentials, shields,
-                new AccessRecord.Settings(accessLog, credentialParams(config), authorizer.clientAddress()));
+                new AccessRecord.Settings(accessLog, credentialParams(config), authorizer.clientAddress(),
+                        s.sgMetrics()));
     }
 
     /** The query parameters an access line leaves out: every configured token parameter and {@code sg_session}. */

@@ -192,7 +192,7 @@ public final class GatewayServer implements AutoCloseable {
                 authorizer.keys().size(), authorizer.keys().ready()));
         ConfigReloader reloader = new ConfigReloader(runtime, services, configSource, KEY_FILE_POLL);
 
-        Handler edge = new EdgeHandler(runtime::get, fallback,
+        EdgeHandler edge = new EdgeHandler(runtime::get, fallback,
                 Map.of(Renewal.PATH, new Renewal(runtime::get, sessions, pool, clock)));
         java.util.concurrent.CompletableFuture<Void> warm = new java.util.concurrent.CompletableFuture<>();
         AdminHandler admins = admin == null ? null : new AdminHandler(registry, () -> runtime.get().authorizer(),
@@ -232,7 +232,7 @@ public final class GatewayServer implements AutoCloseable {
         // /readyz waits for the warm start; its HTTP leg talks to our own listener (plain HTTP
         // only, and only when no route serves its path, so that nothing reaches an origin)
         boolean httpLeg = config.listen().tls() == null && Routes.match(config.routes(), Warmup.WARMUP_PATH) == null;
-        Warmup.start(config, clock, httpClient, httpLeg ? gw.uri() : null)
+        Warmup.start(config, clock, httpClient, httpLeg ? gw.uri() : null, edge.warmupKey())
                 .whenComplete((x, e) -> warm.complete(null));
         LOG.info("StreamGate listening on {}{}", gw.uri(), admin != null ? ", admin on " + gw.adminUri() : "");
         return gw;

@@ -20,6 +20,7 @@ import io.streamgate.filters.crypto.SignatureVerifier;
 import io.streamgate.filters.keys.KeyRegistry;
 import io.streamgate.filters.verify.VerifyPolicy;
 import io.streamgate.gateway.config.GatewayConfig;
+import io.streamgate.gateway.edge.EdgeHandler;
 
 /**
  * Warm start. A freshly started JVM verifies 3–6× slower until the verification path has
@@ -39,17 +40,19 @@ final class Warmup {
 
     /** Starts warming; the future completes when done (at once when turned off). */
     static CompletableFuture<Void> start(GatewayConfig config, Clock clock) {
-        return start(config, clock, null, null);
+        return start(config, clock, null, null, null);
     }
 
     /**
      * Starts warming the verification path and then, when {@code client} and {@code self} are
      * given, the HTTP path: the upstream client sends requests to the gateway's own public
      * listener on a path no route serves ({@code 404 no_route}), so the server's parser, the
-     * edge and the client's exchange are compiled too — and no origin sees a request.
+     * edge and the client's exchange are compiled too — and no origin sees a request. Each
+     * carries {@code warmupKey} in {@link EdgeHandler#WARMUP_HEADER}: the edge writes no access
+     * or denial line for them and counts no decision.
      */
     static CompletableFuture<Void> start(GatewayConfig config, Clock clock, org.eclipse.jetty.client.HttpClient client,
-                                         java.net.URI self) {
+                                         java.net.URI self, String warmupKey) {
         GatewayConfig.Warmup w = config.warmup();
         if (w.verifications() <= 0 || w.maxDuration().isZero()) {
             return CompletableFuture.completedFuture(null);
@@ -59,7 +62,7 @@ final class Warmup {
             try {
                 long deadline = run(config, clock, w);
                 if (client != null && self != null) {
-                    warmHttp(client, self.resolve(WARMUP_PATH), w.verifications(), deadline);
+                    warmHttp(client, self.resolve(WARMUP_PATH), warmupKey, w.verifications(), deadline);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -107,8 +110,8 @@ final class Warmup {
     /** A path no route may serve: the edge answers it 404 without contacting anything. */
     static final String WARMUP_PATH = "/_streamgate/warmup";
 
-    private static void warmHttp(org.eclipse.jetty.client.HttpClient client, java.net.URI target, int count,
-                                 long deadline) throws InterruptedException {
+    private static void warmHttp(org.eclipse.jetty.client.HttpClient client, java.net.URI target, String key,
+                                 int count, long deadline) throws InterruptedException {
         long start = System.nanoTime();
         java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(16);
         int sent = 0;
@@ -117,8 +120,8 @@ final class Warmup {
                     java.util.concurrent.TimeUnit.MILLISECONDS)) {
                 break;
             }
-            client.newRequest(target).timeout(5, java.util.concurrent.TimeUnit.SECONDS)
-                    .send(result -> inFlight.release());
+            client.newRequest(target).headers(h -> h.put(EdgeHandler.WARMUP_HEADER, key))
+                    .timeout(5, java.util.concurrent.TimeUnit.SECONDS).send(result -> inFlight.release());
             sent++;
         }
         inFlight.tryAcquire(16, 5, java.util.concurrent.TimeUnit.SECONDS);

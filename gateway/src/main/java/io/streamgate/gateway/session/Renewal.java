@@ -137,6 +137,9 @@ public final class Renewal implements Endpoint {
                     Answers.serverError(request, response, callback, requestId);
                 } else if (answer.denial() != null) {
                     authorizer.metrics().sessionRenewal(answer.denial().code());
+                    if (answer.counted() && line != null) {
+                        line.decisionCounted();
+                    }
                     Answers.deny(request, response, callback, answer.denial(), requestId);
                 } else {
                     authorizer.metrics().sessionRenewal("renewed");
@@ -189,8 +192,16 @@ public final class Renewal implements Endpoint {
         return o.hasNonNull(f) ? o.get(f).asText() : null;
     }
 
-    /** The outcome: a JSON body, or a denial. */
-    private record Answer(String json, DenialReason denial) {
+    /**
+     * The outcome: a JSON body, or a denial; {@code counted} when the denial is the
+     * Authorizer's verdict, which it counted in {@code streamgate_decisions_total} itself (the
+     * edge counts every other denial).
+     */
+    private record Answer(String json, DenialReason denial, boolean counted) {
+        Answer(String json, DenialReason denial) {
+            this(json, denial, false);
+        }
+
         static Answer deny(DenialReason r) {
             return new Answer(null, r);
         }
@@ -338,7 +349,7 @@ public final class Renewal implements Endpoint {
             // every check of the first granted session's route: time, issuer, revocation, one-time use
             return authorizer.authorizeRenewal(first.route().policy(), first.view(), extracted).thenCompose(v -> {
                 if (!v.allowed()) {
-                    return CompletableFuture.completedFuture(Answer.deny(v.reason()));
+                    return CompletableFuture.completedFuture(new Answer(null, v.reason(), true));
                 }
                 return extend(v, granted, refused);
             });

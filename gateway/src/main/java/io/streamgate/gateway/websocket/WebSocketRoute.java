@@ -258,6 +258,7 @@ public final class WebSocketRoute implements RouteHandler {
             String sid = v.admission().leaseId() != null ? v.admission().leaseId()
                     : sessions != null ? sessions.newSid() : null;
             session = new ViewerSession(sid, c.iss(), c.sub(), c.jti(), c.iat() == Claims.ABSENT ? -1 : c.iat(), sessions);
+            ex.belongsTo(sid, c.sub()); // sid on the upgrade's access line
             if (sessions != null && closeAt != Long.MAX_VALUE) {
                 closeAt = Math.min(closeAt, sessions.cap(c.exp(), clock.millis() / 1000) * 1000);
             }

@@ -104,7 +104,8 @@ class NoTokenInLogsTest {
                 + " require: [{claim: 'roles[].eventId', contains: '{path.0}'}]}\n"
                 + "  - {name: ws, path: /ws/, type: websocket, upstream: '" + origin.ws() + "/ws/'}\n"
                 + "  - {name: down, path: /down/, type: http, upstream: 'http://127.0.0.1:" + nothing + "/', auth: none}\n"
-                + "  - {name: slow, path: /slow/, type: http, upstream: '" + origin.http() + "/up/', auth: none}\n";
+                + "  - {name: slow, path: /slow/, type: http, upstream: '" + origin.http() + "/up/', auth: none}\n"
+                + "  - {name: gone, path: /gone/, type: http, upstream: 'http://127.0.0.1:" + nothing + "/'}\n";
         return new ConfigLoader(System::getenv).parse(yaml, dir);
     }
 
@@ -155,12 +156,14 @@ class NoTokenInLogsTest {
         return all.lines().filter(l -> !l.isBlank()).toList();
     }
 
-    /** The key/value pairs of a JSON line ({@code kvpList: [{k: v}, ...]}). */
-    private static Map<String, String> kvp(JsonNode line) {
+    /** The fields of a flat JSON line besides timestamp, level, logger, thread and message, as text. */
+    static Map<String, String> kvp(JsonNode line) {
         Map<String, String> out = new LinkedHashMap<>();
-        for (JsonNode pair : line.path("kvpList")) {
-            pair.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
-        }
+        line.fields().forEachRemaining(e -> {
+            if (!List.of("timestamp", "level", "logger", "thread", "message").contains(e.getKey())) {
+                out.put(e.getKey(), e.getValue().asText());
+            }
+        });
         return out;
     }
 
@@ -265,17 +268,17 @@ class NoTokenInLogsTest {
         List<Map<String, String>> requests = new ArrayList<>();
         List<Map<String, String>> sessions = new ArrayList<>();
         for (JsonNode n : parsed) {
-            if (n.path("loggerName").asText().equals(AccessLog.LOGGER)) {
+            if (n.path("logger").asText().equals(AccessLog.LOGGER)) {
                 assertThat(n.path("level").asText()).isEqualTo("INFO");
                 Map<String, String> f = kvp(n);
-                if (n.path("formattedMessage").asText().equals("request")) {
+                if (n.path("message").asText().equals("request")) {
                     assertThat(f).containsKeys("requestId", "route", "method", "path", "status", "reason", "client",
                             "durationMs", "bytes");
                     assertThat(f.get("path")).doesNotContain("token").doesNotContain("sg_session");
                     assertThat(Long.parseLong(f.get("durationMs"))).isNotNegative();
                     requests.add(f);
                 } else {
-                    assertThat(n.path("formattedMessage").asText()).isEqualTo("session ended");
+                    assertThat(n.path("message").asText()).isEqualTo("session ended");
                     assertThat(f).containsKeys("sid", "route", "sub", "start", "durationMs", "bytes", "end");
                     sessions.add(f);
                 }
@@ -307,20 +310,69 @@ class NoTokenInLogsTest {
                 .as("the frame both ways").isEqualTo(2L * ("hello " + tokens.get(0)).length());
 
         // denials and upstream failures at the default levels, rate-limited per reason
-        List<JsonNode> denials = parsed.stream().filter(n -> n.path("loggerName").asText().equals(AccessLog.DENIALS))
+        List<JsonNode> denials = parsed.stream().filter(n -> n.path("logger").asText().equals(AccessLog.DENIALS))
                 .toList();
         assertThat(denials).anySatisfy(n -> {
             assertThat(n.path("level").asText()).isEqualTo("INFO");
-            assertThat(n.path("formattedMessage").asText()).contains("401 expired on route api");
+            assertThat(n.path("message").asText()).contains("401 expired on route api");
         });
         assertThat(denials).anySatisfy(n -> {
             assertThat(n.path("level").asText()).isEqualTo("WARN");
-            assertThat(n.path("formattedMessage").asText()).contains("502 upstream_unavailable on route down");
+            assertThat(n.path("message").asText()).contains("502 upstream_unavailable on route down");
         });
-        assertThat(denials).anySatisfy(n -> assertThat(n.path("formattedMessage").asText())
+        assertThat(denials).anySatisfy(n -> assertThat(n.path("message").asText())
                 .contains("504 upstream_timeout on route slow"));
-        assertThat(denials.stream().filter(n -> n.path("formattedMessage").asText().contains(" missing_token ")))
+        assertThat(denials.stream().filter(n -> n.path("message").asText().contains(" missing_token ")))
                 .as("one line per reason per interval").hasSize(1);
+    }
+
+    @Test
+    void aForgedSubOrAForeignCredentialSpellingForgesNoLineAndLeaksNothing() throws Exception {
+        GatewayConfig config = config("log: {level: info, format: text, access: true}\n");
+        Logging.configure(config.log(), captured);
+        gateway = GatewayServer.start(config, Clock.systemUTC());
+        String forged = "x\"\nstreamgate.access - request status=\"200\"";
+        String forger = remember(Tokens.signedBy(key, System.currentTimeMillis() / 1000).claim("sub", forged)
+                .claim("roles", List.of(Map.of("name", "ROLE_ATTENDEE", "eventId", "ev1"))).sign());
+        // a denial line naming the sub (the origin is down after the token was accepted)
+        assertThat(reason(get("/gone/x?token=" + forger))).isEqualTo("upstream_unavailable");
+        // a session-ended line naming the sub
+        ws = new WebSocketClient();
+        ws.start();
+        Viewer v = new Viewer();
+        ws.connect(v, URI.create("ws://127.0.0.1:" + gateway.port() + "/ws/room?token=" + forger)).get(10, TimeUnit.SECONDS);
+        v.session().close(1000, "bye", org.eclipse.jetty.websocket.api.Callback.NOOP);
+        assertThat(v.closeCode(Viewer.WAIT)).isEqualTo(1000);
+        // a live session credential under other spellings of its parameter
+        HttpResponse<String> master = get("/live/ev1/master.m3u8?token=" + token("ev1"));
+        String child = firstUri(master.body());
+        String credential = credentialOf(child);
+        String childPath = "/live/ev1/" + child.substring(0, child.indexOf('?'));
+        for (String spelling : List.of("SG_SESSION", "Sg_Session", "sg%5Fsession")) {
+            get(childPath + "?keep=1&" + spelling + "=" + credential);
+        }
+
+        List<String> lines = lines();
+        assertThat(lines).as("every line is an event's, or an indented stack-trace line")
+                .allMatch(l -> TextLayoutTest.EVENT.matcher(l).find() || l.startsWith("\t"));
+        assertThat(lines).noneMatch(l -> l.startsWith("streamgate.access"));
+        assertThat(lines.stream().filter(l -> l.contains(" streamgate.access - ")))
+                .as("the upgrade, the master playlist, three child requests, 502 and the session's end: 7 lines")
+                .hasSize(7);
+        String escaped = "x\\\"\\nstreamgate.access - request status=\\\"200\\\"";
+        assertThat(lines).as("the denial line, sub escaped")
+                .anyMatch(l -> l.contains("502 upstream_unavailable on route gone") && l.contains("sub=\"" + escaped + "\""));
+        assertThat(lines).as("the session-ended line, sub escaped")
+                .anyMatch(l -> l.contains("session ended") && l.contains("sub=\"" + escaped + "\""));
+        for (String line : lines) {
+            assertThat(line).as("no credential under any spelling").doesNotContain(credential);
+            for (String t : tokens) {
+                assertThat(line).as("no token").doesNotContain(t);
+            }
+        }
+        assertThat(lines).as("the child requests' access lines keep the rest of the query")
+                .filteredOn(l -> l.contains(" streamgate.access - ") && l.contains("path=\"" + childPath + "?keep=1\""))
+                .hasSize(3);
     }
 
     @Test
