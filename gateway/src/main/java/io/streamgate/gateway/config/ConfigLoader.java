@@ -489,6 +489,9 @@ public final class ConfigLoader {
             if (name != null && !name.matches("[A-Za-z0-9_.-]{1,64}")) {
                 r.problem("name", "use 1-64 letters, digits, '_', '.', '-' (it is a metric tag)");
             }
+            if ("-".equals(name)) {
+                r.problem("name", "\"-\" is reserved: it tags requests that matched no route");
+            }
             if (name != null && !names.add(name)) {
                 r.problem("name", "duplicate route name \"" + name + "\"");
             }

@@ -256,6 +256,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aRouteCannotBeNamedLikeRequestsThatMatchedNoRoute() throws IOException {
+        Files.writeString(dir.resolve("k.pem"), io.streamgate.filters.testing.TestKeys.es256("k").publicPem());
+        List<String> p = problems("keys: [{kid: k, file: k.pem}]\nroutes:\n"
+                + "  - {name: '-', path: /a/, upstream: 'http://127.0.0.1:1/'}\n");
+        assertThat(p).singleElement().asString().startsWith("routes[0].name: \"-\" is reserved");
+    }
+
+    @Test
     void websocketRoutesNeedWsUpstreams() throws IOException {
         assertThat(problems(minimal("").replace("type: hls", "type: websocket")))
                 .anyMatch(p -> p.startsWith("routes[0].upstream: not a URL"));
