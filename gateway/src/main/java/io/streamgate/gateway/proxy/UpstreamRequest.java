@@ -111,7 +111,7 @@ public final class UpstreamRequest {
             query = TokenExtractor.stripQuery(query, s);
         }
         for (String p : extraQueryParams) {
-            query = QueryString.remove(query, p);
+            query = QueryString.removeIgnoringCase(query, p); // SG_SESSION, sg%5Fsession: never to the origin either
         }
         return query;
     }

@@ -122,6 +122,14 @@ class WhatTheOriginSeesTest {
     }
 
     @Test
+    void theSessionCredentialParameterIsStrippedUnderAnySpelling() throws Exception {
+        gateway("");
+        HttpResponse<String> r = get("/live/ev/seg0.ts?x=1&token=" + token() + "&SG_SESSION=abc&Sg%5Fsession=def&y=2");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(origin.next().target()).endsWith("/l/ev/seg0.ts?x=1&y=2");
+    }
+
+    @Test
     void everyConfiguredTokenSourceIsStrippedOnAWebSocketRoute() throws Exception {
         gateway("");
         ClientUpgradeRequest req = new ClientUpgradeRequest();
