@@ -67,7 +67,9 @@ class LoggingTest {
         Logging.restoreDefault();
         long dropped = LogCounters.linesDropped() - before;
         long written = out.written.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains(" - line ")).count();
-        assertThat(dropped).as("at most the queue (4) and the line being written got through").isBetween(45L, 46L);
+        // through: what the worker took from the queue before the output blocked it (it drains the
+        // whole queue at once, up to 4, when it gets to run) and the queue's 4 after that
+        assertThat(dropped).as("at most twice the queue (4) got through").isBetween(42L, 46L);
         assertThat(written).as("every line is written or counted").isEqualTo(50 - dropped);
         assertThat(meter.count() - meterBefore).as("streamgate_log_lines_dropped_total").isEqualTo(dropped);
     }
