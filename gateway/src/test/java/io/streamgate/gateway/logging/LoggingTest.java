@@ -69,7 +69,7 @@ class LoggingTest {
         long written = out.written.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains(" - line ")).count();
         // through: what the worker took from the queue before the output blocked it (it drains the
         // queue when it gets to run: one taken, then up to 4 drained) and the queue's 4 after that
-        assertThat(dropped).as("at most twice the queue (4) got through").isBetween(41L, 46L);
+        assertThat(dropped).as("at most 9 (5 held by the worker, 4 queued) got through").isBetween(41L, 46L);
         assertThat(written).as("every line is written or counted").isEqualTo(50 - dropped);
         assertThat(meter.count() - meterBefore).as("streamgate_log_lines_dropped_total").isEqualTo(dropped);
     }
