@@ -182,12 +182,16 @@ final class AdminAccess {
         return null;
     }
 
-    /** True when the request declares a JSON body ({@code application/json}, parameters such as a charset allowed). */
+    /**
+     * True when the request declares a JSON body ({@code application/json}, parameters such as a
+     * charset allowed) in its one {@code Content-Type}.
+     */
     static boolean declaresJson(Request request) {
-        String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
-        if (type == null) {
-            return false;
+        java.util.List<String> types = request.getHeaders().getValuesList(HttpHeader.CONTENT_TYPE);
+        if (types.size() != 1) {
+            return false; // none, or two (application/json then text/plain: which one is the body?)
         }
+        String type = types.get(0);
         int semi = type.indexOf(';');
         return (semi < 0 ? type : type.substring(0, semi)).strip().equalsIgnoreCase("application/json");
     }

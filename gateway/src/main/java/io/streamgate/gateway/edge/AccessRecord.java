@@ -220,7 +220,7 @@ public final class AccessRecord extends Request.Wrapper implements Callback {
      * The canonical path with the query minus every credential parameter (the configured
      * token parameters and {@code sg_session}, whatever the letter case or percent-encoding
      * of their names); a query that cannot be parsed, or that still looks like it carries a
-     * token under another name, is left out whole.
+     * token under another name (as it stands or percent-decoded), is left out whole.
      */
     String loggedPath() {
         if (path == null) {
@@ -252,7 +252,10 @@ public final class AccessRecord extends Request.Wrapper implements Callback {
         if (kept.length() == 0) {
             return path;
         }
-        if (Redactor.carriesCredential(kept)) {
+        // a token percent-encoded (%2E for its dots, %65 for the e of eyJ) has not the shape the
+        // redaction looks for: the decoded query is checked too
+        if (Redactor.carriesCredential(kept)
+                || (kept.indexOf("%") >= 0 && Redactor.carriesCredential(QueryString.decodePath(kept.toString())))) {
             return path + "?(redacted)";
         }
         return path + "?" + kept;

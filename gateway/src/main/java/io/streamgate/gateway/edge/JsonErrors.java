@@ -15,7 +15,9 @@ import org.eclipse.jetty.util.Callback;
  * Jetty's error pages replaced by a small JSON body — {@code {"error": "...", "status": N}} —
  * with CORS headers. Jetty's own pages show the request URI, which carries the token on a
  * {@code ?token=} request (e.g. a 400 for an ambiguous path), and are HTML a player cannot
- * read. Never echoes the URI, the message or a stack, and logs nothing of the request.
+ * read. Never echoes the URI, the message or a stack, and logs nothing of the request. Like
+ * every answer it carries {@code X-Request-Id} (a new id when Jetty refused the request before
+ * the edge named it: such a request has no access line).
  *
  * <p>Every method gets the JSON body: Jetty's {@link org.eclipse.jetty.server.handler.ErrorHandler}
  * writes a body only for {@code GET}, {@code POST} and {@code HEAD} and answers any other
@@ -58,6 +60,10 @@ public final class JsonErrors {
                                                      String contentType, List<Charset> charsets, int code,
                                                      String message, Throwable cause) throws IOException {
             Answers.cors(request, response);
+            if (!response.getHeaders().contains(AccessRecord.REQUEST_ID)) {
+                // refused before the edge named it (two Hosts, headers too large...): every answer names its request
+                response.getHeaders().put(AccessRecord.REQUEST_ID, Ids.requestId());
+            }
             return super.generateAcceptableResponse(request, response, callback, "application/json",
                     List.of(StandardCharsets.UTF_8), code, HttpStatus.getMessage(code), null);
         }

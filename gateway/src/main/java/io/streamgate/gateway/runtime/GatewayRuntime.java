@@ -18,6 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.streamgate.filters.Authorizer;
+import io.streamgate.filters.core.Redaction;
 import io.streamgate.filters.metrics.StreamGateMetrics;
 import io.streamgate.filters.replay.ReplayStore;
 import io.streamgate.filters.token.TokenSource;
@@ -134,7 +135,7 @@ public final class GatewayRuntime implements Renewal.Context {
             });
             routes.add(entry);
             LOG.info("route {}: {} {} {} -> {}{}", r.name(), r.type().name().toLowerCase(Locale.ROOT), r.methods(),
-                    r.path(), r.upstream(), r.authRequired() ? "" : " (auth: none)");
+                    r.path(), Redaction.url(r.upstream().toString()), r.authRequired() ? "" : " (auth: none)");
         }
         return new GatewayRuntime(config, authorizer, routes, credentials, shields,
                 new AccessRecord.Settings(accessLog, credentialParams(config), authorizer.clientAddress(),

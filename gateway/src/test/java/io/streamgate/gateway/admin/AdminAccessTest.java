@@ -149,6 +149,17 @@ class AdminAccessTest {
     }
 
     @Test
+    void adminMutationWithTwoContentTypesIsRefused() throws Exception {
+        start("");
+        String revocation = "{\"sub\":\"viewer@example.com\",\"ttl\":\"10m\"}";
+        // JSON first, then text/plain: the first used to decide
+        String resp = raw("POST", "/revocations", "127.0.0.1:" + gateway.adminPort(),
+                "Content-Type: application/json\r\nContent-Type: text/plain\r\n", revocation);
+        assertThat(RawHttp.status(resp)).as(resp).isEqualTo(415);
+        assertThat(revocationsInForce()).as("nothing revoked").isZero();
+    }
+
+    @Test
     void adminMutationFromAnotherSiteIsRefused() throws Exception {
         start("");
         String revocation = "{\"sub\":\"viewer@example.com\"}";

@@ -169,6 +169,21 @@ class ConfigSecretsTest {
     }
 
     @Test
+    void anUpstreamUrlsSecretsAreNotLoggedAtStart() throws Exception {
+        // the start-up line naming each route and its upstream: a valid URL may still hold a
+        // password in its userinfo or a key in its query
+        Logging.configure(GatewayConfig.Log.DEFAULT, log);
+        gateway = GatewayServer.start(new ConfigLoader(System::getenv).parse(config("").replace(
+                "upstream: 'http://127.0.0.1:1/'", "upstream: 'http://u:" + SECRET + "@127.0.0.1:1/?sig=" + SECRET
+                        + "'"), dir), Clock.systemUTC());
+        gateway.close();
+        gateway = null;
+        Logging.restoreDefault(); // drains the asynchronous log into the capture
+        assertThat(log.toString(StandardCharsets.UTF_8)).contains("route r: http")
+                .contains("http://u:***@127.0.0.1:1/?sig=***").doesNotContain(SECRET);
+    }
+
+    @Test
     void configErrorsNeverEchoTheAdminTokenOrTheSessionSecret() throws Exception {
         String shortSecret = "x" + SECRET; // under 16 characters: a problem
         String printed = checkConfig(config("hls: {sessionSecret: '" + shortSecret + "'}\n")

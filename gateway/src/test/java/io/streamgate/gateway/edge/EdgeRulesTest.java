@@ -293,4 +293,21 @@ class EdgeRulesTest {
         assertThat(origin.drain()).isEmpty();
         assertThat(get("/live/event42/x?token=" + token()).statusCode()).as("still serving").isEqualTo(200);
     }
+
+    @Test
+    void jettysOwnErrorAnswersCarryARequestId() throws Exception {
+        // refused by Jetty before any handler of ours (two Hosts, an unknown Expect, headers too
+        // large): the contract says every answer carries X-Request-Id, and the CORS headers
+        // already expose it to the player
+        for (String request : List.of(
+                "GET /live/x HTTP/1.1\r\nHost: a\r\nHost: b\r\n",
+                "GET /live/x HTTP/1.1\r\nHost: a\r\nExpect: marker\r\n",
+                "GET /live/x HTTP/1.1\r\nHost: a\r\nX-Big: " + "a".repeat(20_000) + "\r\n")) {
+            String resp = RawHttp.exchange(gateway.port(), request + "Origin: " + ORIGIN
+                    + "\r\nConnection: close\r\n\r\n");
+            assertThat(RawHttp.status(resp)).as(request.substring(0, 40)).isIn(400, 417, 431);
+            assertThat(resp).as(request.substring(0, 40)).containsPattern("(?i)\r\nX-Request-Id: [0-9a-f]{16}\r\n");
+        }
+        assertThat(get("/live/event42/x?token=" + token()).statusCode()).as("still serving").isEqualTo(200);
+    }
 }

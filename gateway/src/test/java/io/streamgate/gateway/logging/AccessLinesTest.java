@@ -171,6 +171,24 @@ class AccessLinesTest {
     }
 
     @Test
+    void aPercentEncodedTokenUnderAnotherParameterNameIsNotLogged() throws Exception {
+        // a player that sends its token under a name the gateway does not read (401, the token
+        // unused and still good), with every character percent-encoded that a browser or a
+        // careless encoder may encode: the lines' redaction looks for the text of a JWS
+        start("");
+        String t = token();
+        String encoded = t.replace("e", "%65").replace(".", "%2E");
+        String signature = t.substring(t.lastIndexOf('.') + 1);
+        HttpResponse<String> r = get("/live/ev1/master.m3u8?auth=" + encoded + "&x=1");
+        assertThat(r.statusCode()).isEqualTo(401);
+        List<JsonNode> lines = lines();
+        JsonNode line = line(lines, id(r));
+        assertThat(line.path("path").asText()).isEqualTo("/live/ev1/master.m3u8?(redacted)");
+        assertThat(captured.toString(StandardCharsets.UTF_8)).as("no line holds the token, encoded or not")
+                .doesNotContain(encoded.substring(0, 40)).doesNotContain(signature);
+    }
+
+    @Test
     void jsonAccessLinesAreFlatWithTypedNumbers() throws Exception {
         start("");
         HttpResponse<String> ok = get("/api/clip?keep=1&token=" + token());
