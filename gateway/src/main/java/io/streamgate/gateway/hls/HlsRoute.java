@@ -100,7 +100,8 @@ public final class HlsRoute implements RouteHandler {
      * once); everything else, and every playlist when the shield is off, is proxied as is.
      */
     private void forward(Exchange ex, Request request, Response response, Callback callback) {
-        if (shield == null || !"GET".equals(request.getMethod()) || !isPlaylistPath(ex.path())
+        String method = request.getMethod();
+        if (shield == null || !("GET".equals(method) || "HEAD".equals(method)) || !isPlaylistPath(ex.path())
                 || upstream.isPersonal(request)) {
             proxy.forward(ex, request, response, callback);
             return;
@@ -257,7 +258,9 @@ public final class HlsRoute implements RouteHandler {
             // session (404, 304, 5xx); no-op for a committed one-time use
             admission.release();
         }
-        response.write(true, java.nio.ByteBuffer.wrap(body), callback);
+        // a HEAD is answered from the same fetch (the origin sees a GET either way), without the body
+        response.write(true, "HEAD".equals(request.getMethod()) ? org.eclipse.jetty.util.BufferUtil.EMPTY_BUFFER
+                : java.nio.ByteBuffer.wrap(body), callback);
     }
 
     @Override

@@ -230,6 +230,27 @@ class PlaylistShieldTest {
         assertThat(head.headers().firstValue("Content-Length")).as("regression: was 0").isNotEqualTo(java.util.Optional.of("0"));
     }
 
+    @Test
+    void aHeadOfAPlaylistIsAnsweredFromTheShield() throws Exception {
+        hold = new CountDownLatch(1);
+        CompletableFuture<HttpResponse<String>> get = viewer("");
+        awaitOriginRequests(1); // held there
+        String t = Tokens.signedBy(key, System.currentTimeMillis() / 1000).sign();
+        CompletableFuture<HttpResponse<String>> head = http.sendAsync(HttpRequest.newBuilder(gateway.uri().resolve(
+                "/live/ev1/index.m3u8?token=" + t)).method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        // regression: a HEAD went to the origin past the shield, one fetch per HEAD
+        awaitShield("coalesced", 1);
+        hold.countDown();
+        HttpResponse<String> g = get.get(20, TimeUnit.SECONDS);
+        HttpResponse<String> h = head.get(20, TimeUnit.SECONDS);
+        assertThat(g.statusCode()).isEqualTo(200);
+        assertThat(h.statusCode()).isEqualTo(200);
+        assertThat(h.body()).isEmpty();
+        assertThat(h.headers().firstValueAsLong("Content-Length").orElse(0)).isPositive();
+        assertThat(originRequests.get()).isEqualTo(1);
+    }
+
     private CompletableFuture<HttpResponse<String>> viewerAs(String path, String who) {
         String t = Tokens.signedBy(key, System.currentTimeMillis() / 1000).sign();
         return http.sendAsync(HttpRequest.newBuilder(gateway.uri().resolve(path + "?token=" + t)).header("X-Who", who)
