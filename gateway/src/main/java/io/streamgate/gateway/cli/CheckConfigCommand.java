@@ -64,7 +64,7 @@ final class CheckConfigCommand implements Callable<Integer> {
             }
             try {
                 // bounded, as the gateway reads it: a key file pointing at /dev/zero is a problem, not an OutOfMemoryError
-                b.addStatic(ConfigFiles.read(k.file(), k.path() + ".file"), k.kid(), k.path());
+                b.addStatic(ConfigFiles.readKey(k.file(), k.path() + ".file"), k.kid(), k.path());
                 any = true;
             } catch (ConfigException e) {
                 return e.problems();

@@ -120,7 +120,7 @@ final class KeysCommand implements Callable<Integer> {
         int failed = 0;
         for (GatewayConfig.KeySource k : c.keys()) {
             if (k.file() != null) {
-                String text = io.streamgate.gateway.config.ConfigFiles.read(k.file(), k.path() + ".file");
+                String text = io.streamgate.gateway.config.ConfigFiles.readKey(k.file(), k.path() + ".file");
                 for (VerificationKey key : parser.parse(text, k.kid(), k.path()).keys()) {
                     rows.add(row(key, k.path() + " file " + k.file()));
                 }

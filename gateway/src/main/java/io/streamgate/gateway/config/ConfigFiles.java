@@ -43,6 +43,38 @@ public final class ConfigFiles {
         }
     }
 
+    /** A key file that is not a regular file (a FIFO, a device, a socket): not opened. */
+    public static final class NotRegularException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        NotRegularException(Path file) {
+            super(file + " is not a regular file; not read");
+        }
+    }
+
+    /**
+     * A key file's text: as {@link #readText}, and only a regular file (through symlinks, as
+     * Kubernetes secrets and certbot lay them out). Opening a FIFO blocks until something
+     * writes to it, which would hold every later reload (they run one at a time).
+     */
+    public static String readKeyText(Path file) throws IOException {
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            throw new NotRegularException(file);
+        }
+        return readText(file);
+    }
+
+    /** A key file's text ({@link #readKeyText}), or a {@link ConfigException} naming {@code key} and the file. */
+    public static String readKey(Path file, String key) {
+        try {
+            return readKeyText(file);
+        } catch (TooLargeException | NotRegularException e) {
+            throw new ConfigException(key, e.getMessage());
+        } catch (IOException e) {
+            throw new ConfigException(key, "cannot read " + file + ": " + why(e));
+        }
+    }
+
     /**
      * The file's text, or a {@link ConfigException} naming {@code key} and the file:
      * {@code keys[0].file: /etc/sg/k.pem is larger than 1 MiB (1048576 bytes); not read} or

@@ -68,7 +68,7 @@ public final class AuthSetup {
         for (GatewayConfig.KeySource k : config.keys()) {
             if (k.file() != null) {
                 // bounded: a key file pointing at /dev/zero is a problem naming keys[i].file, not an OutOfMemoryError
-                kb.addStatic(ConfigFiles.read(k.file(), k.path() + ".file"), k.kid(), k.path(), k.file().toString());
+                kb.addStatic(ConfigFiles.readKey(k.file(), k.path() + ".file"), k.kid(), k.path(), k.file().toString());
             } else {
                 kb.addRemote(k.jwks(), k.path(), k.refresh(), k.minRefetch(), k.timeout());
             }

@@ -166,8 +166,8 @@ public final class ConfigReloader implements AutoCloseable {
             }
             String text;
             try {
-                text = ConfigFiles.readText(k.file());
-            } catch (ConfigFiles.TooLargeException e) {
+                text = ConfigFiles.readKeyText(k.file());
+            } catch (ConfigFiles.TooLargeException | ConfigFiles.NotRegularException e) {
                 // does not parse: refused and reported (once), the previous keys stay
                 text = "(" + e.getMessage() + ")";
             } catch (IOException e) {

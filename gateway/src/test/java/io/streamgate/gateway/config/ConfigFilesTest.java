@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
 import java.net.URI;
@@ -93,7 +94,7 @@ class ConfigFilesTest {
     }
 
     /** POST /reload with keys[1] the given file: 422 naming keys[1].file and the file, counted, nothing changed. */
-    private void reloadIsRejectedNaming(Path keyFile) throws Exception {
+    private void reloadIsRejectedNaming(Path keyFile, String why) throws Exception {
         Files.writeString(dir.resolve("gateway.yaml"), config("[{kid: k1, file: k1.pem}, {kid: k2, file: "
                 + keyFile.getFileName() + "}]"));
         HttpResponse<String> r = admin("POST", "/reload");
@@ -102,7 +103,7 @@ class ConfigFilesTest {
         assertThat(body).containsEntry("result", "rejected");
         assertThat((List<String>) body.get("problems")).singleElement().asString()
                 .startsWith("keys[1].file: " + dir.resolve(keyFile.getFileName()))
-                .contains("larger than 1 MiB");
+                .contains(why);
         assertThat(metric("streamgate_config_reloads_total{result=\"rejected\"}")).isEqualTo(1.0);
         assertThat(metric("streamgate_config_reloads_total{result=\"applied\"}")).isZero();
         // still serving, on the keys it had
@@ -115,13 +116,30 @@ class ConfigFilesTest {
         assumeDevZero();
         gateway = GatewayHarness.startFromFile(dir, config("[{kid: k1, file: k1.pem}]"), Clock.systemUTC());
         Path zero = Files.createSymbolicLink(dir.resolve("k2.pem"), DEV_ZERO);
-        reloadIsRejectedNaming(zero);
+        reloadIsRejectedNaming(zero, "is not a regular file");
     }
 
     @Test
     void reloadOfAHugeSparseKeyFileIsRejectedNotOom() throws Exception {
         gateway = GatewayHarness.startFromFile(dir, config("[{kid: k1, file: k1.pem}]"), Clock.systemUTC());
-        reloadIsRejectedNaming(sparse("k2.pem", 8L << 30)); // 8 GiB of holes
+        reloadIsRejectedNaming(sparse("k2.pem", 8L << 30), "larger than 1 MiB"); // 8 GiB of holes
+    }
+
+    @Test
+    void reloadOfAKeyFileThatIsAFifoIsRejectedNotHung() throws Exception {
+        gateway = GatewayHarness.startFromFile(dir, config("[{kid: k1, file: k1.pem}]"), Clock.systemUTC());
+        Path fifo = dir.resolve("k2.pem");
+        Process mk;
+        try {
+            mk = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+        } catch (IOException e) {
+            assumeTrue(false, "no mkfifo here");
+            return;
+        }
+        assumeTrue(mk.waitFor(30, TimeUnit.SECONDS) && mk.exitValue() == 0, "mkfifo failed");
+        // regression: opening a FIFO blocks until a writer comes; the reload never answered, and
+        // every later reload (one at a time) waited behind it
+        reloadIsRejectedNaming(fifo, "is not a regular file");
     }
 
     @Test
@@ -173,7 +191,7 @@ class ConfigFilesTest {
         Files.createSymbolicLink(dir.resolve("zero.pem"), DEV_ZERO);
         Path file = dir.resolve("gateway.yaml");
         Files.writeString(file, config("[{kid: k1, file: k1.pem}, {kid: k2, file: zero.pem}]"));
-        String expected = "keys[1].file: " + dir.resolve("zero.pem") + " is larger than 1 MiB";
+        String expected = "keys[1].file: " + dir.resolve("zero.pem") + " is not a regular file";
 
         Object[] check = cli("check-config", "--config", file.toString());
         assertThat(check[0]).isEqualTo(Main.USAGE);
