@@ -37,6 +37,7 @@ public final class UpstreamRequest {
     static final Set<String> CLIENT_ADDRESS = Set.of("forwarded", "x-real-ip", "true-client-ip", "x-client-ip",
             "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-server");
     private static final int MAX_CLAIM_HEADER = 1024;
+    private static final String REQUEST_ID = "X-Request-Id";
 
     private final String upstream;
     private final String routePrefix;
@@ -65,6 +66,7 @@ public final class UpstreamRequest {
         Set<String> dropped = new HashSet<>(HOP_BY_HOP);
         dropped.add("host");
         dropped.add("content-length");
+        dropped.add("x-request-id"); // the gateway's own is set (copyHeaders)
         claimHeaders.values().forEach(h -> dropped.add(h.toLowerCase(Locale.ROOT))); // a viewer must not set X-Viewer-Id
         // an origin honouring X-HTTP-Method-Override & co. would run a method the route never allowed
         dropped.addAll(io.streamgate.filters.http.MethodOverride.HEADERS);
@@ -174,6 +176,11 @@ public final class UpstreamRequest {
             out.put(HttpHeader.X_FORWARDED_HOST, host);
         }
         TraceContext.forward(request, out); // the viewer's valid traceparent, else this request's own
+        // the origin's logs and the gateway's name a request alike; a viewer's own id never reaches it
+        io.streamgate.gateway.edge.AccessRecord record = io.streamgate.gateway.edge.AccessRecord.of(request);
+        if (record != null) {
+            out.put(REQUEST_ID, record.requestId());
+        }
     }
 
     /**

@@ -130,6 +130,18 @@ class WhatTheOriginSeesTest {
     }
 
     @Test
+    void theOriginGetsTheGatewaysRequestIdNotTheViewers() throws Exception {
+        gateway("");
+        for (String path : List.of("/media/a", "/live/ev/seg0.ts")) {
+            HttpResponse<String> r = get(path + "?token=" + token(), "X-Request-Id", "forged-by-viewer");
+            assertThat(r.statusCode()).as(path).isEqualTo(200);
+            String id = r.headers().firstValue("X-Request-Id").orElseThrow();
+            assertThat(id).isNotEqualTo("forged-by-viewer");
+            assertThat(origin.next().header("x-request-id")).as(path).isEqualTo(id);
+        }
+    }
+
+    @Test
     void everyConfiguredTokenSourceIsStrippedOnAWebSocketRoute() throws Exception {
         gateway("");
         ClientUpgradeRequest req = new ClientUpgradeRequest();
