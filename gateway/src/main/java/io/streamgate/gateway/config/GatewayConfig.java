@@ -227,5 +227,12 @@ public record GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, Ve
                         Duration idleTimeout, int maxMessageSize, List<String> methods, boolean shield) {
         /** Methods a route takes when {@code methods} is not written: reading, never writing. */
         public static final List<String> DEFAULT_METHODS = List.of("GET", "HEAD");
+
+        /** Without the upstream's secrets (a password in its userinfo, values in its query). */
+        @Override
+        public String toString() {
+            return "Route[name=" + name + ", path=" + path + ", type=" + type + ", upstream="
+                    + (upstream == null ? null : io.streamgate.filters.core.Redaction.url(upstream.toString())) + "]";
+        }
     }
 }

@@ -135,6 +135,15 @@ class ConfigSecretsTest {
     }
 
     @Test
+    void aRoutePrintedWholeNeverShowsItsUpstreamsSecrets() {
+        io.streamgate.gateway.config.GatewayConfig.Route r = new io.streamgate.gateway.config.GatewayConfig.Route(
+                "r", "/r/", io.streamgate.gateway.config.GatewayConfig.RouteType.HTTP,
+                URI.create("http://u:" + SECRET + "@origin/?sig=" + SECRET), true, null, java.util.Map.of(), null,
+                Duration.ZERO, 0, List.of("GET"), false);
+        assertThat(r.toString()).doesNotContain(SECRET).contains("http://u:***@origin/?sig=***");
+    }
+
+    @Test
     void configErrorsNeverEchoCredentialsInAJwksOrUpstreamUrl() throws Exception {
         String printed = checkConfig(config("").replace("keys: [{kid: k1, file: k1.pem}]",
                 "keys: [{kid: k1, file: k1.pem}, {jwks: 'ftp://reader:" + SECRET + "@idp.example/jwks?api_key=" + SECRET
