@@ -37,6 +37,10 @@ import io.micrometer.core.instrument.Timer;
  * <tr><td>streamgate_config_reloads_total</td><td>counter</td><td>result</td>
  *     <td>configuration reloads (SIGHUP, POST /reload): applied|rejected (an invalid config
  *     changes nothing)</td></tr>
+ * <tr><td>streamgate_connections_refused_total</td><td>counter</td><td>reason</td>
+ *     <td>connections the gateway refused or cut to keep its listeners for others:
+ *     client_share (one address over {@code listen.maxConnectionsPerClient}, closed at accept),
+ *     min_body_rate (a body slower than {@code listen.minBodyRate}, answered 408 and closed)</td></tr>
  * </table>
  */
 public final class GatewayMetrics {
@@ -46,11 +50,31 @@ public final class GatewayMetrics {
 
     private final MeterRegistry registry;
     private final Map<String, RouteMeters> routes = new ConcurrentHashMap<>();
+    private final Counter refusedClientShare;
+    private final Counter refusedMinBodyRate;
 
     public GatewayMetrics(MeterRegistry registry) {
         this.registry = registry;
         configReloads("applied");
         configReloads("rejected");
+        refusedClientShare = connectionsRefused("client_share");
+        refusedMinBodyRate = connectionsRefused("min_body_rate");
+    }
+
+    private Counter connectionsRefused(String reason) {
+        return Counter.builder("streamgate.connections.refused")
+                .description("Connections refused or cut to keep the listeners for others").tag("reason", reason)
+                .register(registry);
+    }
+
+    /** A new connection closed at accept: its address already held {@code listen.maxConnectionsPerClient}. */
+    public void connectionRefusedOverClientShare() {
+        refusedClientShare.increment();
+    }
+
+    /** A request body slower than {@code listen.minBodyRate}: answered 408, its connection closed. */
+    public void connectionCutForSlowBody() {
+        refusedMinBodyRate.increment();
     }
 
     private Counter configReloads(String result) {
