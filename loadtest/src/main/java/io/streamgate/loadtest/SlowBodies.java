@@ -26,7 +26,8 @@ import java.util.concurrent.locks.LockSupport;
  * (e.g. {@code 408}) or closes is counted and replaced on its next tick, so N stay open as far
  * as the server lets them. Plain HTTP on raw sockets (no client library would send this
  * slowly); one non-blocking look per connection a second on a small scheduler, nothing read or
- * written in between. The URL is checked against the {@link TargetPolicy} and its address
+ * written in between; connects (blocking, against a full accept queue up to 5 s) on a pool of
+ * their own, so that a server that stops accepting does not delay the other senders' bytes. The URL is checked against the {@link TargetPolicy} and its address
  * again before each connect.
  */
 final class SlowBodies implements AutoCloseable {
@@ -38,6 +39,8 @@ final class SlowBodies implements AutoCloseable {
     private final long intervalNanos;
     private final int count;
     private final ScheduledExecutorService timer;
+    /** Connects (blocking, up to 5 s against a full accept queue) off the timer, so the bytes keep their pace. */
+    private final java.util.concurrent.ExecutorService connector;
     private final List<Sender> senders = new ArrayList<>();
     private final AtomicInteger open = new AtomicInteger();
     private final LongAdder opened = new LongAdder();
@@ -88,6 +91,11 @@ final class SlowBodies implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.connector = Executors.newFixedThreadPool(16, r -> {
+            Thread t = new Thread(r, "slow-bodies-connect-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** Opens the senders, spread over one second, and keeps them going until {@link #close()}. */
@@ -129,8 +137,10 @@ final class SlowBodies implements AutoCloseable {
     public void close() {
         closed = true;
         timer.shutdownNow();
+        connector.shutdownNow();
         try {
             timer.awaitTermination(5, TimeUnit.SECONDS);
+            connector.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -139,19 +149,28 @@ final class SlowBodies implements AutoCloseable {
         }
     }
 
-    /** One connection at a time; touched only by its own tick (never two at once: fixed delay). */
+    /**
+     * One connection at a time; its tick (never two at once: fixed delay) and its connect (on
+     * the connector, while no channel is set) take turns under the instance's lock.
+     */
     private final class Sender {
         private final ByteBuffer in = ByteBuffer.allocate(64);
         private SocketChannel channel;
+        private boolean connecting;
         private long nextByte;
 
-        void tick() {
-            if (closed) {
+        synchronized void tick() {
+            if (closed || connecting) {
                 return;
             }
             try {
                 if (channel == null) {
-                    connect();
+                    connecting = true;
+                    try {
+                        connector.execute(this::connect);
+                    } catch (java.util.concurrent.RejectedExecutionException e) {
+                        connecting = false; // closing
+                    }
                     return;
                 }
                 in.clear();
@@ -190,12 +209,22 @@ final class SlowBodies implements AutoCloseable {
                 c.socket().connect(server, 5_000);
                 c.write(ByteBuffer.wrap(head));
                 c.configureBlocking(false);
-                channel = c;
-                nextByte = System.nanoTime() + intervalNanos; // the head now, the first byte one interval later
+                synchronized (this) {
+                    connecting = false;
+                    if (closed) {
+                        c.close();
+                        return;
+                    }
+                    channel = c;
+                    nextByte = System.nanoTime() + intervalNanos; // the head now, the first byte one interval later
+                }
                 opened.increment();
                 open.incrementAndGet();
             } catch (IOException e) {
                 connectFailed.increment();
+                synchronized (this) {
+                    connecting = false;
+                }
                 if (c != null) {
                     try {
                         c.close();

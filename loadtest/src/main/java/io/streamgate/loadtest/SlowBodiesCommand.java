@@ -270,8 +270,9 @@ final class SlowBodiesCommand implements Callable<Integer> {
                 slowBind == null ? "" : ", from " + slowBind);
         out.println();
         out.println("| # | phase | target | viewers' requests | errors | p50 ms | p99 ms | p99.9 ms | slow open (start / end)"
-                + " | slow opened | answered 408 | other answers | closed unanswered | load average (1 min) before → after |");
-        out.println("|---:|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|");
+                + " | slow opened | answered 408 | other answers | closed unanswered | CPU µs per viewer request"
+                + " | load average (1 min) before → after |");
+        out.println("|---:|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|---|");
         int i = 0;
         for (Map<String, Object> r : results) {
             i++;
@@ -279,19 +280,32 @@ final class SlowBodiesCommand implements Callable<Integer> {
             @SuppressWarnings("unchecked")
             Map<String, Long> s = (Map<String, Long>) r.get("slow");
             for (Report.TargetResult t : report.results()) {
-                out.printf(Locale.ROOT, "| %d | %s | %s | %d | %d | %.2f | %.2f | %.2f | %s | %s | %s | %s | %s | %s |%n",
+                out.printf(Locale.ROOT, "| %d | %s | %s | %d | %d | %.2f | %.2f | %.2f | %s | %s | %s | %s | %s | %s | %s |%n",
                         i, r.get("phase"), t.name(), t.requests(), t.errors(), t.percentileMicros(50) / 1000.0,
                         t.percentileMicros(99) / 1000.0, t.percentileMicros(99.9) / 1000.0,
                         s == null ? "–" : r.get("slowOpenAtStart") + " / " + s.get("open"),
                         s == null ? "–" : s.get("opened"), s == null ? "–" : s.get("answered408"),
                         s == null ? "–" : s.get("answeredOther"), s == null ? "–" : s.get("closedUnanswered"),
-                        load(r.get("loadAverageBefore")) + " → " + load(r.get("loadAverageAfter")));
+                        cpu(report), load(r.get("loadAverageBefore")) + " → " + load(r.get("loadAverageAfter")));
             }
         }
         out.println();
         out.printf(Locale.ROOT, "viewers' p99 with slow bodies / without: %s (phase pairs: %s)%n",
                 summary.get("p99RatioWithToWithout"), summary.get("p99RatioPerPair"));
         out.flush();
+    }
+
+    /** Each {@code --cpu-of} process's CPU per viewer request, e.g. {@code gateway 61.2}; the generator's own last. */
+    private static String cpu(Report report) {
+        StringBuilder sb = new StringBuilder();
+        for (Report.CpuUse c : report.cpu()) {
+            if (sb.length() > 0) {
+                sb.append(", ");
+            }
+            sb.append(c.name().startsWith("loadtest") ? "loadtest" : c.name()).append(' ')
+                    .append(Double.isNaN(c.microsPerUnit()) ? "?" : String.format(Locale.ROOT, "%.1f", c.microsPerUnit()));
+        }
+        return sb.toString();
     }
 
     private static String load(Object la) {
