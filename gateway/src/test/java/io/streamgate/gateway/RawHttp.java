@@ -23,7 +23,7 @@ public final class RawHttp {
         }
     }
 
-    static String readAll(InputStream in) throws IOException {
+    public static String readAll(InputStream in) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] buf = new byte[8192];
         try {

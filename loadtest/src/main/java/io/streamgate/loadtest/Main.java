@@ -40,6 +40,9 @@ import picocli.CommandLine.Command;
  * <li>{@code eviction-churn --target-a URL_A --target-b URL_B [--admin-a URL] [--seed-revocations N]
  *     --key PEM --kid KID [--phases none,churn]}: joins/s and 503 share of new subjects at two
  *     replicas with and without one subject churning evictions (see {@link EvictionChurnCommand}).</li>
+ * <li>{@code slow-bodies --viewers N --slow M [--phases none,slow,...]}: N HLS viewers per target
+ *     alone and while M connections send a request body a byte per 10 s; the viewers' p50/p99
+ *     per phase and p99 with over without (see {@link SlowBodiesCommand}).</li>
  * </ul>
  *
  * <h2>Common options</h2>
@@ -98,7 +101,7 @@ import picocli.CommandLine.Command;
         description = "Load generator for StreamGate: HLS and WebSocket viewers, join storms, fixed-rate HTTP.",
         subcommands = {HttpRateScenario.class, HlsViewersScenario.class, WsViewersScenario.class,
             JoinStormScenario.class, TokensCommand.class, RevocationPropagationCommand.class,
-            EvictionChurnCommand.class, CommandLine.HelpCommand.class})
+            EvictionChurnCommand.class, SlowBodiesCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0;
     public static final int FAILURE = 1;

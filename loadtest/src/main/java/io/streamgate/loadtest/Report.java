@@ -83,6 +83,11 @@ public final class Report {
         return results;
     }
 
+    /** The CPU time of the generator and each {@code --cpu-of} process over the measured window. */
+    List<CpuUse> cpu() {
+        return cpu;
+    }
+
     public TargetResult result(String name) {
         return results.stream().filter(r -> r.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no target " + name));

@@ -39,6 +39,8 @@ import io.streamgate.filters.verify.VerifyPolicy;
 public final class ConfigLoader {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    /** {@code listen.minBodyRate}'s default, bytes per second: 1 KiB/s. */
+    private static final int DEFAULT_MIN_BODY_RATE = 1024;
 
     private final Function<String, String> env;
 
@@ -174,7 +176,8 @@ public final class ConfigLoader {
     }
 
     private GatewayConfig.Listen listen(ConfigNode n, Path base) {
-        n.expectObject(Set.of("host", "port", "tls", "maxConnections", "idleTimeout", "headerTimeout"));
+        n.expectObject(Set.of("host", "port", "tls", "maxConnections", "idleTimeout", "headerTimeout", "minBodyRate",
+                "maxConnectionsPerClient"));
         String host = n.string("host", "0.0.0.0");
         int port = n.integer("port", 8080, 0, 65535);
         GatewayConfig.Tls tls = null;
@@ -190,8 +193,13 @@ public final class ConfigLoader {
                 tls = new GatewayConfig.Tls(p, pw);
             }
         }
-        return new GatewayConfig.Listen(host, port, tls, n.integer("maxConnections", 16_000, 1, 10_000_000),
-                n.duration("idleTimeout", Duration.ofSeconds(30)), n.duration("headerTimeout", Duration.ofSeconds(10)));
+        int maxConnections = n.integer("maxConnections", 16_000, 1, 10_000_000);
+        return new GatewayConfig.Listen(host, port, tls, maxConnections,
+                n.duration("idleTimeout", Duration.ofSeconds(30)), n.duration("headerTimeout", Duration.ofSeconds(10)),
+                n.integer("minBodyRate", DEFAULT_MIN_BODY_RATE, 0, 1 << 30),
+                // a tenth of the cap: one address (a NAT, an attacker) cannot take the listener;
+                // trusted proxies, which carry many viewers, are exempt
+                n.integer("maxConnectionsPerClient", Math.max(1, maxConnections / 10), 1, 10_000_000));
     }
 
     private GatewayConfig.Admin admin(ConfigNode n) {

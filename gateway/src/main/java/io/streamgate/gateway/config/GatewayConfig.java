@@ -119,10 +119,14 @@ public record GatewayConfig(Listen listen, Admin admin, List<KeySource> keys, Ve
      * open viewer connections (past it new ones wait in the accept queue), {@code idleTimeout}
      * closes a connection silent that long (WebSocket sessions use their route's),
      * {@code headerTimeout} one that has not sent a whole first request head that long after
-     * opening (a client trickling its headers byte by byte).
+     * opening (a client trickling its headers byte by byte). {@code minBodyRate} (bytes/s, 0:
+     * off) is the slowest a request body may arrive while the gateway waits for it, on every
+     * listener (slower: 408); {@code maxConnectionsPerClient} is the most connections one peer
+     * address may hold on the public listener (trusted proxies exempt; past it a new
+     * connection is closed at once).
      */
     public record Listen(String host, int port, Tls tls, int maxConnections, Duration idleTimeout,
-                         Duration headerTimeout) {
+                         Duration headerTimeout, int minBodyRate, int maxConnectionsPerClient) {
     }
 
     public record Tls(Path keystore, String password) {

@@ -29,6 +29,11 @@ public final class JsonErrors {
     }
 
     static String body(int code) {
+        return body(code, null);
+    }
+
+    /** With {@code reason} (a fixed word of ours, never request data) after the error, when given. */
+    static String body(int code, String reason) {
         String error = switch (code) {
             case 400 -> "bad_request";
             case 404 -> "not_found";
@@ -40,7 +45,8 @@ public final class JsonErrors {
             case 503 -> "temporarily_unavailable";
             default -> code >= 500 ? "server_error" : "http_" + code;
         };
-        return "{\"error\":\"" + error + "\",\"status\":" + code + "}";
+        return "{\"error\":\"" + error + "\"" + (reason == null ? "" : ",\"reason\":\"" + reason + "\"")
+                + ",\"status\":" + code + "}";
     }
 
     /** For the server (errors before any context, e.g. a malformed request line). */
@@ -64,13 +70,15 @@ public final class JsonErrors {
                 // refused before the edge named it (two Hosts, headers too large...): every answer names its request
                 response.getHeaders().put(AccessRecord.REQUEST_ID, Ids.requestId());
             }
+            // only our own causes travel on (their type names the reason); no stack is ever shown
             return super.generateAcceptableResponse(request, response, callback, "application/json",
-                    List.of(StandardCharsets.UTF_8), code, HttpStatus.getMessage(code), null);
+                    List.of(StandardCharsets.UTF_8), code, HttpStatus.getMessage(code),
+                    cause instanceof MinBodyRate.BodyTooSlow ? cause : null);
         }
 
         @Override
         protected void writeErrorJson(Request request, PrintWriter writer, int code, String message, Throwable cause) {
-            writer.write(body(code));
+            writer.write(body(code, cause instanceof MinBodyRate.BodyTooSlow ? "body_too_slow" : null));
         }
     }
 }

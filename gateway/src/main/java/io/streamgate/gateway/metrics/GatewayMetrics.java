@@ -44,6 +44,10 @@ import io.streamgate.gateway.logging.LogCounters;
  *     blocks)</td></tr>
  * <tr><td>streamgate_log_values_redacted_total</td><td>counter</td><td></td>
  *     <td>token- or credential-shaped runs masked in log lines (the line is kept)</td></tr>
+ * <tr><td>streamgate_connections_refused_total</td><td>counter</td><td>reason</td>
+ *     <td>connections the gateway refused or cut to keep its listeners for others:
+ *     client_share (one address over {@code listen.maxConnectionsPerClient}, closed at accept),
+ *     min_body_rate (a body slower than {@code listen.minBodyRate}, answered 408 and closed)</td></tr>
  * </table>
  */
 public final class GatewayMetrics {
@@ -53,6 +57,8 @@ public final class GatewayMetrics {
 
     private final MeterRegistry registry;
     private final Map<String, RouteMeters> routes = new ConcurrentHashMap<>();
+    private final Counter refusedClientShare;
+    private final Counter refusedMinBodyRate;
 
     public GatewayMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -64,6 +70,24 @@ public final class GatewayMetrics {
                 .tag("reason", "queue_full").register(registry);
         FunctionCounter.builder("streamgate.log.values.redacted", LogCounters.class, c -> LogCounters.valuesRedacted())
                 .description("Token- or credential-shaped values masked in log lines").register(registry);
+        refusedClientShare = connectionsRefused("client_share");
+        refusedMinBodyRate = connectionsRefused("min_body_rate");
+    }
+
+    private Counter connectionsRefused(String reason) {
+        return Counter.builder("streamgate.connections.refused")
+                .description("Connections refused or cut to keep the listeners for others").tag("reason", reason)
+                .register(registry);
+    }
+
+    /** A new connection closed at accept: its address already held {@code listen.maxConnectionsPerClient}. */
+    public void connectionRefusedOverClientShare() {
+        refusedClientShare.increment();
+    }
+
+    /** A request body slower than {@code listen.minBodyRate}: answered 408, its connection closed. */
+    public void connectionCutForSlowBody() {
+        refusedMinBodyRate.increment();
     }
 
     private Counter configReloads(String result) {

@@ -43,8 +43,8 @@ public final class UpstreamFailures {
 
     private static boolean causedByBadRequest(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof HttpException h && h.getCode() == 400) {
-                return true;
+            if (c instanceof HttpException h && h.getCode() / 100 == 4) {
+                return true; // bad chunking (400), a body slower than listen.minBodyRate (408)
             }
             if (c instanceof java.io.EOFException) {
                 return true; // the viewer's body ended early

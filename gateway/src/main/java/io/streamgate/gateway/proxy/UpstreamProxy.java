@@ -329,7 +329,9 @@ public final class UpstreamProxy {
                 reason = DenialReason.UPSTREAM_UNAVAILABLE;
             } else {
                 reason = UpstreamFailures.of(result);
-                if (result.getResponse() == null || result.getResponse().getStatus() == 0) {
+                // the viewer's own broken or too slow body is not an upstream failure
+                if (reason != DenialReason.MALFORMED_REQUEST
+                        && (result.getResponse() == null || result.getResponse().getStatus() == 0)) {
                     metrics.upstream(routeName, 0, System.nanoTime() - ex.startNanos());
                 }
                 if (LOG.isDebugEnabled()) {

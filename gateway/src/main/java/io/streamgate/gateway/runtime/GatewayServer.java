@@ -50,9 +50,11 @@ import io.streamgate.gateway.admin.AdminHandler;
 import io.streamgate.gateway.admin.KeysJson;
 import io.streamgate.gateway.config.GatewayConfig;
 import io.streamgate.gateway.edge.Authorization;
+import io.streamgate.gateway.edge.ClientShare;
 import io.streamgate.gateway.edge.EdgeHandler;
 import io.streamgate.gateway.edge.HeaderDeadline;
 import io.streamgate.gateway.edge.JsonErrors;
+import io.streamgate.gateway.edge.MinBodyRate;
 import io.streamgate.gateway.edge.Routes;
 import io.streamgate.gateway.metrics.GatewayMetrics;
 import io.streamgate.gateway.proxy.UpstreamProxy;
@@ -62,9 +64,12 @@ import io.streamgate.gateway.websocket.RelayTracker;
 /**
  * Assembles and runs the gateway on Jetty's core API, no servlets on the serving path:
  * <pre>
- * Server ─ public connector ─ GracefulHandler ─ EdgeHandler ─ route: HttpRoute | HlsRoute | WebSocketRoute
- *        └ admin connector ── AdminHandler (/metrics /healthz /readyz; behind admin.token: /reload /keys)
+ * Server ─ MinBodyRate ─┬ public connector ─ GracefulHandler ─ EdgeHandler ─ route: HttpRoute | HlsRoute | WebSocketRoute
+ *                       └ admin connector ── AdminHandler (/metrics /healthz /readyz; behind admin.token: /reload /keys)
  * </pre>
+ * The public connector holds at most {@code listen.maxConnections}, one client address at most
+ * {@code listen.maxConnectionsPerClient} of them ({@link ClientShare}), and a request body on
+ * either listener must keep up with {@code listen.minBodyRate} ({@link MinBodyRate}).
  * Everything a configuration builds (routes, authorizer) is one {@link GatewayRuntime} in an
  * atomic reference that the edge reads once per request; {@link ConfigReloader} builds a new one
  * on {@code SIGHUP} or {@code POST /reload} and swaps it in, and replaces a changed key file's
@@ -213,7 +218,12 @@ public final class GatewayServer implements AutoCloseable {
                 h.setServer(server);
             }
         }
-        server.setHandler(new Listeners(new GracefulHandler(edge), admins, admin));
+        // every listener: a body slower than listen.minBodyRate is cut (408), so it cannot hold a connection
+        server.setHandler(new MinBodyRate(new Listeners(new GracefulHandler(edge), admins, admin),
+                config.listen().minBodyRate(), clock, server.getScheduler(), pool, gwMetrics::connectionCutForSlowBody));
+        // one address holds at most its share of the public listener; trusted proxies carry many viewers
+        pub.addBean(new ClientShare(config.listen().maxConnectionsPerClient(),
+                peer -> isTrustedProxy(runtime.get(), peer), gwMetrics::connectionRefusedOverClientShare));
         server.setErrorHandler(new JsonErrors.ForServer());
         JettyConnectionMetrics.addToAllConnectors(server, registry);
         new JettyServerThreadPoolMetrics(pool, List.of()).bindTo(registry);
@@ -236,6 +246,12 @@ public final class GatewayServer implements AutoCloseable {
                 .whenComplete((x, e) -> warm.complete(null));
         LOG.info("StreamGate listening on {}{}", gw.uri(), admin != null ? ", admin on " + gw.adminUri() : "");
         return gw;
+    }
+
+    /** Whether the peer is one of {@code clientIp.trustedProxies} in force (no parsing when none is trusted). */
+    private static boolean isTrustedProxy(GatewayRuntime rt, java.net.InetAddress peer) {
+        io.streamgate.filters.core.ClientAddress trusted = rt.authorizer().clientAddress();
+        return trusted.trustsAny() && trusted.isTrusted(peer.getHostAddress());
     }
 
     private static HttpConfiguration httpConfiguration() {

@@ -180,6 +180,26 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void slowSendersKeysDefaultsValuesAndErrorsNameTheKey() throws IOException {
+        GatewayConfig.Listen d = parse(minimal("")).listen();
+        assertThat(d.minBodyRate()).as("1 KiB/s").isEqualTo(1024);
+        assertThat(d.maxConnectionsPerClient()).as("a tenth of maxConnections").isEqualTo(1600);
+        assertThat(parse(minimal("listen: {maxConnections: 5}")).listen().maxConnectionsPerClient()).isEqualTo(1);
+        GatewayConfig.Listen l = parse(minimal("listen: {minBodyRate: 0, maxConnections: 500, maxConnectionsPerClient: 500}"))
+                .listen();
+        assertThat(l.minBodyRate()).as("0: off").isZero();
+        assertThat(l.maxConnectionsPerClient()).isEqualTo(500);
+        assertThat(problems(minimal("listen: {minBodyRate: 1KiB, maxConnectionsPerClient: 0}")))
+                .containsExactlyInAnyOrder("listen.minBodyRate: not a whole number: \"1KiB\"",
+                        "listen.maxConnectionsPerClient: must be between 1 and 10000000, was 0");
+        assertThat(problems(minimal("listen: {minBodyRate: -1}")))
+                .containsExactly("listen.minBodyRate: must be between 0 and 1073741824, was -1");
+        // listen is restart-only: a reload reports a changed floor or share instead of applying it
+        assertThat(parse(minimal("listen: {minBodyRate: 2048}")).restartOnlyChanges(parse(minimal(""))))
+                .containsExactly("listen");
+    }
+
+    @Test
     void logSectionDefaultsValuesAndErrorsNameTheKey() throws IOException {
         assertThat(parse(minimal("")).log()).isEqualTo(GatewayConfig.Log.DEFAULT);
         assertThat(GatewayConfig.Log.DEFAULT).isEqualTo(new GatewayConfig.Log(GatewayConfig.LogLevel.INFO,

@@ -172,6 +172,58 @@ class GatewayServerTest {
     }
 
     @Test
+    void aKeptAliveConnectionTricklingItsNextHeadIsCutOffAtTheHeaderDeadline() throws Exception {
+        origin = DemoOrigin.start("127.0.0.1", 0, java.time.Clock.systemUTC());
+        gateway = GatewayHarness.start(dir, key, "listen: {host: 127.0.0.1, port: 0, headerTimeout: 1s, idleTimeout: 30s}\n"
+                + "warmup: {verifications: 0}\nadmin: {enabled: false}\nkeys: [{kid: k1, file: key.pem}]\n"
+                + "routes: [{name: hls, path: /live/, type: hls, upstream: '" + origin.httpBase() + "/live/'}]\n", clock);
+        try (java.net.Socket raw = new java.net.Socket("127.0.0.1", gateway.port())) {
+            raw.setSoTimeout(10_000);
+            java.io.OutputStream out = raw.getOutputStream();
+            java.io.InputStream in = raw.getInputStream();
+            // one quick request (a 404 with a length: the connection stays open) ...
+            out.write("GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.flush();
+            String head = "";
+            while (!head.endsWith("\r\n\r\n")) {
+                head += (char) in.read();
+            }
+            assertThat(head).startsWith("HTTP/1.1 404");
+            int length = Integer.parseInt(head.replaceAll("(?s).*Content-Length: (\\d+).*", "$1"));
+            in.readNBytes(length);
+            // ... then the next head a byte every 200 ms, which keeps the idle timeout (30 s) from firing
+            out.write("GET /live/demo/master.m3u8 HTTP/1.1\r\nHost: x\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            boolean closed = false;
+            for (int i = 0; i < 100 && !closed; i++) {
+                try {
+                    out.write('X');
+                    out.flush();
+                    Thread.sleep(200); // the trickle itself is what is tested
+                } catch (java.io.IOException e) {
+                    closed = true;
+                }
+                if (!closed) {
+                    raw.setSoTimeout(1);
+                    try {
+                        closed = in.read() < 0;
+                    } catch (java.net.SocketTimeoutException still) {
+                        // open
+                    } catch (java.io.IOException e) {
+                        closed = true;
+                    }
+                }
+            }
+            assertThat(closed).as("closed while its second head trickled in").isTrue();
+        }
+        // a viewer that keeps its connection and sends whole heads is unaffected
+        String t = Tokens.signedBy(key, clock).sign();
+        for (int i = 0; i < 3; i++) {
+            assertThat(http.send(HttpRequest.newBuilder(gateway.uri().resolve("/live/demo/master.m3u8?token=" + t)).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void metricsShowDecisionsJvmAndJettyMetersButNeverTokens() throws Exception {
         start("keys: [{kid: k1, file: key.pem}]\n");
         String t = Tokens.signedBy(key, clock).sign();
