@@ -191,16 +191,54 @@ public final class AdminHandler extends Handler.Abstract {
                 error(response, callback, 405, "invalid_request", "method_not_allowed");
                 return true;
             }
-            answer.get().whenComplete((reply, e) -> {
+            if (request.getLength() == 0 || (request.getLength() < 0
+                    && !request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING))) {
+                answer(request, response, callback, answer);
+                return true;
+            }
+            // a body (POST /reload takes none or JSON): read bounded, and it must be JSON
+            if (request.getLength() > MAX_BODY) {
+                io.streamgate.gateway.edge.Answers.drainThen(request,
+                        () -> malformed(response, callback, "the body is larger than 16 KiB"));
+                return true;
+            }
+            Content.Source.asByteArrayAsync(request, MAX_BODY).whenComplete((bytes, e) -> {
                 if (e != null) {
-                    LOG.error("admin endpoint {} failed", Request.getPathInContext(request), e);
-                    error(response, callback, 500, "server_error", "internal");
-                } else {
-                    send(response, callback, reply.status(), reply.json());
+                    malformed(response, callback, "the body is larger than 16 KiB or unreadable");
+                    return;
                 }
+                if (bytes.length > 0) {
+                    try {
+                        io.streamgate.gateway.edge.StrictJson.parse(bytes);
+                    } catch (io.streamgate.gateway.edge.StrictJson.MalformedException m) {
+                        malformed(response, callback, m.getMessage());
+                        return;
+                    }
+                }
+                answer(request, response, callback, answer);
             });
             return true;
         };
+    }
+
+    /** The largest body an endpoint of {@link #json} reads. */
+    private static final int MAX_BODY = 16 * 1024;
+
+    private static void answer(Request request, Response response, Callback callback,
+                               Supplier<CompletionStage<JsonReply>> answer) {
+        answer.get().whenComplete((reply, e) -> {
+            if (e != null) {
+                LOG.error("admin endpoint {} failed", Request.getPathInContext(request), e);
+                error(response, callback, 500, "server_error", "internal");
+            } else {
+                send(response, callback, reply.status(), reply.json());
+            }
+        });
+    }
+
+    private static void malformed(Response response, Callback callback, String detail) {
+        send(response, callback, 400, JSON.createObjectNode().put("error", "invalid_request")
+                .put("reason", "malformed_request").put("detail", detail).toString());
     }
 
     /** {@code 415}: a mutation's body must be JSON ({@code Content-Type: application/json}). */

@@ -149,6 +149,24 @@ class AdminAccessTest {
     }
 
     @Test
+    void reloadWithABodyThatIsNotJsonIsRefused() throws Exception {
+        start("");
+        // regression: the body was never read, so anything declared JSON reloaded
+        for (String body : new String[] {"not json", "{\"a\":1,\"a\":2}", "{} trailing"}) {
+            HttpResponse<String> r = post("/reload", "application/json", body);
+            assertThat(r.statusCode()).as("%s: %s", body, r.body()).isEqualTo(400);
+            assertThat(json(r.body())).containsEntry("reason", "malformed_request");
+        }
+        HttpResponse<String> big = post("/reload", "application/json", "[" + "0,".repeat(10_000) + "0]");
+        assertThat(big.statusCode()).as(big.body()).isEqualTo(400);
+        assertThat(reloads("applied")).isZero();
+        assertThat(reloads("rejected")).isZero();
+        assertThat(post("/reload", "application/json", "{}").statusCode()).isEqualTo(200);
+        assertThat(post("/reload", null, null).statusCode()).isEqualTo(200);
+        assertThat(reloads("applied")).isEqualTo(2.0);
+    }
+
+    @Test
     void adminMutationWithTwoContentTypesIsRefused() throws Exception {
         start("");
         String revocation = "{\"sub\":\"viewer@example.com\",\"ttl\":\"10m\"}";
