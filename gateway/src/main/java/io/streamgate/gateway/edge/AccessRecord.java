@@ -172,7 +172,10 @@ public final class AccessRecord extends Request.Wrapper implements Callback {
         try {
             String client = null;
             String logged = null;
-            if (reason != null) {
+            // cut for a slow body: what the handler answered to its failed read is not the reason
+            // (counted as streamgate_connections_refused_total{reason="min_body_rate"} instead)
+            boolean cut = MinBodyRate.wasCut(this);
+            if (reason != null && !cut) {
                 if (!decisionCounted && isDecision(reason)) {
                     settings.decisions().route(routeName).denied(reason);
                 }
@@ -184,7 +187,7 @@ public final class AccessRecord extends Request.Wrapper implements Callback {
                 }
             }
             if (settings.log().enabled()) {
-                String why = reason != null ? reason.code() : serverError ? "internal"
+                String why = cut ? MinBodyRate.REASON : reason != null ? reason.code() : serverError ? "internal"
                         : failure != null ? "aborted" : AccessLog.NO_REASON;
                 settings.log().request(requestId, routeName, getMethod(), logged != null ? logged : loggedPath(),
                         response.getStatus(), why, client != null ? client : client(),

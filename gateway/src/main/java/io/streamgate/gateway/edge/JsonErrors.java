@@ -67,8 +67,10 @@ public final class JsonErrors {
                                                      String message, Throwable cause) throws IOException {
             Answers.cors(request, response);
             if (!response.getHeaders().contains(AccessRecord.REQUEST_ID)) {
-                // refused before the edge named it (two Hosts, headers too large...): every answer names its request
-                response.getHeaders().put(AccessRecord.REQUEST_ID, Ids.requestId());
+                // a request cut for its slow body keeps the id of its access line; one refused before
+                // the edge named it (two Hosts, headers too large...) gets one: every answer names its request
+                Object cut = request.getAttribute(MinBodyRate.CUT_REQUEST_ID);
+                response.getHeaders().put(AccessRecord.REQUEST_ID, cut instanceof String id ? id : Ids.requestId());
             }
             // only our own causes travel on (their type names the reason); no stack is ever shown
             return super.generateAcceptableResponse(request, response, callback, "application/json",
@@ -78,7 +80,7 @@ public final class JsonErrors {
 
         @Override
         protected void writeErrorJson(Request request, PrintWriter writer, int code, String message, Throwable cause) {
-            writer.write(body(code, cause instanceof MinBodyRate.BodyTooSlow ? "body_too_slow" : null));
+            writer.write(body(code, cause instanceof MinBodyRate.BodyTooSlow ? MinBodyRate.REASON : null));
         }
     }
 }

@@ -85,6 +85,21 @@ public final class MinBodyRate extends Handler.Wrapper {
         return super.handle(guard, guard.response, guard);
     }
 
+    /**
+     * The request attribute naming a cut request's id: Jetty's error path answers the 408 with a
+     * reset response, and {@link JsonErrors} puts this id back as its {@code X-Request-Id}, the
+     * same as the access line's. Set only on a cut (nothing per request otherwise).
+     */
+    static final String CUT_REQUEST_ID = "io.streamgate.cutRequestId";
+    /** The reason of a cut, in its answer and on its access line. */
+    static final String REASON = "body_too_slow";
+
+    /** True when {@code request} (or a request it wraps) was cut for its slow body. */
+    static boolean wasCut(Request request) {
+        Guard g = Request.as(request, Guard.class);
+        return g != null && g.cut() != null;
+    }
+
     /** Whether a body may follow the head: a length, chunked, or (HTTP/2 and later) unknown. */
     static boolean hasBody(Request request) {
         long length = request.getLength();
@@ -272,6 +287,10 @@ public final class MinBodyRate extends Handler.Wrapper {
                 failure = cut;
             }
             if (failure != null) {
+                String id = response.getHeaders().get(AccessRecord.REQUEST_ID);
+                if (id != null) {
+                    getWrapped().setAttribute(CUT_REQUEST_ID, id); // the 408 names the request as its access line
+                }
                 callback.failed(failure); // 408 through the error handler, or an abort when committed
             } else if (x == null) {
                 callback.succeeded();

@@ -69,10 +69,13 @@ class MinBodyRateTest {
         }
     }
 
+    /** More top-level configuration for {@link #start}. */
+    private String extraYaml = "";
+
     private void start(String listenExtra, Clock c) throws Exception {
         startOrigin();
         String up = "http://127.0.0.1:" + ((ServerConnector) origin.getConnectors()[0]).getLocalPort();
-        gateway = GatewayHarness.start(dir, key, "listen: {host: 127.0.0.1, port: 0" + listenExtra + "}\n"
+        gateway = GatewayHarness.start(dir, key, extraYaml + "listen: {host: 127.0.0.1, port: 0" + listenExtra + "}\n"
                 + "warmup: {verifications: 0}\nadmin: {host: 127.0.0.1, port: 0}\n"
                 + "keys: [{kid: k1, file: key.pem}]\nhls: {sessionSecret: test-session-secret-0123456789abcdef}\n"
                 + "routes:\n"
@@ -178,6 +181,44 @@ class MinBodyRateTest {
         assertThat(http.send(HttpRequest.newBuilder(gateway.uri().resolve("/upload/a"))
                 .POST(HttpRequest.BodyPublishers.ofString("hello")).build(),
                 HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("got 5");
+    }
+
+    @Test
+    void aCutRequestsAccessLineSaysBodyTooSlowAndItsAnswerCarriesTheSameRequestId() throws Exception {
+        extraYaml = "log: {format: json, access: true}\n";
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        io.streamgate.gateway.logging.Logging.configure(new io.streamgate.gateway.config.GatewayConfig.Log(
+                io.streamgate.gateway.config.GatewayConfig.LogLevel.INFO,
+                io.streamgate.gateway.config.GatewayConfig.LogFormat.JSON, true), captured);
+        try {
+            start("", clock);
+            String answer = trickle(gateway.port(), "POST /_streamgate/renew HTTP/1.1\r\nHost: x\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n", 150);
+            assertCutWith408(answer);
+            String id = answer.lines().filter(l -> l.regionMatches(true, 0, "X-Request-Id:", 0, 13))
+                    .map(l -> l.substring(13).trim()).findFirst().orElse(null);
+            gateway.close(); // the access line is written when the request ends; stopping flushes the rest
+            gateway = null;
+            io.streamgate.gateway.logging.Logging.restoreDefault();
+            com.fasterxml.jackson.databind.ObjectMapper m = new com.fasterxml.jackson.databind.ObjectMapper();
+            java.util.List<com.fasterxml.jackson.databind.JsonNode> access = new java.util.ArrayList<>();
+            for (String l : captured.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList()) {
+                com.fasterxml.jackson.databind.JsonNode n = m.readTree(l);
+                if ("streamgate.access".equals(n.path("logger").asText())) {
+                    access.add(n);
+                }
+            }
+            // regression: the line gave the handler's answer to its failed read (malformed_request),
+            // and the 408 a request id of its own
+            assertThat(access).singleElement().satisfies(n -> {
+                assertThat(n.path("status").asInt()).isEqualTo(408);
+                assertThat(n.path("reason").asText()).isEqualTo("body_too_slow");
+                assertThat(n.path("requestId").asText()).isEqualTo(id);
+            });
+            assertThat(id).isNotNull();
+        } finally {
+            io.streamgate.gateway.logging.Logging.restoreDefault();
+        }
     }
 
     @Test
