@@ -49,9 +49,16 @@ public final class Denial {
 
     /** A new request id: 16 hex digits. */
     public static String newRequestId() {
-        String hex = Long.toHexString(ThreadLocalRandom.current().nextLong());
-        return "0".repeat(16 - hex.length()) + hex;
+        long v = ThreadLocalRandom.current().nextLong();
+        char[] c = new char[16];
+        for (int i = 15; i >= 0; i--) {
+            c[i] = HEX[(int) (v & 15)];
+            v >>>= 4;
+        }
+        return new String(c);
     }
+
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     /** The {@code Allow} header value for a list of methods. */
     public static String allow(java.util.Collection<String> methods) {

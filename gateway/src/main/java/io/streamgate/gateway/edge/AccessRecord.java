@@ -50,7 +50,7 @@ public final class AccessRecord extends Request.Wrapper implements Callback {
     private final Callback callback;
     private final Settings settings;
     private final long startNanos = System.nanoTime();
-    private final String requestId = Ids.requestId();
+    private final String requestId = io.streamgate.filters.http.Denial.newRequestId();
     private RouteEntry route;
     private String path; // canonical, or null when the request's path was malformed
     private DenialReason reason;

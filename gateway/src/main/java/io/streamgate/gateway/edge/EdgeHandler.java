@@ -47,8 +47,14 @@ public final class EdgeHandler extends Handler.Abstract.NonBlocking {
     private final Handler fallback;
     private final Map<String, Endpoint> endpoints;
     /** A secret of this process: only the gateway's own warm-up knows it, so no viewer can hide a request from the log. */
-    private final byte[] warmupKey = Ids.requestId().concat(Ids.requestId())
-            .getBytes(StandardCharsets.US_ASCII);
+    private final byte[] warmupKey = newWarmupKey();
+
+    /** 32 hex digits from a {@link java.security.SecureRandom}: a request id's random source is predictable. */
+    private static byte[] newWarmupKey() {
+        byte[] random = new byte[16];
+        new java.security.SecureRandom().nextBytes(random);
+        return java.util.HexFormat.of().formatHex(random).getBytes(StandardCharsets.US_ASCII);
+    }
 
     /**
      * @param runtime the configuration in force

@@ -1,19 +1,10 @@
 package io.streamgate.gateway.edge;
 
-import java.util.concurrent.ThreadLocalRandom;
-
-/** Random ids as lower-case hex, written straight into a char array (no UUIDs, no formatting). */
+/** Lower-case hex written straight into a char array (no formatting): the trace context's ids. */
 final class Ids {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private Ids() {
-    }
-
-    /** 16 hex digits of a random long: a request id. */
-    static String requestId() {
-        char[] c = new char[16];
-        hex(ThreadLocalRandom.current().nextLong(), c, 0);
-        return new String(c);
     }
 
     /** Writes {@code v} as 16 hex digits into {@code out} at {@code at}. */

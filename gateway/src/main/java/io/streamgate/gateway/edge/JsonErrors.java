@@ -70,7 +70,7 @@ public final class JsonErrors {
                 // a request cut for its slow body keeps the id of its access line; one refused before
                 // the edge named it (two Hosts, headers too large...) gets one: every answer names its request
                 Object cut = request.getAttribute(MinBodyRate.CUT_REQUEST_ID);
-                response.getHeaders().put(AccessRecord.REQUEST_ID, cut instanceof String id ? id : Ids.requestId());
+                response.getHeaders().put(AccessRecord.REQUEST_ID, cut instanceof String id ? id : io.streamgate.filters.http.Denial.newRequestId());
             }
             // only our own causes travel on (their type names the reason); no stack is ever shown
             return super.generateAcceptableResponse(request, response, callback, "application/json",
