@@ -23,6 +23,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamgate.filters.Authorizer;
 import io.streamgate.filters.replay.ReplayMode;
 import io.streamgate.gateway.config.GatewayConfig;
+import io.streamgate.gateway.edge.Answers;
 
 /**
  * The admin listener's endpoints. Open to anyone who reaches the listener: {@code /metrics}
@@ -83,7 +84,7 @@ public final class AdminHandler extends Handler.Abstract {
         GatewayConfig.Admin admin = settings.get();
         // probes reach health whatever Host they send; everything else only under a name of this listener
         if (!path.equals("/healthz") && !path.equals("/readyz") && !AdminAccess.hostNamesListener(request, admin)) {
-            error(response, callback, 421, "misdirected_request", "admin_host_not_allowed");
+            refuse(request, response, callback, 421, "misdirected_request", "admin_host_not_allowed");
             return true;
         }
         switch (path) {
@@ -104,14 +105,17 @@ public final class AdminHandler extends Handler.Abstract {
                 Request.Handler endpoint = endpoint(path);
                 boolean mutation = AdminAccess.isMutation(request.getMethod());
                 String crossSite = mutation ? AdminAccess.crossSite(request) : null;
+                String unauthenticated = endpoint == null || crossSite != null ? null
+                        : unauthenticated(request, admin.token());
                 if (endpoint == null) {
-                    error(response, callback, 404, "not_found", null);
+                    refuse(request, response, callback, 404, "not_found", null);
                 } else if (crossSite != null) {
-                    error(response, callback, 403, "forbidden", crossSite);
-                } else if (!authenticated(request, response, callback, admin.token())) {
-                    return true; // answered 401
+                    refuse(request, response, callback, 403, "forbidden", crossSite);
+                } else if (unauthenticated != null) {
+                    response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"streamgate-admin\"");
+                    refuse(request, response, callback, 401, "unauthorized", unauthenticated);
                 } else if (mutation && !AdminAccess.jsonOrNoBody(request)) {
-                    unsupportedMediaType(response, callback);
+                    Answers.drainThen(request, () -> unsupportedMediaType(response, callback));
                 } else {
                     try {
                         if (!endpoint.handle(request, response, callback)) {
@@ -137,26 +141,30 @@ public final class AdminHandler extends Handler.Abstract {
     }
 
     /**
-     * The one check in front of every secured endpoint: true when no token is configured or
-     * the request carries it; otherwise answers {@code 401} and returns false. Compared in
-     * constant time (over SHA-256 digests, so not even the length leaks).
+     * The one check in front of every secured endpoint: null when no token is configured or
+     * the request carries it, else the reason of the {@code 401}. Compared in constant time
+     * (over SHA-256 digests, so not even the length leaks).
      */
-    private boolean authenticated(Request request, Response response, Callback callback, String expected) {
+    private static String unauthenticated(Request request, String expected) {
         if (expected == null || expected.isEmpty()) {
-            return true;
+            return null;
         }
         String header = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-        String reason;
         if (header == null || header.length() < 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            reason = "admin_token_required";
-        } else if (MessageDigest.isEqual(sha256(header.substring(7).strip()), sha256(expected))) {
-            return true;
-        } else {
-            reason = "admin_token_invalid";
+            return "admin_token_required";
         }
-        response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"streamgate-admin\"");
-        error(response, callback, 401, "unauthorized", reason);
-        return false;
+        return MessageDigest.isEqual(sha256(header.substring(7).strip()), sha256(expected)) ? null
+                : "admin_token_invalid";
+    }
+
+    /**
+     * A refusal, answered once the request's body (if small) is read: a client that sent one
+     * keeps its connection (Jetty closes a connection whose body was left unread, and a client
+     * reusing it meets a reset instead of its next answer).
+     */
+    private static void refuse(Request request, Response response, Callback callback, int status, String error,
+                               String reason) {
+        Answers.drainThen(request, () -> error(response, callback, status, error, reason));
     }
 
     private static byte[] sha256(String s) {
@@ -188,7 +196,7 @@ public final class AdminHandler extends Handler.Abstract {
         return (request, response, callback) -> {
             if (!method.equals(request.getMethod())) {
                 response.getHeaders().put(HttpHeader.ALLOW, method);
-                error(response, callback, 405, "invalid_request", "method_not_allowed");
+                refuse(request, response, callback, 405, "invalid_request", "method_not_allowed");
                 return true;
             }
             if (request.getLength() == 0 || (request.getLength() < 0

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -305,6 +306,35 @@ class AdminAccessTest {
         // malformed values: never answered, never looked up in DNS
         for (String bad : new String[] {"", ":9090", "a:b:c", "[::1", "[::1]x", "999.1.1.1", "[zz::1]"}) {
             assertThat(AdminAccess.hostNamesListener(bad, podIp, "0.0.0.0", List.of())).as(bad).isFalse();
+        }
+    }
+
+    @Test
+    void aRefusedMutationKeepsItsConnectionForTheNextRequest() throws Exception {
+        start(", token: " + ADMIN_TOKEN);
+        String body = "{\"sub\":\"x\"}";
+        try (java.net.Socket s = new java.net.Socket(InetAddress.getLoopbackAddress(), gateway.adminPort())) {
+            java.io.OutputStream out = s.getOutputStream();
+            out.write(("POST /revocations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length() + "\r\n\r\n" + body.substring(0, 5))
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            // regression: the 401 went out before the body was read, and Jetty closed the connection
+            // with the body unread; a client reusing it (Java's HttpClient did) met an EOF
+            s.setSoTimeout(1000);
+            byte[] early = new byte[1];
+            try {
+                assertThat(s.getInputStream().read(early)).as("answered before the body was in").isNegative();
+            } catch (java.net.SocketTimeoutException expected) {
+                // no answer while the body is incomplete: the refusal waits for it
+            }
+            s.setSoTimeout(20_000);
+            out.write((body.substring(5) + "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            String both = io.streamgate.gateway.RawHttp.readAll(s.getInputStream());
+            assertThat(both).startsWith("HTTP/1.1 401").contains("admin_token_required");
+            assertThat(both.indexOf("HTTP/1.1 200", 1)).as(both).isPositive();
         }
     }
 
