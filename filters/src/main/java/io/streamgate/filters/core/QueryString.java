@@ -87,8 +87,7 @@ public final class QueryString {
             int end = amp < 0 ? n : amp;
             int eq = rawQuery.indexOf('=', i);
             int nameEnd = eq >= 0 && eq < end ? eq : end;
-            boolean match = nameEnd - i >= name.length() // decoding only shortens
-                    && decode(rawQuery.substring(i, nameEnd)).equalsIgnoreCase(name);
+            boolean match = nameMatchesIgnoringCase(rawQuery, i, nameEnd, name);
             if (match && sb == null) {
                 sb = new StringBuilder(rawQuery.length());
                 sb.append(rawQuery, 0, Math.max(0, i - 1)); // what came before, without the '&' that led here
@@ -122,6 +121,27 @@ public final class QueryString {
         String query = url.substring(q + 1);
         String kept = removeIgnoringCase(query, name);
         return kept == query ? url : url.substring(0, q + 1) + (kept == null ? "" : kept);
+    }
+
+    /**
+     * {@link #nameMatches} in any case: compared in place (no allocation: it runs on every
+     * proxied request's query), decoded only when the name holds an escape.
+     */
+    private static boolean nameMatchesIgnoringCase(String q, int from, int to, String name) {
+        int len = to - from;
+        if (len < name.length()) {
+            return false; // decoding only shortens
+        }
+        if (len == name.length() && q.regionMatches(true, from, name, 0, len)) {
+            return true;
+        }
+        for (int j = from; j < to; j++) {
+            char c = q.charAt(j);
+            if (c == '%' || c == '+') {
+                return decode(q.substring(from, to)).equalsIgnoreCase(name);
+            }
+        }
+        return false;
     }
 
     private static boolean nameMatches(String q, int from, int to, String name) {
