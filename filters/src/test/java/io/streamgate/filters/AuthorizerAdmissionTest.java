@@ -47,6 +47,11 @@ class AuthorizerAdmissionTest {
         final java.util.concurrent.CountDownLatch answer = new java.util.concurrent.CountDownLatch(1);
 
         @Override
+        public CompletionStage<Boolean> isTaken(String k) {
+            return d.isTaken(k);
+        }
+
+        @Override
         public CompletionStage<Boolean> reserve(String k, String owner, long ms, long exp) {
             return CompletableFuture.supplyAsync(() -> {
                 try {

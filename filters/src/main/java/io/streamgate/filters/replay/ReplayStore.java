@@ -32,15 +32,10 @@ public interface ReplayStore extends AutoCloseable {
 
     /**
      * Whether {@code key} is reserved or consumed, taking nothing: a {@code HEAD} is refused as
-     * replayed by a used token but does not use one. The default probes with a reservation of
-     * 1 ms that it frees at once; the stores here answer by a plain read.
+     * replayed by a used token but does not use one. A plain read: probing with a reservation
+     * would, for its moment, refuse a concurrent {@code GET} of the same token as replayed.
      */
-    default CompletionStage<Boolean> isTaken(String key) {
-        String probe = "probe-" + java.util.UUID.randomUUID();
-        return reserve(key, probe, 1, Long.MAX_VALUE / 2).thenCompose(took -> took
-                ? releaseIfOwner(key, probe).handle((x, e) -> false)
-                : java.util.concurrent.CompletableFuture.completedFuture(true));
-    }
+    CompletionStage<Boolean> isTaken(String key);
 
     /**
      * Frees {@code key} when it is still reserved (not consumed) by {@code owner}; completes with

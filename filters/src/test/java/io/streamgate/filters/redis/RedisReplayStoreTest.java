@@ -232,6 +232,11 @@ class RedisReplayStoreTest {
         }
 
         @Override
+        public java.util.concurrent.CompletionStage<Boolean> isTaken(String key) {
+            return d.isTaken(key);
+        }
+
+        @Override
         public java.util.concurrent.CompletionStage<Boolean> reserve(String key, String owner, long ms, long exp) {
             return d.reserve(key, owner, ms, exp);
         }

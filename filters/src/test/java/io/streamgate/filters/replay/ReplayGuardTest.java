@@ -92,6 +92,11 @@ class ReplayGuardTest {
         }
 
         @Override
+        public CompletionStage<Boolean> isTaken(String key) {
+            return CompletableFuture.failedFuture(new IllegalStateException("down"));
+        }
+
+        @Override
         public CompletionStage<Boolean> commit(String key, String owner, long expiresAtMillis) {
             return CompletableFuture.failedFuture(new IllegalStateException("down"));
         }
@@ -159,6 +164,11 @@ class ReplayGuardTest {
 
         TestStore(MemoryReplayStore delegate) {
             this.delegate = delegate;
+        }
+
+        @Override
+        public CompletionStage<Boolean> isTaken(String key) {
+            return delegate.isTaken(key);
         }
 
         int calls(String op) {
